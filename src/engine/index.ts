@@ -1,0 +1,2 @@
+export * from "./jax.js";
+export * from "./rng.js";

@@ -1,0 +1,54 @@
+/**
+ * The one door to @jax-js/jax. Every module of flowmatch imports the engine from here, so the shims below are
+ * installed before any array is made.
+ *
+ * Ownership rule (jax-js): every function consumes its array arguments; use `x.ref` to keep using `x`.
+ */
+import * as jax from "@jax-js/jax";
+
+// Node 20 has no Float16Array; jax-js tests `data instanceof Float16Array` while building every array, which throws a
+// ReferenceError there. A class that can never be instantiated makes those checks simply false. float16 arrays stay
+// unsupported on Node 20 (Node >= 22 has the real class, which we leave alone).
+if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefined") {
+  (globalThis as { Float16Array?: unknown }).Float16Array = class Float16Array {
+    constructor() {
+      throw new Error("float16 arrays need Node >= 22 (Float16Array is missing in this runtime)");
+    }
+  };
+}
+
+export {
+  numpy as np,
+  random,
+  nn as nnOps,
+  lax,
+  tree as treeOps,
+  jit,
+  grad,
+  valueAndGrad,
+  jvp,
+  vjp,
+  vmap,
+  defaultDevice,
+} from "@jax-js/jax";
+export type { Array, DType, Device, JsTree } from "@jax-js/jax";
+type Device = jax.Device;
+
+let ready: Promise<Device> | undefined;
+
+/**
+ * Start the array engine once. In Node this is the wasm backend (WebGPU does not exist there); in a browser it
+ * prefers WebGPU and falls back to wasm. Returns the device that became the default. Safe to call many times.
+ */
+export function initEngine(prefer?: Device): Promise<Device> {
+  ready ??= (async () => {
+    const isNode = typeof process !== "undefined" && !!process.versions?.node;
+    const wanted: Device[] = prefer ? [prefer] : isNode ? ["wasm"] : ["webgpu", "wasm"];
+    // jax-js's init() probes navigator.gpu unguarded, which throws in Node: ask only for backends that can exist.
+    const available = await jax.init(...wanted.filter((d) => !(isNode && (d === "webgpu" || d === "webgl"))));
+    const device = wanted.find((d) => available.includes(d)) ?? "wasm";
+    jax.defaultDevice(device);
+    return device;
+  })();
+  return ready;
+}

@@ -1,0 +1,18 @@
+/**
+ * One error class per kind of misuse. Messages say what was expected and where (file:row:column); the CLI prints
+ * `error.message` alone and exits 2 for any `FlowmatchError`.
+ */
+export class FlowmatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** Bad input data: a CSV cell, an unknown dataset name, a ragged row. */
+export class DataError extends FlowmatchError {}
+/** An array of the wrong shape or dimension (e.g. a checkpoint of another dimension). */
+export class ShapeError extends FlowmatchError {}
+/** A checkpoint directory that is missing, incomplete or corrupt. */
+export class CheckpointError extends FlowmatchError {}
+/** A bad option value (unknown solver, negative steps, …). */
+export class OptionError extends FlowmatchError {}
