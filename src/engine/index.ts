@@ -1,2 +1,4 @@
 export * from "./jax.js";
 export * from "./rng.js";
+export * from "./activations.js";
+export * from "./math.js";
