@@ -1,0 +1,2 @@
+export * from "./mlp.js";
+export * from "./time-embedding.js";

@@ -1,0 +1,71 @@
+/**
+ * The velocity network: an MLP v(x, t) on [x, embed(t)] with configurable widths and activation. Parameters are a
+ * plain pytree `{ layers: [{ w, b }, …] }` (row-vector convention h = x @ w + b, as in the reference data).
+ */
+import { np, activations, Rng, type Array, type ActivationName } from "../engine/index.js";
+import { embedTime, timeEmbeddingWidth, type TimeEmbeddingConfig } from "./time-embedding.js";
+
+export interface MlpConfig {
+  /** Data dimension D: input x and output v are [B, D]. */
+  dim: number;
+  hidden: number[];
+  activation: ActivationName;
+  time: TimeEmbeddingConfig;
+}
+export type Layer = { w: Array; b: Array };
+export type MlpParams = { layers: Layer[] };
+
+export const defaultMlpConfig = (dim: number): MlpConfig => ({
+  dim,
+  hidden: [256, 256, 256],
+  activation: "silu",
+  time: { kind: "sinusoidal", size: 16 },
+});
+
+/** Layer widths from input to output. */
+export function mlpWidths(c: MlpConfig): number[] {
+  return [c.dim + timeEmbeddingWidth(c.time), ...c.hidden, c.dim];
+}
+
+/**
+ * Deterministic initialization from a seed: PyTorch's nn.Linear default, U(−1/√fan_in, 1/√fan_in) for weights and
+ * biases, drawn on the host so the same seed gives the same network on every backend.
+ */
+export function initMlp(c: MlpConfig, seed: number, dtype = np.float32): MlpParams {
+  const rng = new Rng(seed);
+  const widths = mlpWidths(c);
+  const layers: Layer[] = [];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    const [fin, fout] = [widths[i], widths[i + 1]];
+    const bound = 1 / Math.sqrt(fin);
+    const draw = (n: number) => Float64Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound);
+    layers.push({
+      w: np.array(draw(fin * fout), { dtype: np.float64 }).reshape([fin, fout]).astype(dtype),
+      b: np.array(draw(fout), { dtype: np.float64 }).astype(dtype),
+    });
+  }
+  return { layers };
+}
+
+/**
+ * v(x, t). `x` is [B, D]; `t` is a scalar array or [B] (t = 0 noise, t = 1 data). Consumes x and t, not params.
+ */
+export function mlpApply(c: MlpConfig, params: MlpParams, x: Array, t: Array): Array {
+  const B = x.shape[0];
+  const tt = t.ndim === 0 ? np.broadcastTo(t.reshape([1, 1]), [B, 1]) : t.reshape([B, 1]);
+  let h = np.concatenate([x, embedTime(tt.astype(x.dtype), c.time)], 1);
+  const act = activations[c.activation];
+  params.layers.forEach((l, i) => {
+    h = np.matmul(h, l.w.ref).add(l.b.ref);
+    if (i + 1 < params.layers.length) h = act(h);
+  });
+  return h;
+}
+
+/** FLOPs of one forward pass for a batch of B (multiply–adds count 2). */
+export function mlpForwardFlops(c: MlpConfig, B: number): number {
+  const w = mlpWidths(c);
+  let f = 0;
+  for (let i = 0; i + 1 < w.length; i++) f += 2 * B * w[i] * w[i + 1];
+  return f;
+}

@@ -1,0 +1,3 @@
+export * from "./scheduler.js";
+export * from "./condot.js";
+export * from "./affine.js";
