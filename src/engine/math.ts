@@ -14,6 +14,15 @@ const LN2_LO = 1.90821492927058770002e-10;
 // 1/n! for n = 13 … 0 (Horner order); on |r| ≤ ln2/2 the first omitted term is < 5e-18.
 const EXP_COEFFS = [13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map((n) => 1 / factorial(n));
 
+/**
+ * A float64 scalar array. Under `jit`, jax-js rounds plain JS number operands to float32 (0.1 → 0.10000000149),
+ * so every constant in the float64 paths goes through this.
+ */
+export function f64(v: number): Array {
+  return np.full([], v, { dtype: np.float64 });
+}
+const isF64 = (x: Array) => x.dtype === np.float64;
+
 function factorial(n: number): number {
   let f = 1;
   for (let i = 2; i <= n; i++) f *= i;
@@ -25,23 +34,23 @@ function pow2(k: Array): Array {
   const a = np.abs(k.ref);
   let scale = np.onesLike(a.ref);
   for (let i = 0; i < 10; i++) {
-    const bit = np.floor(a.ref.div(2 ** i)).mod(2).equal(1);
+    const bit = np.floor(a.ref.div(f64(2 ** i))).mod(f64(2)).equal(f64(1));
     // A scalar-only `where` comes back float32 (2^256 → Infinity), so give it a float64 array branch.
-    scale = scale.mul(np.where(bit, np.fullLike(a.ref, 2 ** (2 ** i)), 1));
+    scale = scale.mul(np.where(bit, np.fullLike(a.ref, 2 ** (2 ** i)), f64(1)));
   }
   a.dispose();
-  return np.where(k.less(0), np.reciprocal(scale.ref), scale);
+  return np.where(k.less(f64(0)), np.reciprocal(scale.ref), scale);
 }
 
 function exp64(x: Array): Array {
-  const xc = np.clip(x, -745, 709.78);
-  const k = np.round(xc.ref.div(Math.LN2));
-  const r = xc.sub(k.ref.mul(LN2_HI)).sub(k.ref.mul(LN2_LO));
+  const xc = np.clip(x, f64(-745), f64(709.78));
+  const k = np.round(xc.ref.div(f64(Math.LN2)));
+  const r = xc.sub(k.ref.mul(f64(LN2_HI))).sub(k.ref.mul(f64(LN2_LO)));
   let p = np.fullLike(r.ref, EXP_COEFFS[0]);
-  for (const c of EXP_COEFFS.slice(1)) p = p.mul(r.ref).add(c);
+  for (const c of EXP_COEFFS.slice(1)) p = p.mul(r.ref).add(f64(c));
   r.dispose();
   // Split 2^k in two halves so neither factor overflows or goes subnormal on its own.
-  const k1 = np.floor(k.ref.div(2));
+  const k1 = np.floor(k.ref.div(f64(2)));
   const k2 = k.sub(k1.ref);
   return p.mul(pow2(k1)).mul(pow2(k2));
 }
@@ -51,10 +60,9 @@ function log64(x: Array): Array {
   // away. No stop-gradient: the step also makes the derivative 1/x accurate to third order.
   const y0 = np.log(x.ref);
   const e = exp64(y0.ref);
-  return y0.add(x.ref.sub(e.ref).mul(2).div(x.add(e)));
+  return y0.add(x.ref.sub(e.ref).mul(f64(2)).div(x.add(e)));
 }
 
-const isF64 = (x: Array) => x.dtype === np.float64;
 
 /** e^x. */
 export function exp(x: Array): Array {
@@ -71,9 +79,10 @@ export function log(x: Array): Array {
  * u. The `where` keeps the unused branch finite so that gradients stay finite.
  */
 export function log1p(u: Array): Array {
-  const w = u.ref.add(1);
-  const same = w.ref.equal(1);
-  const denom = np.where(same.ref, 1, w.ref.sub(1));
+  const one = () => np.full([], 1, { dtype: u.dtype });
+  const w = u.ref.add(one());
+  const same = w.ref.equal(one());
+  const denom = np.where(same.ref, one(), w.ref.sub(one()));
   return np.where(same, u.ref, log(w).mul(u).div(denom));
 }
 
@@ -81,12 +90,12 @@ export function log1p(u: Array): Array {
 export function tanh(x: Array): Array {
   if (!isF64(x)) return np.tanh(x);
   const ax = np.abs(x.ref);
-  const e = exp64(ax.ref.mul(-2));
-  const big = np.sign(x.ref).mul(np.subtract(1, e.ref).div(e.add(1)));
+  const e = exp64(ax.ref.mul(f64(-2)));
+  const big = np.sign(x.ref).mul(np.subtract(f64(1), e.ref).div(e.add(f64(1))));
   const x2 = x.ref.mul(x.ref);
   // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835: error < 1e-17 relative for |x| < 0.01.
   let s = np.fullLike(x2.ref, 62 / 2835);
-  for (const c of [-17 / 315, 2 / 15, -1 / 3, 1]) s = s.mul(x2.ref).add(c);
+  for (const c of [-17 / 315, 2 / 15, -1 / 3, 1]) s = s.mul(x2.ref).add(f64(c));
   x2.dispose();
-  return np.where(ax.less(0.01), s.mul(x), big);
+  return np.where(ax.less(f64(0.01)), s.mul(x), big);
 }

@@ -33,3 +33,14 @@ test("float32 inputs use the native kernels (dtype preserved, float32-accurate)"
   const d = y.dataSync();
   assert.ok(Math.abs(d[0] - Math.exp(0.5)) < 1e-6 && Math.abs(d[1] - Math.exp(-2)) < 1e-6);
 });
+
+test("float64 accuracy survives jit (jax-js rounds JS scalars to float32 inside jit)", async () => {
+  const { jit } = await import("../../src/engine/index.js");
+  const xs = [-3.3, -0.7, 0.123, 1.9, 7.5];
+  const f = jit((x: any) => np.stack([exp(x.ref), log(np.abs(x.ref)), tanh(x.ref), log1p(np.abs(x))]));
+  const y = f(np.array(xs, { dtype: np.float64 })).js() as number[][];
+  xs.forEach((v, i) => {
+    const want = [Math.exp(v), Math.log(Math.abs(v)), Math.tanh(v), Math.log1p(Math.abs(v))];
+    want.forEach((w, j) => assert.ok(Math.abs(y[j][i] - w) <= 2e-15 * Math.abs(w), `fn ${j} at ${v}: ${y[j][i]} vs ${w}`));
+  });
+});
