@@ -1,0 +1,17 @@
+/** Data: 2-D toy distributions (samplers, exact log densities where they exist), CSV loading, standardization. */
+export type { ToyDistribution } from "./toy.js";
+export { eightGaussians, type EightGaussians } from "./eight_gaussians.js";
+export { checkerboard, inCheckerboard } from "./checkerboard.js";
+export { gaussian } from "./gaussian.js";
+export { moons, circles, swissroll, twoSpirals, pinwheel, rings } from "./shapes.js";
+export { toyNames, getToy, isToyName } from "./registry.js";
+export { parseCsv, loadCsv, type CsvOptions, type CsvTable } from "./csv.js";
+export {
+  fitStandardizer,
+  standardize,
+  unstandardize,
+  standardizerLogDet,
+  parseStandardizer,
+  CONSTANT_COLUMN_RTOL,
+  type Standardizer,
+} from "./normalize.js";
