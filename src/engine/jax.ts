@@ -52,3 +52,12 @@ export function initEngine(prefer?: Device): Promise<Device> {
   })();
   return ready;
 }
+
+/**
+ * Runs the operations queued for `x` now (a no-op while tracing under jit/grad). jax-js executes lazily and holds
+ * every intermediate buffer of a pending chain, so a long loop (ODE steps over 10,000 points) must flush each
+ * iteration or it exhausts wasm's 4 GiB. Does not consume `x`.
+ */
+export function materialize(x: jax.Array): void {
+  if (x instanceof jax.Array) x.ref.dataSync();
+}

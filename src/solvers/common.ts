@@ -2,7 +2,7 @@
  * Option checks and the time grid shared by all solvers, plus the driver of the fixed-step methods (which only
  * differ in their one-step map). Kept free of host readbacks so fixed-step solves can be traced by grad/jit.
  */
-import { np, type Array as JArray } from "../engine/index.js";
+import { np, materialize, type Array as JArray } from "../engine/index.js";
 import { OptionError } from "../errors.js";
 import type { OdeFunc, OdeOptions, OdeResult } from "./types.js";
 
@@ -110,6 +110,7 @@ export function fixedStepSolve(step: StepFn, evalsPerStep: number, f: OdeFunc, x
   let x = x0;
   for (let i = 0; i + 1 < grid.length; i++) {
     x = step(f, grid[i]!, grid[i + 1]! - grid[i]!, x);
+    materialize(x);
     trajectory?.push(x.ref);
   }
   const result: OdeResult = { x, nfe: evalsPerStep * (grid.length - 1) };

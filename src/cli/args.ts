@@ -1,0 +1,66 @@
+/** Argument parsing on node:util's parseArgs, with errors that name the option (exit 2 via OptionError). */
+import { parseArgs } from "node:util";
+import { OptionError } from "../errors.js";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  help: string;
+  default?: string;
+}
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  examples?: string[];
+}
+
+export function helpText(c: CommandSpec): string {
+  const lines = [`${c.summary}`, "", `Usage: ${c.usage}`, "", "Options:"];
+  const opts = { ...c.options, help: { type: "boolean", short: "h", help: "show this help" } as OptionSpec };
+  for (const [k, o] of Object.entries(opts)) {
+    const flag = `${o.short ? `-${o.short}, ` : "    "}--${k}${o.type === "string" ? " <value>" : ""}`;
+    lines.push(`  ${flag.padEnd(30)} ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ""}`);
+  }
+  if (c.examples?.length) lines.push("", "Examples:", ...c.examples.map((e) => `  ${e}`));
+  return lines.join("\n");
+}
+
+/** Parses argv for a command; returns null after printing help. */
+export function parseCommand(c: CommandSpec, argv: string[]): Record<string, string | boolean | undefined> | null {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
+  for (const [k, o] of Object.entries(c.options)) options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }) as { values: Record<string, string | boolean | undefined> });
+  } catch (e) {
+    throw new OptionError(`${c.name}: ${(e as Error).message.split("\n")[0]} (see flowmatch ${c.name} --help)`);
+  }
+  if (values.help) {
+    console.log(helpText(c));
+    return null;
+  }
+  for (const [k, o] of Object.entries(c.options)) if (values[k] === undefined && o.default !== undefined) values[k] = o.default;
+  return values;
+}
+
+export function num(values: Record<string, unknown>, key: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  const raw = values[key];
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (opts.int && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min)) {
+    throw new OptionError(`--${key} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${String(raw)}"`);
+  }
+  return v;
+}
+
+export function intList(values: Record<string, unknown>, key: string): number[] | undefined {
+  const raw = values[key];
+  if (raw === undefined) return undefined;
+  const parts = String(raw).split(",").map((s) => Number(s.trim()));
+  if (!parts.length || parts.some((p) => !Number.isInteger(p) || p < 1)) {
+    throw new OptionError(`--${key} must be comma-separated positive integers (e.g. 256,256,256), got "${String(raw)}"`);
+  }
+  return parts;
+}

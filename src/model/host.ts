@@ -1,0 +1,28 @@
+/** Moving parameter pytrees between jax-js arrays and host tensors (for checkpoints). */
+import { np, treeOps, type Array, type Tree } from "../engine/index.js";
+import type { HostTensor } from "../io/safetensors.js";
+import { CheckpointError } from "../errors.js";
+
+/** Host copy of a pytree (does not consume `t`). */
+export function treeToHost(t: Tree): unknown {
+  return treeOps.map((a: Array) => {
+    const dtype = a.dtype === np.float64 ? "F64" : "F32";
+    const data = a.ref.astype(dtype === "F64" ? np.float64 : np.float32).dataSync() as Float32Array | Float64Array;
+    return { dtype, shape: [...a.shape], data } as unknown as Array;
+  }, treeOps.ref(t));
+}
+
+/** jax-js arrays from a host tree (plain objects/arrays with HostTensor leaves), cast to `dtype`. */
+export function treeFromHost<T>(h: unknown, dtype = np.float32, where = "checkpoint"): T {
+  const visit = (node: unknown, path: string): unknown => {
+    if (node && typeof node === "object" && "dtype" in node && "data" in node) {
+      const t = node as HostTensor;
+      if (t.dtype !== "F32" && t.dtype !== "F64") throw new CheckpointError(`${where}: tensor ${path} has dtype ${t.dtype}, expected F32 or F64`);
+      return np.array(t.data as Float32Array, { dtype: t.dtype === "F64" ? np.float64 : np.float32 }).reshape(t.shape).astype(dtype);
+    }
+    if (globalThis.Array.isArray(node)) return (node as unknown[]).map((v, i) => visit(v, `${path}.${i}`));
+    if (node && typeof node === "object") return Object.fromEntries(Object.entries(node as object).map(([k, v]) => [k, visit(v, `${path}.${k}`)]));
+    throw new CheckpointError(`${where}: unexpected entry at ${path}`);
+  };
+  return visit(h, "") as T;
+}

@@ -1,0 +1,80 @@
+/**
+ * Train state ⇄ checkpoint directory (config.json + weights.safetensors with params, EMA and Adam moments).
+ */
+import { np } from "../engine/index.js";
+import { Rng } from "../engine/rng.js";
+import { saveCheckpoint, loadCheckpoint, flattenNamed, unflattenNamed, type HostTensor } from "../io/index.js";
+import { CheckpointError } from "../errors.js";
+import { treeToHost, treeFromHost } from "../model/host.js";
+import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
+import type { MlpParams } from "../nn/mlp.js";
+import type { TrainState } from "./trainer.js";
+import { resolveTrainOptions, type TrainOptions } from "./options.js";
+
+export const LIBRARY_VERSION = "0.1.0";
+export const FORMAT = "flowmatch-checkpoint";
+
+interface ConfigJson {
+  format: string;
+  formatVersion: number;
+  library: string;
+  model: ModelConfig;
+  train: { options: TrainOptions; step: number; rngState: number[]; losses: number[] };
+  dtype: "float32" | "float64";
+}
+
+/** Writes the full train state atomically to `dir`. */
+export function saveTrainState(dir: string, s: TrainState): void {
+  const dtype = s.params.layers[0].w.dtype === np.float64 ? "float64" : "float32";
+  const config: ConfigJson = {
+    format: FORMAT,
+    formatVersion: 1,
+    library: `flowmatch@${LIBRARY_VERSION}`,
+    model: s.config,
+    train: { options: s.options, step: s.step, rngState: s.rng.state(), losses: s.losses },
+    dtype,
+  };
+  const tensors: Record<string, HostTensor> = {
+    ...flattenNamed(treeToHost(s.params), "params"),
+    ...flattenNamed(treeToHost(s.ema), "ema"),
+    ...flattenNamed(treeToHost(s.m), "opt.m"),
+    ...flattenNamed(treeToHost(s.v), "opt.v"),
+  };
+  saveCheckpoint(dir, { config: config as unknown as Record<string, unknown>, tensors });
+}
+
+function readConfig(dir: string) {
+  const ck = loadCheckpoint(dir);
+  const c = ck.config as unknown as ConfigJson;
+  if (c.format !== FORMAT || !c.model || !c.model.mlp) {
+    throw new CheckpointError(`${dir}/config.json: not a flowmatch checkpoint (format "${String(c.format)}")`);
+  }
+  return { c, tensors: ck.tensors };
+}
+
+/** Restores a train state saved by `saveTrainState`, ready to continue with `train`. */
+export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState {
+  const { c, tensors } = readConfig(dir);
+  const dtype = c.dtype === "float64" ? np.float64 : np.float32;
+  const get = (prefix: string) => treeFromHost<MlpParams>(unflattenNamed(tensors, prefix), dtype, dir);
+  return {
+    config: c.model,
+    options: resolveTrainOptions({ ...c.train.options, ...overrides }),
+    params: get("params"),
+    ema: get("ema"),
+    m: get("opt.m"),
+    v: get("opt.v"),
+    step: c.train.step,
+    rng: new Rng(c.train.rngState),
+    losses: c.train.losses ?? [],
+  };
+}
+
+/** Loads the model for sampling/evaluation: EMA weights when the run used EMA, else the raw parameters. */
+export function loadModel(dir: string, opts: { ema?: boolean } = {}): VelocityModel {
+  const { c, tensors } = readConfig(dir);
+  const dtype = c.dtype === "float64" ? np.float64 : np.float32;
+  const useEma = opts.ema ?? (c.train?.options?.emaDecay ?? 0) > 0;
+  const prefix = useEma && Object.keys(tensors).some((k) => k.startsWith("ema.")) ? "ema" : "params";
+  return new VelocityModel(c.model, treeFromHost<MlpParams>(unflattenNamed(tensors, prefix), dtype, dir));
+}

@@ -1,0 +1,158 @@
+/**
+ * Flow-matching training: a jit-compiled step (loss, gradient, clipping, Adam(W), EMA) fed with host-drawn
+ * batches. Everything random — data, noise x0, times t — comes from one host `Rng` whose state is checkpointed, so
+ * a resumed run continues exactly the stream (and loss curve) of an uninterrupted one.
+ */
+import {
+  np, jit, valueAndGrad, Rng, adamScalars, adamUpdate, clipByGlobalNorm, emaUpdate, emaDecayAt, makeSchedule,
+  treeRef, treeCopy, treeZerosLike, treeDispose, type Array,
+} from "../engine/index.js";
+import { mlpApply, type MlpParams } from "../nn/mlp.js";
+import { getScheduler } from "../paths/scheduler.js";
+import "../paths/condot.js";
+import { samplePath, mseLoss } from "../paths/affine.js";
+import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
+import type { DataSource } from "./data-source.js";
+import { resolveTrainOptions, type TrainOptions } from "./options.js";
+
+/** Everything a run needs to continue: weights, EMA, Adam moments, step, RNG stream, options. */
+export interface TrainState {
+  config: ModelConfig;
+  options: TrainOptions;
+  params: MlpParams;
+  ema: MlpParams;
+  m: MlpParams;
+  v: MlpParams;
+  /** Steps completed. */
+  step: number;
+  rng: Rng;
+  /** Loss at each completed step (index = step − 1). */
+  losses: number[];
+}
+
+export interface Progress {
+  step: number;
+  steps: number;
+  loss: number;
+  /** Mean loss of the last ≤100 steps. */
+  avgLoss: number;
+  lr: number;
+  stepsPerSec: number;
+  etaSec: number;
+}
+
+export interface TrainRunOptions {
+  onProgress?: (p: Progress) => void;
+  /** Called every `options.checkpointEvery` steps and at the end (e.g. to save). */
+  onCheckpoint?: (s: TrainState) => void;
+  /** Stop after this step even if `options.steps` is larger (to test resuming). */
+  stopAt?: number;
+  /** How often (steps) to call onProgress; default 10. */
+  progressEvery?: number;
+}
+
+/** A fresh run: parameters initialized from the seed; the RNG stream derived from it. */
+export function createTrainState(config: ModelConfig, options: Partial<TrainOptions> = {}, dtype = np.float32): TrainState {
+  const o = resolveTrainOptions(options);
+  const model = VelocityModel.init(config, o.seed, dtype);
+  const params = model.params;
+  return {
+    config, options: o, params, ema: treeCopy(params), m: treeZerosLike(params), v: treeZerosLike(params),
+    step: 0, rng: new Rng((o.seed ^ 0x5bd1e995) >>> 0), losses: [],
+  };
+}
+
+/** Draws one batch (x0 noise, x1 data, t) from the host RNG. */
+function drawBatch(state: TrainState, data: DataSource) {
+  const { batch: B, timeSampling, logitNormal } = state.options;
+  const D = data.dim;
+  const rng = state.rng;
+  const x1 = data.sample(B, rng);
+  const x0 = rng.normals(B * D);
+  const t = new Float64Array(B);
+  for (let i = 0; i < B; i++) {
+    t[i] = timeSampling === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(logitNormal.mean + logitNormal.std * rng.normal())));
+  }
+  return { x0, x1, t };
+}
+
+/**
+ * Runs (or continues) training on `data` until `options.steps`. Mutates and returns `state`.
+ */
+export function train(state: TrainState, data: DataSource, run: TrainRunOptions = {}): TrainState {
+  const o = state.options;
+  const cfg = state.config;
+  if (data.dim !== cfg.mlp.dim) throw new Error(`data has dimension ${data.dim}, model ${cfg.mlp.dim}`);
+  const sched = getScheduler(cfg.path);
+  const dtype = state.params.layers[0].w.dtype;
+  const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
+  const adamOpts = { weightDecay: o.weightDecay };
+
+  const lossFn = (p: MlpParams, x0: Array, x1: Array, t: Array) => {
+    const { xt, ut } = samplePath(sched, x0, x1, t.ref);
+    return mseLoss(mlpApply(cfg.mlp, p, xt, t), ut);
+  };
+  const step = jit(
+    (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, x0: Array, x1: Array, t: Array, lr: Array, bc1: Array, bc2: Array, decay: Array) => {
+      const [loss, g0] = valueAndGrad(lossFn)(treeRef(params), x0, x1, t);
+      let grads = g0;
+      if (o.clipNorm > 0) {
+        const c = clipByGlobalNorm(grads, o.clipNorm);
+        grads = c.grads;
+        c.norm.dispose();
+      }
+      const u = adamUpdate(params, grads, m, v, { lr, bc1, bc2 }, adamOpts);
+      const ema2 = emaUpdate(ema, u.params, decay);
+      return [u.params, ema2, u.m, u.v, loss] as unknown as Array;
+    },
+  );
+
+  const last = Math.min(o.steps, run.stopAt ?? o.steps);
+  const every = run.progressEvery ?? 10;
+  const t0 = performance.now();
+  const startStep = state.step;
+  const D = data.dim;
+  const B = o.batch;
+  try {
+    while (state.step < last) {
+      const k = state.step + 1;
+      const { x0, x1, t } = drawBatch(state, data);
+      const lr = lrAt(k);
+      const s = adamScalars(k, lr, {}, dtype);
+      const decay = o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0;
+      const arr = (a: Float64Array, shape: number[]) => np.array(a, { dtype: np.float64 }).reshape(shape).astype(dtype);
+      const out = step(
+        state.params, state.ema, state.m, state.v,
+        arr(x0, [B, D]), arr(x1, [B, D]), arr(t, [B]),
+        s.lr, s.bc1, s.bc2, np.array(decay, { dtype }),
+      ) as unknown as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
+      [state.params, state.ema, state.m, state.v] = out;
+      const loss = out[4].item();
+      state.losses.push(loss);
+      state.step = k;
+      if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${k}; try a lower --lr`);
+      if (run.onProgress && (k % every === 0 || k === last)) {
+        const elapsed = (performance.now() - t0) / 1000;
+        const rate = (k - startStep) / Math.max(elapsed, 1e-9);
+        const recent = state.losses.slice(-100);
+        run.onProgress({
+          step: k, steps: o.steps, loss, avgLoss: recent.reduce((a, b) => a + b, 0) / recent.length, lr,
+          stepsPerSec: rate, etaSec: (last - k) / rate,
+        });
+      }
+      if (run.onCheckpoint && ((o.checkpointEvery > 0 && k % o.checkpointEvery === 0) || k === last)) run.onCheckpoint(state);
+    }
+  } finally {
+    (step as unknown as { dispose(): void }).dispose();
+  }
+  return state;
+}
+
+/** The model to sample from: the EMA weights when EMA is on (copied; the state keeps its own). */
+export function modelFromState(state: TrainState): VelocityModel {
+  return new VelocityModel(state.config, treeCopy(state.options.emaDecay > 0 ? state.ema : state.params));
+}
+
+export function disposeTrainState(state: TrainState): void {
+  for (const t of [state.params, state.ema, state.m, state.v]) treeDispose(t);
+}
