@@ -35,7 +35,7 @@ export function parseCommand(c: CommandSpec, argv: string[]): Record<string, str
   try {
     ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }) as { values: Record<string, string | boolean | undefined> });
   } catch (e) {
-    throw new OptionError(`${c.name}: ${(e as Error).message.split("\n")[0]} (see flowmatch ${c.name} --help)`);
+    throw new OptionError(`${(e as Error).message.split("\n")[0]} (see flowmatch ${c.name} --help)`);
   }
   if (values.help) {
     console.log(helpText(c));
