@@ -12,7 +12,7 @@ export const demoSpec: CommandSpec = {
   options: {
     data: { type: "string", help: "toy distribution", default: "8gaussians" },
     out: { type: "string", help: "output directory (checkpoint + demo.png)", default: "flowmatch-demo" },
-    steps: { type: "string", help: "training steps", default: "2000" },
+    steps: { type: "string", help: "training steps", default: "3000" },
     seed: { type: "string", help: "seed", default: "0" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
