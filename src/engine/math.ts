@@ -23,6 +23,11 @@ export function f64(v: number): Array {
 }
 const isF64 = (x: Array) => x.dtype === np.float64;
 
+/** a · c for a JS number c, keeping c exact for float64 arrays under jit (see `f64`); consumes `a`. */
+export function mulScalar(a: Array, c: number): Array {
+  return isF64(a) ? a.mul(f64(c)) : a.mul(c);
+}
+
 function factorial(n: number): number {
   let f = 1;
   for (let i = 2; i <= n; i++) f *= i;

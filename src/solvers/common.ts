@@ -2,9 +2,12 @@
  * Option checks and the time grid shared by all solvers, plus the driver of the fixed-step methods (which only
  * differ in their one-step map). Kept free of host readbacks so fixed-step solves can be traced by grad/jit.
  */
-import { np, materialize, type Array as JArray } from "../engine/index.js";
+import { np, materialize, mulScalar, type Array as JArray } from "../engine/index.js";
 import { OptionError } from "../errors.js";
 import type { OdeFunc, OdeOptions, OdeResult } from "./types.js";
+
+// Re-exported for the step functions; it lives in the engine beside `f64`.
+export { mulScalar };
 
 export const DEFAULT_STEPS = 100;
 
@@ -84,14 +87,6 @@ export function timeGrid(opts: OdeOptions): number[] {
   for (let i = 0; i <= steps; i++) grid[i] = t0 + ((t1 - t0) * i) / steps;
   grid[steps] = t1;
   return grid;
-}
-
-/**
- * a · c for a JS number c. Under jit, jax-js 0.1.25 bakes plain JS scalars in as float32 (0.1 becomes
- * 0.10000000149), so for float64 states the scalar is made a float64 array first; float32 uses the plain scalar.
- */
-export function mulScalar(a: JArray, c: number): JArray {
-  return a.dtype === np.float64 ? a.mul(np.full([], c, { dtype: np.float64 })) : a.mul(c);
 }
 
 /** One step of a fixed-step method: consumes x, returns x(t + h). `h` is signed. */
