@@ -2,7 +2,7 @@
  * Option checks and the time grid shared by all solvers, plus the driver of the fixed-step methods (which only
  * differ in their one-step map). Kept free of host readbacks so fixed-step solves can be traced by grad/jit.
  */
-import { np, materialize, mulScalar, type Array as JArray } from "../engine/index.js";
+import { materialize, mulScalar, type Array as JArray } from "../engine/index.js";
 import { OptionError } from "../errors.js";
 import type { OdeFunc, OdeOptions, OdeResult } from "./types.js";
 
