@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { modelFromState, disposeTrainState } from "../train/trainer.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
 import { runTraining } from "./train.js";
-import { renderModelFigure, writeFileAtomic } from "./sample.js";
+import { renderModelFigure } from "./sample.js";
+import { writeFileAtomic } from "../io/index.js";
 
 export const demoSpec: CommandSpec = {
   name: "demo",

@@ -1,12 +1,11 @@
 /** `flowmatch sample` and `flowmatch plot`: draw samples from a saved model; write CSV or a PNG figure. */
-import { writeFileSync, mkdirSync, renameSync } from "node:fs";
-import { dirname } from "node:path";
 import { initEngine, Rng } from "../engine/index.js";
 import { loadModel } from "../train/checkpoint.js";
 import { sample } from "../sample.js";
 import { openDataSource } from "../train/data-source.js";
 import { unstandardize } from "../data/normalize.js";
 import { renderPanels } from "../plot/index.js";
+import { writeFileAtomic } from "../io/index.js";
 import type { VelocityModel } from "../model/velocity-model.js";
 import { OptionError } from "../errors.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
@@ -59,14 +58,6 @@ function solverArgs(v: Record<string, unknown>) {
 function openModel(v: Record<string, unknown>, cmd: string): VelocityModel {
   if (!v.model) throw new OptionError(`${cmd}: --model DIR is required`);
   return loadModel(String(v.model));
-}
-
-/** Writes `bytes` to `path` atomically (temp file + rename), creating the directory. */
-export function writeFileAtomic(path: string, bytes: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
 }
 
 export function toCsv(data: Float64Array, dim: number): string {

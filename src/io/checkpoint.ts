@@ -46,6 +46,24 @@ function writeFileDurable(file: string, data: Uint8Array): void {
   }
 }
 
+/**
+ * Replaces the single file `path` atomically: a durable temp sibling, then a rename, so readers see the old file or
+ * the new one, never a partial write. Creates the parent directory.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const parent = path.dirname(file);
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    writeFileDurable(tmp, typeof data === "string" ? new TextEncoder().encode(data) : data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(parent);
+}
+
 /** fsync of a directory makes renames/creations in it durable; unsupported on some platforms (Windows). */
 function fsyncDir(dir: string): void {
   let fd: number | undefined;

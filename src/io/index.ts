@@ -16,5 +16,6 @@ export {
   checkpointExists,
   loadCheckpoint,
   saveCheckpoint,
+  writeFileAtomic,
 } from "./checkpoint.js";
 export { flattenNamed, isHostTensorLike, unflattenNamed } from "./tree.js";
