@@ -1,7 +1,7 @@
 // npm run bench: prints JSON. Train-step time and GFLOP/s of the reference MLP ([x,t] → 256×3 → 2, SiLU, batch
 // 512, Adam), and Euler-100 sampling of 10,000 points. FLOPs count a multiply–add as 2; a training step is
 // counted as 3× the forward pass (forward + two backward matmuls per layer), the usual convention.
-import { initEngine, np, Rng } from "../src/engine/index.js";
+import { initEngine } from "../src/engine/index.js";
 import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/train/data-source.js";
 import { mlpForwardFlops, type MlpConfig } from "../src/nn/mlp.js";
@@ -29,8 +29,6 @@ const s = sample(model, 10000, { method: "euler", steps: 100, seed: 1 });
 const sampleSec = (performance.now() - t1) / 1000;
 const evalFlops = mlpForwardFlops(ref, 10000) * s.nfe;
 model.dispose();
-void np;
-void Rng;
 
 console.log(JSON.stringify({
   device,

@@ -49,21 +49,22 @@ function readConfig(dir: string) {
   if (c.format !== FORMAT || !c.model || !c.model.mlp) {
     throw new CheckpointError(`${dir}/config.json: not a flowmatch checkpoint (format "${String(c.format)}")`);
   }
-  return { c, tensors: ck.tensors };
+  const dtype = c.dtype === "float64" ? np.float64 : np.float32;
+  /** The pytree stored under `prefix` ("params", "ema", "opt.m", …) as arrays of the checkpoint's dtype. */
+  const tree = (prefix: string) => treeFromHost<MlpParams>(unflattenNamed(ck.tensors, prefix), dtype, dir);
+  return { c, tensors: ck.tensors, tree };
 }
 
 /** Restores a train state saved by `saveTrainState`, ready to continue with `train`. */
 export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState {
-  const { c, tensors } = readConfig(dir);
-  const dtype = c.dtype === "float64" ? np.float64 : np.float32;
-  const get = (prefix: string) => treeFromHost<MlpParams>(unflattenNamed(tensors, prefix), dtype, dir);
+  const { c, tree } = readConfig(dir);
   return {
     config: c.model,
     options: resolveTrainOptions({ ...c.train.options, ...overrides }),
-    params: get("params"),
-    ema: get("ema"),
-    m: get("opt.m"),
-    v: get("opt.v"),
+    params: tree("params"),
+    ema: tree("ema"),
+    m: tree("opt.m"),
+    v: tree("opt.v"),
     step: c.train.step,
     rng: new Rng(c.train.rngState),
     losses: c.train.losses ?? [],
@@ -72,9 +73,8 @@ export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {
 
 /** Loads the model for sampling/evaluation: EMA weights when the run used EMA, else the raw parameters. */
 export function loadModel(dir: string, opts: { ema?: boolean } = {}): VelocityModel {
-  const { c, tensors } = readConfig(dir);
-  const dtype = c.dtype === "float64" ? np.float64 : np.float32;
+  const { c, tensors, tree } = readConfig(dir);
   const useEma = opts.ema ?? (c.train?.options?.emaDecay ?? 0) > 0;
   const prefix = useEma && Object.keys(tensors).some((k) => k.startsWith("ema.")) ? "ema" : "params";
-  return new VelocityModel(c.model, treeFromHost<MlpParams>(unflattenNamed(tensors, prefix), dtype, dir));
+  return new VelocityModel(c.model, tree(prefix));
 }
