@@ -2,7 +2,7 @@
  * Sampling: solve dx/dt = v(x, t) from noise at t = 0 to data at t = 1 (and back, for `invert`). Takes and returns
  * plain Float64Arrays in the data's original units; the standardization stored with the model is undone here.
  */
-import { np, Rng, type Array } from "./engine/index.js";
+import { Rng, fromHost, toHostF64, type Array } from "./engine/index.js";
 import { odeint } from "./solvers/index.js";
 import { standardize, unstandardize } from "./data/normalize.js";
 import type { VelocityModel } from "./model/velocity-model.js";
@@ -34,7 +34,7 @@ export interface SampleResult {
 }
 
 function toHost(a: Array, model: VelocityModel): Float64Array {
-  const d = Float64Array.from(a.dataSync() as Float32Array);
+  const d = toHostF64(a);
   return model.config.standardizer ? unstandardize(d, model.config.standardizer) : d;
 }
 
@@ -43,7 +43,7 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
   const D = model.dim;
   const noise = o.noise ?? new Rng(o.seed ?? 0).normals(n * D);
   if (noise.length !== n * D) throw new ShapeError(`noise has ${noise.length} values, expected n·D = ${n}·${D}`);
-  const x0 = np.array(noise, { dtype: np.float64 }).reshape([n, D]).astype(model.dtype);
+  const x0 = fromHost(noise, [n, D], model.dtype);
   const r = odeint(model.odeFunc(), x0, {
     method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 0, t1: 1, trajectory: o.trajectory,
   });
@@ -60,7 +60,7 @@ export function invert(model: VelocityModel, x: Float64Array, o: Omit<SampleOpti
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const z = model.config.standardizer ? standardize(x, model.config.standardizer) : x;
-  const x1 = np.array(z, { dtype: np.float64 }).reshape([x.length / D, D]).astype(model.dtype);
+  const x1 = fromHost(z, [x.length / D, D], model.dtype);
   const r = odeint(model.odeFunc(), x1, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 1, t1: 0 });
-  return { noise: Float64Array.from(r.x.dataSync() as Float32Array), nfe: r.nfe };
+  return { noise: toHostF64(r.x), nfe: r.nfe };
 }

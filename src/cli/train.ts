@@ -2,7 +2,7 @@
 import { initEngine } from "../engine/index.js";
 import { checkpointExists } from "../io/index.js";
 import { openDataSource } from "../train/data-source.js";
-import { createTrainState, train, disposeTrainState, type TrainState } from "../train/trainer.js";
+import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../train/trainer.js";
 import { saveTrainState, loadTrainState } from "../train/checkpoint.js";
 import type { TrainOptions } from "../train/options.js";
 import { defaultMlpConfig } from "../nn/mlp.js";
@@ -67,8 +67,7 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
     onProgress: (p) => bar.update(p.step, `loss ${p.avgLoss.toFixed(4)}`),
     onCheckpoint: a.out ? (st) => saveTrainState(a.out!, st) : undefined,
   });
-  const recent = s.losses.slice(-100);
-  bar.finish(recent.length ? `loss ${(recent.reduce((x, y) => x + y, 0) / recent.length).toFixed(4)}` : "");
+  bar.finish(s.losses.length ? `loss ${recentLoss(s).toFixed(4)}` : "");
   return s;
 }
 

@@ -61,3 +61,13 @@ export function initEngine(prefer?: Device): Promise<Device> {
 export function materialize(x: jax.Array): void {
   if (x instanceof jax.Array) x.ref.dataSync();
 }
+
+/** A host Float64Array as an array of `shape` and `dtype` (the values pass through float64, then are cast once). */
+export function fromHost(data: Float64Array, shape: number[], dtype: jax.DType): jax.Array {
+  return jax.numpy.array(data, { dtype: jax.numpy.float64 }).reshape(shape).astype(dtype);
+}
+
+/** The values of `a` (consumed) as a Float64Array, whatever its float dtype. */
+export function toHostF64(a: jax.Array): Float64Array {
+  return Float64Array.from(a.dataSync() as Float32Array);
+}

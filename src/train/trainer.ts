@@ -5,7 +5,7 @@
  */
 import {
   np, jit, valueAndGrad, Rng, adamScalars, adamUpdate, clipByGlobalNorm, emaUpdate, emaDecayAt, makeSchedule,
-  treeRef, treeCopy, treeZerosLike, treeDispose, type Array,
+  treeRef, treeCopy, treeZerosLike, treeDispose, fromHost, type Array,
 } from "../engine/index.js";
 import { mlpApply, type MlpParams } from "../nn/mlp.js";
 import { getScheduler } from "../paths/scheduler.js";
@@ -120,10 +120,9 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
       const lr = lrAt(k);
       const s = adamScalars(k, lr, {}, dtype);
       const decay = o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0;
-      const arr = (a: Float64Array, shape: number[]) => np.array(a, { dtype: np.float64 }).reshape(shape).astype(dtype);
       const out = step(
         state.params, state.ema, state.m, state.v,
-        arr(x0, [B, D]), arr(x1, [B, D]), arr(t, [B]),
+        fromHost(x0, [B, D], dtype), fromHost(x1, [B, D], dtype), fromHost(t, [B], dtype),
         s.lr, s.bc1, s.bc2, np.array(decay, { dtype }),
       ) as unknown as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
       [state.params, state.ema, state.m, state.v] = out;
@@ -134,9 +133,8 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
       if (run.onProgress && (k % every === 0 || k === last)) {
         const elapsed = (performance.now() - t0) / 1000;
         const rate = (k - startStep) / Math.max(elapsed, 1e-9);
-        const recent = state.losses.slice(-100);
         run.onProgress({
-          step: k, steps: o.steps, loss, avgLoss: recent.reduce((a, b) => a + b, 0) / recent.length, lr,
+          step: k, steps: o.steps, loss, avgLoss: recentLoss(state), lr,
           stepsPerSec: rate, etaSec: (last - k) / rate,
         });
       }
@@ -146,6 +144,12 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
     (step as unknown as { dispose(): void }).dispose();
   }
   return state;
+}
+
+/** Mean loss of the last ≤100 completed steps (NaN before the first). */
+export function recentLoss(state: TrainState): number {
+  const recent = state.losses.slice(-100);
+  return recent.reduce((a, b) => a + b, 0) / recent.length;
 }
 
 /** The model to sample from: the EMA weights when EMA is on (copied; the state keeps its own). */
