@@ -37,7 +37,12 @@ export class VelocityModel {
     return this.params.layers[0].w.dtype;
   }
 
-  /** v(x, t): x [B, D] and t (scalar or [B]) are consumed. Compiled once per batch shape. */
+  /** The pure field v = apply(params, x, t) (consumes x and t, not params), for jit/grad and the likelihood code. */
+  apply(params: MlpParams, x: Array, t: Array): Array {
+    return mlpApply(this.config.mlp, params, x, t);
+  }
+
+  /** v(x, t): x [B, D] and t (scalar or [B]; t = 0 is noise, t = 1 is data) are consumed. Compiled once per batch shape. */
   velocity(x: Array, t: Array): Array {
     const cfg = this.config.mlp;
     this.applyJit ??= jit((p: MlpParams, xx: Array, tt: Array) => mlpApply(cfg, p, xx, tt));
