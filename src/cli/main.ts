@@ -6,12 +6,14 @@ import { FlowmatchError } from "../errors.js";
 import { trainCommand, trainSpec } from "./train.js";
 import { sampleCommand, sampleSpec, plotCommand, plotSpec } from "./sample.js";
 import { demoCommand, demoSpec } from "./demo.js";
+import { evalCommand, evalSpec } from "./eval.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   demo: { run: demoCommand, summary: demoSpec.summary },
   train: { run: trainCommand, summary: trainSpec.summary },
   sample: { run: sampleCommand, summary: sampleSpec.summary },
   plot: { run: plotCommand, summary: plotSpec.summary },
+  eval: { run: evalCommand, summary: evalSpec.summary },
 };
 
 function usage(): string {

@@ -42,6 +42,8 @@ export interface LogProbOptions {
   seed?: number;
   /** Points per solve (default 4096): bounds memory; each chunk is an independent solve. */
   batchSize?: number;
+  /** Called after each chunk with the points done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface LogProbResult {
@@ -155,6 +157,7 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
     const base = standardNormalLogProb(zc, D);
     z.set(zc, start * D);
     for (let i = 0; i < B; i++) logp[start + i] = base[i]! + a[i]! + logJac;
+    o.onProgress?.(start + B, n);
   }
   return { logp, z, nfe };
 }
@@ -191,6 +194,7 @@ export function sampleWithLogProb(model: FieldModel, n: number, o: LogProbOption
     const { x: x1, a } = splitState(r.s, B, D);
     samples.set(std ? unstandardize(x1, std) : x1, start * D);
     for (let i = 0; i < B; i++) logp[start + i] = a[i]! + logJac;
+    o.onProgress?.(start + B, n);
   }
   return { samples, logp, noise, nfe };
 }
