@@ -12,14 +12,14 @@ import { progressBar } from "./progress.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
-  summary: "Train a flow-matching model (CondOT path, MLP velocity field) on a toy distribution or a CSV file.",
+  summary: "Train a flow-matching model or a CNF by maximum likelihood (MLP velocity field) on a toy or a CSV file.",
   usage: "flowmatch train --data <toy | file.csv> --out DIR [options]",
   options: {
     data: { type: "string", help: "toy name (8gaussians, checkerboard, moons, circles, 2spirals, pinwheel, swissroll, rings) or a CSV path" },
     out: { type: "string", help: "checkpoint directory", default: "runs/model" },
     steps: { type: "string", help: "training steps", default: "5000" },
     batch: { type: "string", help: "batch size", default: "512" },
-    lr: { type: "string", help: "peak learning rate (Adam)", default: "1e-3" },
+    lr: { type: "string", help: "peak learning rate (Adam)", default: "2e-3" },
     hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
@@ -27,9 +27,17 @@ export const trainSpec: CommandSpec = {
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
     "time-sampling": { type: "string", help: "uniform or logit-normal", default: "uniform" },
+    objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
+    "mle-solver": { type: "string", help: "MLE: euler, midpoint, heun, rk4 (fixed steps) or dopri5 (adaptive grid)", default: "rk4" },
+    "mle-steps": { type: "string", help: "MLE: steps of a fixed-step solver", default: "10" },
+    "mle-tol": { type: "string", help: "MLE: dopri5 rtol = atol", default: "1e-4" },
+    divergence: { type: "string", help: "MLE: exact or hutchinson", default: "exact" },
+    probes: { type: "string", help: "MLE: Hutchinson probes per point", default: "1" },
+    kinetic: { type: "string", help: "MLE: kinetic-energy regularizer weight (RNODE)", default: "0" },
+    jacobian: { type: "string", help: "MLE: Jacobian-Frobenius regularizer weight (RNODE)", default: "0" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
-  examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
+  examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data moons --objective mle --hidden 64,64,64 --steps 2000 --out runs/cnf", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
 };
 
 export interface RunTrainingArgs {
@@ -91,6 +99,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
       emaDecay: num(v, "ema-decay", { min: 0 }),
       schedule,
       timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
+      objective: String(v.objective) as TrainOptions["objective"],
+      mle: {
+        method: String(v["mle-solver"]),
+        steps: num(v, "mle-steps", { int: true, min: 1 })!,
+        rtol: num(v, "mle-tol", { min: 0 })!,
+        atol: num(v, "mle-tol", { min: 0 })!,
+        divergence: String(v.divergence) as TrainOptions["mle"]["divergence"],
+        probes: num(v, "probes", { int: true, min: 1 })!,
+        probeKind: "rademacher",
+        kineticEnergy: num(v, "kinetic", { min: 0 })!,
+        jacobianFrobenius: num(v, "jacobian", { min: 0 })!,
+      },
     },
   });
   if (!v.quiet) process.stderr.write(`saved ${v.out} (step ${s.step})\n`);

@@ -28,6 +28,11 @@ export function mulScalar(a: Array, c: number): Array {
   return isF64(a) ? a.mul(f64(c)) : a.mul(c);
 }
 
+/** a + c for a JS number c, exact for float64 arrays under jit (see `f64`); consumes `a`. */
+export function addScalar(a: Array, c: number): Array {
+  return isF64(a) ? a.add(f64(c)) : a.add(c);
+}
+
 function factorial(n: number): number {
   let f = 1;
   for (let i = 2; i <= n; i++) f *= i;

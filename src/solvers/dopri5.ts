@@ -90,8 +90,9 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
   const tEnd = outs[outs.length - 1]!;
   const dir = Math.sign(tEnd - t0);
   const trajectory = opts.trajectory ? [x0.ref] : undefined;
+  const stepTimes = [t0];
   const finish = (x: Array, nfe: number, accepted: number, rejected: number): OdeResult => {
-    const result: OdeResult = { x, nfe, stats: { accepted, rejected } };
+    const result: OdeResult = { x, nfe, stats: { accepted, rejected }, stepTimes };
     if (trajectory) {
       result.ts = outs;
       result.trajectory = trajectory;
@@ -166,6 +167,7 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
         x = xNew;
         k1 = k7;
         t = tNew;
+        stepTimes.push(t);
         let factor = norm === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, EXPONENT)));
         if (lastRejected) factor = Math.min(1, factor);
         // A step shortened only to land on an output time says little about the natural step: keep the larger.

@@ -8,3 +8,4 @@ export { heun, heunStep } from "./heun.js";
 export { rk4, rk4Step } from "./rk4.js";
 export { dopri5, DOPRI5_DEFAULTS } from "./dopri5.js";
 export { fixedStepSolve, timeGrid, mulScalar, type StepFn } from "./common.js";
+export { tableaux, getTableau, rkStepArrayTime, solveOnGrid, type Tableau, type ArrayTimeFunc } from "./tableau.js";

@@ -43,6 +43,11 @@ export interface OdeResult {
   ts?: number[];
   /** With `trajectory`: the states at `ts` (each owned by the caller; the first is x0). */
   trajectory?: Array[];
+  /**
+   * Adaptive solvers: the grid of accepted steps (t0 first, t1 last). Replaying a fixed-step solve of the same
+   * method on this grid reproduces x — the way a differentiable solve reuses an adaptive step selection.
+   */
+  stepTimes?: number[];
   /** Adaptive solvers: accepted and rejected step counts. */
   stats?: { accepted: number; rejected: number };
 }

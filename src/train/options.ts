@@ -2,7 +2,27 @@
 import { OptionError } from "../errors.js";
 
 export type TimeSampling = "uniform" | "logit-normal";
+export type Objective = "fm" | "mle";
+
+/** CNF maximum-likelihood settings (objective "mle"). */
+export interface MleOptions {
+  /** Differentiable solve: a fixed-step method (euler, midpoint, heun, rk4) on `steps` uniform steps, or "dopri5"
+   * (adaptive grid from an untraced pass with rtol/atol, then gradients through its steps). */
+  method: string;
+  steps: number;
+  rtol: number;
+  atol: number;
+  divergence: "exact" | "hutchinson";
+  probes: number;
+  probeKind: "rademacher" | "gaussian";
+  /** RNODE regularizer weights: kinetic energy ∫‖v‖²/D dt and Jacobian Frobenius ∫‖∂v/∂x‖²_F/D dt. */
+  kineticEnergy: number;
+  jacobianFrobenius: number;
+}
 export interface TrainOptions {
+  /** "fm" (flow matching, default) or "mle" (CNF maximum likelihood through the ODE solve). */
+  objective: Objective;
+  mle: MleOptions;
   steps: number;
   batch: number;
   lr: number;
@@ -23,10 +43,17 @@ export interface TrainOptions {
   seed: number;
 }
 
+export const defaultMleOptions: MleOptions = {
+  method: "rk4", steps: 10, rtol: 1e-4, atol: 1e-4, divergence: "exact", probes: 1, probeKind: "rademacher",
+  kineticEnergy: 0, jacobianFrobenius: 0,
+};
+
 export const defaultTrainOptions: TrainOptions = {
+  objective: "fm",
+  mle: defaultMleOptions,
   steps: 5000,
   batch: 512,
-  lr: 1e-3,
+  lr: 2e-3,
   schedule: "cosine",
   warmupSteps: 100,
   minLr: 1e-5,
@@ -40,7 +67,21 @@ export const defaultTrainOptions: TrainOptions = {
 };
 
 export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions {
-  const r = { ...defaultTrainOptions, ...o, logitNormal: { ...defaultTrainOptions.logitNormal, ...o.logitNormal } };
+  const r = {
+    ...defaultTrainOptions, ...o,
+    logitNormal: { ...defaultTrainOptions.logitNormal, ...o.logitNormal },
+    mle: { ...defaultMleOptions, ...o.mle },
+  };
+  if (r.objective !== "fm" && r.objective !== "mle") throw new OptionError(`objective must be fm or mle, got "${r.objective}"`);
+  const m = r.mle;
+  if (!["euler", "midpoint", "heun", "rk4", "dopri5"].includes(m.method))
+    throw new OptionError(`MLE solver must be euler, midpoint, heun, rk4 or dopri5, got "${m.method}"`);
+  if (!Number.isInteger(m.steps) || m.steps < 1) throw new OptionError(`MLE solver steps must be a positive integer, got ${m.steps}`);
+  if (!(m.rtol > 0) || !(m.atol > 0)) throw new OptionError(`MLE solver tolerances must be > 0, got rtol ${m.rtol}, atol ${m.atol}`);
+  if (m.divergence !== "exact" && m.divergence !== "hutchinson") throw new OptionError(`divergence must be exact or hutchinson, got "${m.divergence}"`);
+  if (!Number.isInteger(m.probes) || m.probes < 1) throw new OptionError(`probes must be a positive integer, got ${m.probes}`);
+  if (m.probeKind !== "rademacher" && m.probeKind !== "gaussian") throw new OptionError(`probe kind must be rademacher or gaussian, got "${m.probeKind}"`);
+  if (!(m.kineticEnergy >= 0) || !(m.jacobianFrobenius >= 0)) throw new OptionError("regularizer weights must be ≥ 0");
   const posInt = (k: "steps" | "batch") => {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new OptionError(`${k} must be a positive integer, got ${r[k]}`);
   };

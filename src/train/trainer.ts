@@ -1,16 +1,15 @@
 /**
- * Flow-matching training: a jit-compiled step (loss, gradient, clipping, Adam(W), EMA) fed with host-drawn
- * batches. Everything random — data, noise x0, times t — comes from one host `Rng` whose state is checkpointed, so
- * a resumed run continues exactly the stream (and loss curve) of an uninterrupted one.
+ * Training of velocity-field models — flow matching or CNF maximum likelihood (see objectives.ts): a jit-compiled
+ * step (loss, gradient, clipping, Adam(W), EMA) fed with host-drawn batches. Everything random — data, noise x0,
+ * times t, Hutchinson probes — comes from one host `Rng` whose state is checkpointed, so a resumed run continues
+ * exactly the stream (and loss curve) of an uninterrupted one.
  */
 import {
   np, jit, valueAndGrad, Rng, adamScalars, adamUpdate, clipByGlobalNorm, emaUpdate, emaDecayAt, makeSchedule,
-  treeRef, treeCopy, treeZerosLike, treeDispose, fromHost, type Array,
+  treeRef, treeCopy, treeZerosLike, treeDispose, type Array,
 } from "../engine/index.js";
-import { mlpApply, type MlpParams } from "../nn/mlp.js";
-import { getScheduler } from "../paths/scheduler.js";
-import "../paths/condot.js";
-import { samplePath, mseLoss } from "../paths/affine.js";
+import type { MlpParams } from "../nn/mlp.js";
+import { makeObjective } from "./objectives.js";
 import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
@@ -62,20 +61,6 @@ export function createTrainState(config: ModelConfig, options: Partial<TrainOpti
   };
 }
 
-/** Draws one batch (x0 noise, x1 data, t) from the host RNG. */
-function drawBatch(state: TrainState, data: DataSource) {
-  const { batch: B, timeSampling, logitNormal } = state.options;
-  const D = data.dim;
-  const rng = state.rng;
-  const x1 = data.sample(B, rng);
-  const x0 = rng.normals(B * D);
-  const t = new Float64Array(B);
-  for (let i = 0; i < B; i++) {
-    t[i] = timeSampling === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(logitNormal.mean + logitNormal.std * rng.normal())));
-  }
-  return { x0, x1, t };
-}
-
 /**
  * Runs (or continues) training on `data` until `options.steps`. Mutates and returns `state`.
  */
@@ -83,18 +68,14 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   const o = state.options;
   const cfg = state.config;
   if (data.dim !== cfg.mlp.dim) throw new Error(`data has dimension ${data.dim}, model ${cfg.mlp.dim}`);
-  const sched = getScheduler(cfg.path);
   const dtype = state.params.layers[0].w.dtype;
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
   const adamOpts = { weightDecay: o.weightDecay };
 
-  const lossFn = (p: MlpParams, x0: Array, x1: Array, t: Array) => {
-    const { xt, ut } = samplePath(sched, x0, x1, t.ref);
-    return mseLoss(mlpApply(cfg.mlp, p, xt, t), ut);
-  };
+  const objective = makeObjective(cfg, o, dtype);
   const step = jit(
-    (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, x0: Array, x1: Array, t: Array, lr: Array, bc1: Array, bc2: Array, decay: Array) => {
-      const [loss, g0] = valueAndGrad(lossFn)(treeRef(params), x0, x1, t);
+    (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
+      const [loss, g0] = valueAndGrad(objective.loss)(treeRef(params), inputs);
       let grads = g0;
       if (o.clipNorm > 0) {
         const c = clipByGlobalNorm(grads, o.clipNorm);
@@ -111,18 +92,15 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   const every = run.progressEvery ?? 10;
   const t0 = performance.now();
   const startStep = state.step;
-  const D = data.dim;
-  const B = o.batch;
   try {
     while (state.step < last) {
       const k = state.step + 1;
-      const { x0, x1, t } = drawBatch(state, data);
+      const inputs = objective.draw(state.rng, data, state.params);
       const lr = lrAt(k);
       const s = adamScalars(k, lr, {}, dtype);
       const decay = o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0;
       const out = step(
-        state.params, state.ema, state.m, state.v,
-        fromHost(x0, [B, D], dtype), fromHost(x1, [B, D], dtype), fromHost(t, [B], dtype),
+        state.params, state.ema, state.m, state.v, inputs,
         s.lr, s.bc1, s.bc2, np.array(decay, { dtype }),
       ) as unknown as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
       [state.params, state.ema, state.m, state.v] = out;
@@ -142,6 +120,7 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
     }
   } finally {
     (step as unknown as { dispose(): void }).dispose();
+    objective.dispose();
   }
   return state;
 }
