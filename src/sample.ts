@@ -6,7 +6,8 @@ import { Rng, fromHost, toHostF64, type Array } from "./engine/index.js";
 import { odeint } from "./solvers/index.js";
 import { standardize, unstandardize } from "./data/normalize.js";
 import type { VelocityModel } from "./model/velocity-model.js";
-import { ShapeError } from "./errors.js";
+import { ShapeError, OptionError } from "./errors.js";
+import { conditionInput, labelIndex } from "./model/conditioning.js";
 
 export interface SampleOptions {
   /** Solver name (see `solverNames()`); default "dopri5". */
@@ -20,6 +21,30 @@ export interface SampleOptions {
   trajectory?: boolean;
   /** Explicit noise (row-major [n, D]) instead of drawing it from `seed`. */
   noise?: Float64Array;
+  /** Class-conditional models: one label value for all samples, or one per sample (values as in the training data). */
+  label?: string | number | (string | number)[];
+  /** Context-conditional models: row-major [n, C] context vectors. */
+  context?: Float64Array;
+  /** Classifier-free guidance weight w: v = (1 + w)·v(x, t, c) − w·v(x, t, ∅). 0 (default) is the plain conditional model. */
+  guidance?: number;
+}
+
+/** The condition inputs for n samples (cond and, when guided, ∅), or undefined for an unconditional draw. */
+function conditions(model: VelocityModel, n: number, o: SampleOptions) {
+  const c = model.config.cond;
+  if (!c) {
+    if (o.label !== undefined || o.context !== undefined) throw new OptionError("this model is unconditional: drop the label/context");
+    return undefined;
+  }
+  let cond;
+  if (o.label !== undefined) {
+    const vals = globalThis.Array.isArray(o.label) ? o.label : new globalThis.Array(n).fill(o.label);
+    if (vals.length !== n) throw new ShapeError(`${vals.length} labels for ${n} samples`);
+    cond = conditionInput(c, n, { labels: vals.map((v) => labelIndex(c, v)) }, model.dtype);
+  } else if (o.context !== undefined) cond = conditionInput(c, n, { context: o.context }, model.dtype);
+  else cond = conditionInput(c, n, null, model.dtype); // ∅: the unconditional model learned through dropout
+  const w = o.guidance ?? 0;
+  return { cond, nullCond: w !== 0 ? conditionInput(c, n, null, model.dtype) : undefined, guidance: w };
 }
 
 export interface SampleResult {
@@ -43,10 +68,17 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
   const D = model.dim;
   const noise = o.noise ?? new Rng(o.seed ?? 0).normals(n * D);
   if (noise.length !== n * D) throw new ShapeError(`noise has ${noise.length} values, expected n·D = ${n}·${D}`);
+  const cond = conditions(model, n, o);
   const x0 = fromHost(noise, [n, D], model.dtype);
-  const r = odeint(model.odeFunc(), x0, {
-    method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 0, t1: 1, trajectory: o.trajectory,
-  });
+  let r;
+  try {
+    r = odeint(model.odeFunc(cond), x0, {
+      method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 0, t1: 1, trajectory: o.trajectory,
+    });
+  } finally {
+    cond?.cond.dispose();
+    cond?.nullCond?.dispose();
+  }
   const out: SampleResult = { samples: toHost(r.x, model), noise, nfe: r.nfe };
   if (r.trajectory) {
     out.trajectory = r.trajectory.map((a) => toHost(a, model));

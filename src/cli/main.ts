@@ -7,6 +7,7 @@ import { trainCommand, trainSpec } from "./train.js";
 import { sampleCommand, sampleSpec, plotCommand, plotSpec } from "./sample.js";
 import { demoCommand, demoSpec } from "./demo.js";
 import { evalCommand, evalSpec } from "./eval.js";
+import { reflowCommand, reflowSpec } from "./reflow.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   demo: { run: demoCommand, summary: demoSpec.summary },
@@ -14,6 +15,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   sample: { run: sampleCommand, summary: sampleSpec.summary },
   plot: { run: plotCommand, summary: plotSpec.summary },
   eval: { run: evalCommand, summary: evalSpec.summary },
+  reflow: { run: reflowCommand, summary: reflowSpec.summary },
 };
 
 function usage(): string {

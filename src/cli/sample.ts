@@ -16,6 +16,8 @@ const solverOpts = {
   rtol: { type: "string", help: "dopri5 relative tolerance", default: "1e-5" },
   atol: { type: "string", help: "dopri5 absolute tolerance", default: "1e-5" },
   seed: { type: "string", help: "noise seed", default: "0" },
+  label: { type: "string", help: "class-conditional models: the label to sample (default: ∅, unconditional)" },
+  guidance: { type: "string", help: "classifier-free guidance weight w: (1 + w)·v(c) − w·v(∅)", default: "0" },
 } as const;
 
 export const sampleSpec: CommandSpec = {
@@ -52,6 +54,8 @@ function solverArgs(v: Record<string, unknown>) {
     rtol: num(v, "rtol", { min: 0 }),
     atol: num(v, "atol", { min: 0 }),
     seed: num(v, "seed", { int: true, min: 0 }),
+    label: v.label === undefined ? undefined : String(v.label),
+    guidance: num(v, "guidance"),
   };
 }
 
@@ -95,12 +99,12 @@ function firstTwo(x: Float64Array, dim: number): Float64Array {
 }
 
 /** Renders data | samples | trajectories for a model; returns PNG bytes. */
-export function renderModelFigure(model: VelocityModel, o: { n: number; trajectories: number; data?: string; method?: string; steps?: number; rtol?: number; atol?: number; seed?: number; title?: string }): Uint8Array {
+export function renderModelFigure(model: VelocityModel, o: { n: number; trajectories: number; data?: string; method?: string; steps?: number; rtol?: number; atol?: number; seed?: number; title?: string; label?: string; guidance?: number }): Uint8Array {
   const D = model.dim;
   const panels = [];
   const spec = o.data ?? model.config.data;
   if (spec) {
-    const src = openDataSource(spec, { standardizer: model.config.standardizer });
+    const src = openDataSource(spec, { standardizer: model.config.standardizer, cond: undefined });
     let pts: Float64Array;
     if (src.table) {
       const rows = Math.min(o.n, src.table.rows);
@@ -111,11 +115,11 @@ export function renderModelFigure(model: VelocityModel, o: { n: number; trajecto
     }
     panels.push({ title: `data (${spec})`, points: firstTwo(pts, D) });
   }
-  const s = sample(model, o.n, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, seed: o.seed });
+  const s = sample(model, o.n, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, seed: o.seed, label: o.label, guidance: o.guidance });
   panels.push({ title: `samples (${o.method ?? "dopri5"}, NFE ${s.nfe})`, points: firstTwo(s.samples, D), color: [200, 60, 30] as [number, number, number] });
   const k = Math.min(o.trajectories, o.n);
   if (k > 0) {
-    const tr = sample(model, k, { method: "rk4", steps: 32, seed: (o.seed ?? 0) + 1, trajectory: true });
+    const tr = sample(model, k, { method: "rk4", steps: 32, seed: (o.seed ?? 0) + 1, trajectory: true, label: o.label, guidance: o.guidance });
     const states = tr.trajectory!;
     const flat = new Float64Array(states.length * k * 2);
     states.forEach((st, i) => flat.set(firstTwo(st, D), i * k * 2));

@@ -7,6 +7,9 @@ import { saveTrainState, loadTrainState } from "../train/checkpoint.js";
 import type { TrainOptions } from "../train/options.js";
 import { defaultMlpConfig } from "../nn/mlp.js";
 import { ShapeError, OptionError } from "../errors.js";
+import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../paths/index.js";
+import { condEmbedWidth } from "../model/conditioning.js";
+import type { CondSpec } from "../train/data-source.js";
 import { parseCommand, num, intList, type CommandSpec } from "./args.js";
 import { progressBar } from "./progress.js";
 
@@ -28,6 +31,14 @@ export const trainSpec: CommandSpec = {
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
     "time-sampling": { type: "string", help: "uniform or logit-normal", default: "uniform" },
     objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
+    path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
+    prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
+    coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
+    "sinkhorn-reg": { type: "string", help: "sinkhorn: entropic regularization relative to the mean cost", default: "0.05" },
+    "sb-sigma": { type: "string", help: "sb: bridge noise σ", default: "1" },
+    cond: { type: "string", help: "condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
+    "cond-type": { type: "string", help: "class or context (default: class for one integer column)" },
+    "cond-dropout": { type: "string", help: "probability of training with the condition dropped (for guidance)", default: "0.1" },
     "mle-solver": { type: "string", help: "MLE: euler, midpoint, heun, rk4 (fixed steps) or dopri5 (adaptive grid)", default: "rk4" },
     "mle-steps": { type: "string", help: "MLE: steps of a fixed-step solver", default: "10" },
     "mle-tol": { type: "string", help: "MLE: dopri5 rtol = atol", default: "1e-4" },
@@ -48,6 +59,11 @@ export interface RunTrainingArgs {
   options: Partial<TrainOptions>;
   quiet?: boolean;
   label?: string;
+  /** Scheduler name (default condot) and what the network predicts (default velocity). */
+  path?: string;
+  prediction?: PredictionKind;
+  /** Conditioning columns (CSV) or "mode" (8gaussians). */
+  cond?: CondSpec;
 }
 
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
@@ -58,14 +74,22 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
     if (!a.out || !checkpointExists(a.out)) throw new OptionError(`--resume: no checkpoint in ${a.out ?? "(no --out)"}`);
     state = loadTrainState(a.out, a.options.steps ? { steps: a.options.steps } : {});
   }
-  const data = openDataSource(a.data, { standardizer: a.resume ? state!.config.standardizer : undefined });
+  const saved = a.resume ? state!.config.cond : undefined;
+  const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
+  const data = openDataSource(a.data, { standardizer: a.resume ? state!.config.standardizer : undefined, cond: condSpec, condConfig: saved });
   if (a.resume) {
     if (state!.config.mlp.dim !== data.dim) {
       throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.mlp.dim}`);
     }
   } else {
-    const mlp = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}) };
-    state = createTrainState({ kind: "flow-matching", mlp, path: "condot", standardizer: data.standardizer, data: a.data }, a.options);
+    const cond = data.cond;
+    const mlp = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
+    const path = a.path ?? "condot";
+    getScheduler(path); // unknown names fail here, listing the valid ones
+    state = createTrainState(
+      { kind: "flow-matching", mlp, path, standardizer: data.standardizer, data: a.data, ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
+      a.options,
+    );
   }
   const s = state!;
   const bar = progressBar(s.options.steps, a.label ?? "train", { quiet: a.quiet, start: s.step, unit: "step" });
@@ -84,12 +108,19 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!v) return;
   if (!v.data) throw new OptionError("train: --data is required (a toy name or a CSV file); see flowmatch train --help");
   const schedule = String(v.schedule) as TrainOptions["schedule"];
+  const prediction = String(v.prediction) as PredictionKind;
+  if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
+  const condType = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
+  if (condType !== undefined && condType !== "class" && condType !== "context") throw new OptionError(`--cond-type must be class or context, got "${condType}"`);
   const s = await runTraining({
     data: String(v.data),
     out: String(v.out),
     resume: !!v.resume,
     hidden: intList(v, "hidden"),
     quiet: !!v.quiet,
+    path: String(v.path),
+    prediction,
+    cond: v.cond === undefined ? undefined : { columns: String(v.cond).split(",").map((c) => c.trim()), kind: condType as "class" | "context" | undefined },
     options: {
       steps: num(v, "steps", { int: true, min: 1 }),
       batch: num(v, "batch", { int: true, min: 1 }),
@@ -100,6 +131,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
       schedule,
       timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
       objective: String(v.objective) as TrainOptions["objective"],
+      coupling: String(v.coupling),
+      couplingOptions: { reg: num(v, "sinkhorn-reg", { min: 0 }), sigma: num(v, "sb-sigma", { min: 0 }) },
+      condDropout: num(v, "cond-dropout", { min: 0 }),
       mle: {
         method: String(v["mle-solver"]),
         steps: num(v, "mle-steps", { int: true, min: 1 })!,

@@ -2,9 +2,22 @@
  * A trained (or freshly initialized) flow-matching model: the MLP velocity field v(x, t) with its configuration,
  * the probability path it was trained on and the data normalization. t = 0 is noise, t = 1 is data.
  */
-import { np, jit, treeRef, treeDispose, type Array } from "../engine/index.js";
+import { np, jit, Rng, treeRef, treeDispose, type Array } from "../engine/index.js";
 import { mlpApply, initMlp, type MlpConfig, type MlpParams } from "../nn/mlp.js";
 import type { Standardizer } from "../data/normalize.js";
+import { getScheduler } from "../paths/scheduler.js";
+import "../paths/index.js";
+import { convertPrediction, type PredictionKind } from "../paths/convert.js";
+import { embedCondition, initCondParams, type CondConfig } from "./conditioning.js";
+
+/** Network parameters: the MLP layers plus, for class conditioning, the label embedding table. */
+export type ModelParams = MlpParams & { embed?: Array };
+
+/**
+ * Times are kept this far from the ends when an x1- or ε-prediction is turned into a velocity: the conversion
+ * divides by σ_t (0 at t = 1) or α_t (0 at t = 0).
+ */
+export const PREDICTION_T_EPS = 1e-3;
 
 export interface ModelConfig {
   kind: "flow-matching";
@@ -15,19 +28,32 @@ export interface ModelConfig {
   standardizer?: Standardizer;
   /** What the model was trained on (toy name or file path), for messages and plots. */
   data?: string;
+  /** What the network outputs: "velocity" (default), "x1" (data) or "eps" (noise); sampling converts to velocity. */
+  prediction?: PredictionKind;
+  /** Class-label or context conditioning (with ∅ for classifier-free guidance). */
+  cond?: CondConfig;
+}
+
+/** The raw network output of a model config (velocity, x1 or ε). Consumes x, t and cond; params are borrowed. */
+export function networkApply(config: ModelConfig, params: ModelParams, x: Array, t: Array, cond?: Array): Array {
+  const c = config.cond;
+  const h = c && cond ? embedCondition(c, params.embed, cond) : cond;
+  return mlpApply(config.mlp, params, x, t, h);
 }
 
 export class VelocityModel {
-  private applyJit?: (p: MlpParams, x: Array, t: Array) => Array;
+  private applyJit?: (p: ModelParams, x: Array, t: Array, c: Array[]) => Array;
 
   /** Takes ownership of `params`. */
   constructor(
     readonly config: ModelConfig,
-    public params: MlpParams,
+    public params: ModelParams,
   ) {}
 
   static init(config: ModelConfig, seed: number, dtype = np.float32): VelocityModel {
-    return new VelocityModel(config, initMlp(config.mlp, seed, dtype));
+    const p: ModelParams = initMlp(config.mlp, seed, dtype);
+    if (config.cond) Object.assign(p, initCondParams(config.cond, new Rng((seed ^ 0x2545f491) >>> 0), dtype));
+    return new VelocityModel(config, p);
   }
 
   get dim(): number {
@@ -37,21 +63,63 @@ export class VelocityModel {
     return this.params.layers[0].w.dtype;
   }
 
-  /** The pure field v = apply(params, x, t) (consumes x and t, not params), for jit/grad and the likelihood code. */
-  apply(params: MlpParams, x: Array, t: Array): Array {
-    return mlpApply(this.config.mlp, params, x, t);
+  /** The raw network output (velocity, x1 or ε as configured). Consumes x, t and the condition input. */
+  network(params: ModelParams, x: Array, t: Array, cond?: Array): Array {
+    return networkApply(this.config, params, x, t, cond);
   }
 
-  /** v(x, t): x [B, D] and t (scalar or [B]; t = 0 is noise, t = 1 is data) are consumed. Compiled once per batch shape. */
-  velocity(x: Array, t: Array): Array {
-    const cfg = this.config.mlp;
-    this.applyJit ??= jit((p: MlpParams, xx: Array, tt: Array) => mlpApply(cfg, p, xx, tt));
-    return this.applyJit(treeRef(this.params), x, t);
+  /**
+   * The pure velocity field v = apply(params, x, t[, cond]) (consumes x, t and cond, not params), for jit/grad and
+   * the likelihood code; t = 0 is noise, t = 1 is data. x1/ε predictions are converted to a velocity here.
+   */
+  apply(params: ModelParams, x: Array, t: Array, cond?: Array): Array {
+    const kind = this.config.prediction ?? "velocity";
+    if (kind === "velocity") return this.network(params, x, t, cond);
+    const tc = np.clip(t, PREDICTION_T_EPS, 1 - PREDICTION_T_EPS);
+    const out = this.network(params, x.ref, tc.ref, cond);
+    return convertPrediction(getScheduler(this.config.path), kind, "velocity", x, out, tc);
   }
 
-  /** The ODE right-hand side for `odeint`: (t, x) ↦ v(x, t), t a JS number. */
-  odeFunc(): (t: number, x: Array) => Array {
-    return (t, x) => this.velocity(x, np.full([], t, { dtype: this.dtype }));
+  /**
+   * v(x, t) (x [B, D], t scalar or [B]; t = 0 is noise, t = 1 is data), all consumed. With `cond` (a condition input,
+   * see conditioning.ts) and guidance w ≠ 0: classifier-free guidance v = (1 + w)·v(x, t, c) − w·v(x, t, ∅), with
+   * `nullCond` the ∅ input. Compiled once per batch shape.
+   */
+  velocity(x: Array, t: Array, cond?: { cond: Array; nullCond?: Array; guidance?: number }): Array {
+    this.applyJit ??= jit((p: ModelParams, xx: Array, tt: Array, c: Array[]) => {
+      if (c.length === 0) return this.apply(p, xx, tt);
+      const vc = this.apply(p, xx.ref, tt.ref, c[0]);
+      if (c.length === 1) {
+        xx.dispose();
+        tt.dispose();
+        return vc;
+      }
+      // c = [cond, nullCond, w]: (1 + w)·v_c − w·v_∅.
+      const vu = this.apply(p, xx, tt, c[1]);
+      const w = c[2]!;
+      return vc.mul(w.ref.add(1)).sub(vu.mul(w));
+    });
+    const extras: Array[] = [];
+    if (cond) {
+      extras.push(cond.cond);
+      if (cond.nullCond) {
+        if (cond.guidance === undefined || cond.guidance === 0) cond.nullCond.dispose();
+        else extras.push(cond.nullCond, np.full([], cond.guidance, { dtype: this.dtype }));
+      }
+    }
+    return this.applyJit(treeRef(this.params), x, t, extras);
+  }
+
+  /**
+   * The ODE right-hand side for `odeint`: (t, x) ↦ v(x, t), t a JS number. With a condition (borrowed: the caller
+   * disposes it after the solve) and a guidance weight, the guided field.
+   */
+  odeFunc(cond?: { cond: Array; nullCond?: Array; guidance?: number }): (t: number, x: Array) => Array {
+    return (t, x) =>
+      this.velocity(
+        x, np.full([], t, { dtype: this.dtype }),
+        cond ? { cond: cond.cond.ref, nullCond: cond.nullCond?.ref, guidance: cond.guidance } : undefined,
+      );
   }
 
   dispose(): void {

@@ -11,6 +11,8 @@ export interface MlpConfig {
   hidden: number[];
   activation: ActivationName;
   time: TimeEmbeddingConfig;
+  /** Width of an extra conditioning input concatenated to [x, embed(t)] (class embedding or context); default 0. */
+  condWidth?: number;
 }
 export type Layer = { w: Array; b: Array };
 export type MlpParams = { layers: Layer[] };
@@ -24,7 +26,7 @@ export const defaultMlpConfig = (dim: number): MlpConfig => ({
 
 /** Layer widths from input to output. */
 export function mlpWidths(c: MlpConfig): number[] {
-  return [c.dim + timeEmbeddingWidth(c.time), ...c.hidden, c.dim];
+  return [c.dim + timeEmbeddingWidth(c.time) + (c.condWidth ?? 0), ...c.hidden, c.dim];
 }
 
 /**
@@ -48,12 +50,18 @@ export function initMlp(c: MlpConfig, seed: number, dtype = np.float32): MlpPara
 }
 
 /**
- * v(x, t). `x` is [B, D]; `t` is a scalar array or [B] (t = 0 noise, t = 1 data). Consumes x and t, not params.
+ * v(x, t[, cond]). `x` is [B, D]; `t` is a scalar array or [B] (t = 0 noise, t = 1 data); `cond` [B, condWidth]
+ * when the config has a conditioning input. Consumes x, t and cond, not params.
  */
-export function mlpApply(c: MlpConfig, params: MlpParams, x: Array, t: Array): Array {
+export function mlpApply(c: MlpConfig, params: MlpParams, x: Array, t: Array, cond?: Array): Array {
   const B = x.shape[0];
   const tt = t.ndim === 0 ? np.broadcastTo(t.reshape([1, 1]), [B, 1]) : t.reshape([B, 1]);
-  let h = np.concatenate([x, embedTime(tt.astype(x.dtype), c.time)], 1);
+  const parts = [x, embedTime(tt.astype(x.dtype), c.time)];
+  if ((c.condWidth ?? 0) > 0) {
+    if (!cond) throw new Error("mlpApply: this network needs a conditioning input");
+    parts.push(cond);
+  } else cond?.dispose();
+  let h = np.concatenate(parts, 1);
   const act = activations[c.activation];
   params.layers.forEach((l, i) => {
     h = np.matmul(h, l.w.ref).add(l.b.ref);

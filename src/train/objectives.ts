@@ -12,12 +12,15 @@
 import { np, jit, Rng, fromHost, treeRef, addScalar, mulScalar, type Array, type DType } from "../engine/index.js";
 import { mlpApply, type MlpParams } from "../nn/mlp.js";
 import { getScheduler } from "../paths/scheduler.js";
-import "../paths/condot.js";
+import "../paths/index.js";
 import { samplePath, mseLoss } from "../paths/affine.js";
 import { augmentedDynamics, augmentedWidth } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
-import type { ModelConfig } from "../model/velocity-model.js";
+import { networkApply, type ModelConfig } from "../model/velocity-model.js";
+import { encodeClasses, encodeContext } from "../model/conditioning.js";
+import { getCoupling, bridgeSample } from "../couplings/index.js";
+import { OptionError } from "../errors.js";
 import type { DataSource } from "./data-source.js";
 import type { TrainOptions } from "./options.js";
 
@@ -33,23 +36,67 @@ export function makeObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): 
   return o.objective === "mle" ? mleObjective(cfg, o, dtype) : fmObjective(cfg, o, dtype);
 }
 
+/**
+ * Flow matching. Per batch (all from the host rng, in this order): data rows x1 (with their conditions), noise x0
+ * (or fixed reflow pairs), the coupling's pairing, times t, condition dropout, bridge noise (sb). The network is
+ * regressed on the target of its prediction kind: the path velocity u_t, x1, or ε = x0.
+ */
 function fmObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective {
   const sched = getScheduler(cfg.path);
   const { batch: B, timeSampling, logitNormal } = o;
+  const prediction = cfg.prediction ?? "velocity";
+  const sb = o.coupling === "sb";
+  if (sb && prediction !== "velocity") throw new OptionError("the sb coupling trains a velocity; use --prediction velocity");
+  if (sb && cfg.path !== "condot") throw new OptionError("the sb coupling uses its own Brownian-bridge path; use --path condot");
+  if (cfg.cond && o.coupling !== "independent") {
+    throw new OptionError(`conditioning works with the independent coupling only (got ${o.coupling}): pairs would mix conditions`);
+  }
+  const coupling = o.coupling === "independent" ? undefined : getCoupling(o.coupling, o.couplingOptions);
+  const sigma = (o.couplingOptions.sigma ?? 1);
   return {
     draw(rng, data) {
       const D = data.dim;
-      const x1 = data.sample(B, rng);
-      const x0 = rng.normals(B * D);
+      let x0: Float64Array, x1: Float64Array;
+      let labels: Int32Array | undefined, context: Float64Array | undefined;
+      if (data.samplePairs) ({ x0, x1 } = data.samplePairs(B, rng));
+      else {
+        if (cfg.cond) {
+          if (!data.sampleCond) throw new OptionError("this model is conditional but the data has no condition");
+          ({ x: x1, labels, context } = data.sampleCond(B, rng));
+        } else x1 = data.sample(B, rng);
+        x0 = rng.normals(B * D);
+        if (coupling) ({ x0, x1 } = coupling.pair(x0, x1, D, rng));
+      }
       const t = new Float64Array(B);
       for (let i = 0; i < B; i++) {
         t[i] = timeSampling === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(logitNormal.mean + logitNormal.std * rng.normal())));
       }
-      return [fromHost(x0, [B, D], dtype), fromHost(x1, [B, D], dtype), fromHost(t, [B], dtype)];
+      const inputs = [fromHost(x0, [B, D], dtype), fromHost(x1, [B, D], dtype), fromHost(t, [B], dtype)];
+      if (sb) {
+        const { xt, ut } = bridgeSample(x0, x1, t, rng.normals(B * D), sigma, D);
+        inputs[0]!.dispose();
+        inputs[1]!.dispose();
+        inputs[0] = fromHost(xt, [B, D], dtype);
+        inputs[1] = fromHost(ut, [B, D], dtype);
+      }
+      if (cfg.cond) {
+        const drop = globalThis.Array.from({ length: B }, () => rng.uniform() < o.condDropout);
+        if (labels) labels = labels.map((k, i) => (drop[i] ? -1 : k));
+        inputs.push(cfg.cond.kind === "class"
+          ? fromHost(encodeClasses(labels!, cfg.cond.classes.length), [B, cfg.cond.classes.length + 1], dtype)
+          : fromHost(encodeContext(context!, B, cfg.cond.dim, drop), [B, cfg.cond.dim + 1], dtype));
+      }
+      return inputs;
     },
-    loss(p, [x0, x1, t]) {
-      const { xt, ut } = samplePath(sched, x0!, x1!, t!.ref);
-      return mseLoss(mlpApply(cfg.mlp, p, xt, t!), ut);
+    loss(p, [a, b, t, cond]) {
+      if (sb) return mseLoss(networkApply(cfg, p, a!, t!, cond), b!); // a = x_t, b = u_t
+      const [x0, x1] = [a!, b!];
+      const { xt, ut } = samplePath(sched, x0.ref, x1.ref, t!.ref);
+      const target = prediction === "velocity" ? ut : prediction === "x1" ? x1.ref : x0.ref;
+      if (prediction !== "velocity") ut.dispose();
+      x0.dispose();
+      x1.dispose();
+      return mseLoss(networkApply(cfg, p, xt, t!, cond), target);
     },
     dispose() {},
   };
@@ -59,6 +106,9 @@ const LOG_2PI = Math.log(2 * Math.PI);
 
 function mleObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective {
   const m = o.mle;
+  if (cfg.cond || (cfg.prediction ?? "velocity") !== "velocity") {
+    throw new OptionError("maximum-likelihood training supports unconditional velocity models only");
+  }
   const D = cfg.mlp.dim;
   const B = o.batch;
   const regularize = m.kineticEnergy > 0 || m.jacobianFrobenius > 0;

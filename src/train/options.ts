@@ -23,6 +23,11 @@ export interface TrainOptions {
   /** "fm" (flow matching, default) or "mle" (CNF maximum likelihood through the ODE solve). */
   objective: Objective;
   mle: MleOptions;
+  /** How noise and data rows are paired in a batch: independent, ot, sinkhorn, sb (see src/couplings). */
+  coupling: string;
+  couplingOptions: { reg?: number; sigma?: number; iterations?: number };
+  /** Probability of replacing a row's condition by ∅ while training (classifier-free guidance). */
+  condDropout: number;
   steps: number;
   batch: number;
   lr: number;
@@ -51,6 +56,9 @@ export const defaultMleOptions: MleOptions = {
 export const defaultTrainOptions: TrainOptions = {
   objective: "fm",
   mle: defaultMleOptions,
+  coupling: "independent",
+  couplingOptions: {},
+  condDropout: 0.1,
   steps: 5000,
   batch: 512,
   lr: 2e-3,
@@ -72,6 +80,9 @@ export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions
     logitNormal: { ...defaultTrainOptions.logitNormal, ...o.logitNormal },
     mle: { ...defaultMleOptions, ...o.mle },
   };
+  if (!["independent", "ot", "sinkhorn", "sb"].includes(r.coupling))
+    throw new OptionError(`unknown coupling "${r.coupling}"; valid couplings: independent, ot, sinkhorn, sb`);
+  if (!(r.condDropout >= 0 && r.condDropout < 1)) throw new OptionError(`condition dropout must be in [0, 1), got ${r.condDropout}`);
   if (r.objective !== "fm" && r.objective !== "mle") throw new OptionError(`objective must be fm or mle, got "${r.objective}"`);
   const m = r.mle;
   if (!["euler", "midpoint", "heun", "rk4", "dopri5"].includes(m.method))
