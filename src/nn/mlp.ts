@@ -60,7 +60,7 @@ export function mlpApply(c: MlpConfig, params: MlpParams, x: Array, t: Array, co
   if ((c.condWidth ?? 0) > 0) {
     if (!cond) throw new Error("mlpApply: this network needs a conditioning input");
     parts.push(cond);
-  } else cond?.dispose();
+  } else if (cond) throw new Error("mlpApply: this network has no conditioning input (condWidth 0) but was given one");
   let h = np.concatenate(parts, 1);
   const act = activations[c.activation];
   params.layers.forEach((l, i) => {

@@ -10,6 +10,7 @@ import {
 } from "../engine/index.js";
 import type { MlpParams } from "../nn/mlp.js";
 import { makeObjective } from "./objectives.js";
+import { condEmbedWidth } from "../model/conditioning.js";
 import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
@@ -53,6 +54,8 @@ export interface TrainRunOptions {
 /** A fresh run: parameters initialized from the seed; the RNG stream derived from it. */
 export function createTrainState(config: ModelConfig, options: Partial<TrainOptions> = {}, dtype = np.float32): TrainState {
   const o = resolveTrainOptions(options);
+  // A conditional model's MLP takes the condition embedding as an extra input: size it from the condition.
+  if (config.cond) config = { ...config, mlp: { ...config.mlp, condWidth: condEmbedWidth(config.cond) } };
   const model = VelocityModel.init(config, o.seed, dtype);
   const params = model.params;
   return {
