@@ -23,3 +23,7 @@ export * from "./model/conditioning.js";
 export { networkApply, PREDICTION_T_EPS, type ModelParams } from "./model/velocity-model.js";
 export { makeObjective, type Objective } from "./train/objectives.js";
 export { defaultMleOptions, type MleOptions } from "./train/options.js";
+export * as flows from "./flows/index.js";
+export { FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch } from "./flows/index.js";
+export { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "./train/flow-trainer.js";
+export { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "./train/flow-checkpoint.js";

@@ -13,6 +13,8 @@ import { DataError, OptionError, ShapeError } from "../errors.js";
 import { toyNames } from "../data/registry.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
 import { progressBar } from "./progress.js";
+import { isFlowCheckpoint } from "../train/flow-checkpoint.js";
+import { flowEvalCommand } from "./flow.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -76,6 +78,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const seed = num(v, "seed", { int: true, min: 0 })!;
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
+  if (isFlowCheckpoint(String(v.model))) return flowEvalCommand(v, nGiven);
   await initEngine();
   const model = loadModel(String(v.model));
   try {

@@ -9,6 +9,8 @@ import { writeFileAtomic } from "../io/index.js";
 import type { VelocityModel } from "../model/velocity-model.js";
 import { OptionError } from "../errors.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
+import { isFlowCheckpoint } from "../train/flow-checkpoint.js";
+import { flowSampleCommand, flowPlotCommand } from "./flow.js";
 
 const solverOpts = {
   method: { type: "string", help: "ODE solver: euler, midpoint, heun, rk4, dopri5", default: "rk4" },
@@ -16,6 +18,7 @@ const solverOpts = {
   rtol: { type: "string", help: "dopri5 relative tolerance", default: "1e-5" },
   atol: { type: "string", help: "dopri5 absolute tolerance", default: "1e-5" },
   seed: { type: "string", help: "noise seed", default: "0" },
+  temperature: { type: "string", help: "normalizing flows: base temperature (std multiplier)", default: "1" },
   label: { type: "string", help: "class-conditional models: the label to sample (default: ∅, unconditional)" },
   guidance: { type: "string", help: "classifier-free guidance weight w: (1 + w)·v(c) − w·v(∅)", default: "0" },
 } as const;
@@ -74,6 +77,7 @@ export function toCsv(data: Float64Array, dim: number): string {
 export async function sampleCommand(argv: string[]): Promise<void> {
   const v = parseCommand(sampleSpec, argv);
   if (!v) return;
+  if (v.model && isFlowCheckpoint(String(v.model))) return flowSampleCommand(v);
   await initEngine();
   const model = openModel(v, "sample");
   const n = num(v, "n", { int: true, min: 1 })!;
@@ -131,6 +135,7 @@ export function renderModelFigure(model: VelocityModel, o: { n: number; trajecto
 export async function plotCommand(argv: string[]): Promise<void> {
   const v = parseCommand(plotSpec, argv);
   if (!v) return;
+  if (v.model && isFlowCheckpoint(String(v.model))) return flowPlotCommand(v);
   await initEngine();
   const model = openModel(v, "plot");
   const png = renderModelFigure(model, {

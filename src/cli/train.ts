@@ -12,6 +12,7 @@ import { condEmbedWidth } from "../model/conditioning.js";
 import type { CondSpec } from "../train/data-source.js";
 import { parseCommand, num, intList, type CommandSpec } from "./args.js";
 import { progressBar } from "./progress.js";
+import { wantsFlowModel, flowTrainCommand, MODEL_KINDS } from "./flow.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -47,6 +48,7 @@ export const trainSpec: CommandSpec = {
     kinetic: { type: "string", help: "MLE: kinetic-energy regularizer weight (RNODE)", default: "0" },
     jacobian: { type: "string", help: "MLE: Jacobian-Frobenius regularizer weight (RNODE)", default: "0" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
+    model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")} (flows: flowmatch train --model realnvp --help)`, default: "fm" },
   },
   examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data moons --objective mle --hidden 64,64,64 --steps 2000 --out runs/cnf", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
 };
@@ -104,6 +106,7 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {
+  if (wantsFlowModel(argv)) return flowTrainCommand(argv); // discrete normalizing flows: src/cli/flow.ts
   const v = parseCommand(trainSpec, argv);
   if (!v) return;
   if (!v.data) throw new OptionError("train: --data is required (a toy name or a CSV file); see flowmatch train --help");

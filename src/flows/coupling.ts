@@ -16,7 +16,7 @@ import { np, tanh, exp, mulScalar, type Array, type DType, type ActivationName, 
 import { OptionError } from "../errors.js";
 import { denseApply, initDense, type DenseConfig, type DenseParams } from "../nn/dense.js";
 import type { Mask } from "./masks.js";
-import { checkCtx, checkEvent, flatten, indexArray, sizeOf } from "./shape.js";
+import { checkCtx, checkEvent, flatten, selectColumns, sizeOf } from "./shape.js";
 import type { Bijector, ForwardResult, InverseResult } from "./types.js";
 
 export interface CouplingOptions {
@@ -87,10 +87,10 @@ abstract class Coupling implements Bijector<CouplingParams> {
     const B = checkEvent(x, this.eventShape, where);
     checkCtx(ctx, B, this.ctxDim, where);
     const flat = flatten(x);
-    const xk = np.take(flat.ref, indexArray(this.kept), 1);
-    const xt = np.take(flat, indexArray(this.moved), 1);
+    const xk = selectColumns(flat.ref, this.kept);
+    const xt = selectColumns(flat, this.moved);
     const [yt, logDet] = this.transform(this.condition(p, xk, ctx), xt, inverse);
-    const y = np.take(np.concatenate([xk, yt], 1), indexArray(this.unsplit), 1);
+    const y = selectColumns(np.concatenate([xk, yt], 1), this.unsplit);
     return [y.reshape([B, ...this.eventShape]), logDet];
   }
 

@@ -14,3 +14,6 @@ export * from "./maf.js";
 export * from "./spline.js";
 export * from "./spline-coupling.js";
 export * from "./spline-autoregressive.js";
+export * from "./model.js";
+export * from "./architectures.js";
+export * from "./glow.js";

@@ -48,6 +48,19 @@ export function indexArray(idx: readonly number[]): Array {
   return np.array(Int32Array.from(idx), { dtype: np.int32 });
 }
 
+/**
+ * Gathers columns of x [B, D] (consumed): x[:, idx] as a matmul with a 0/1 selection matrix. Used instead of np.take
+ * where the result is differentiated under jit: jax-js 0.1.25 fails to compile the gather's gradient there in some
+ * graphs ("routine primitive scatter input is not imm"), which made coupling flows untrainable in a jitted step.
+ * Exact for finite values (each output is 1·x_i plus zeros).
+ */
+export function selectColumns(x: Array, idx: readonly number[]): Array {
+  const D = x.shape[1]!;
+  const m = new Float64Array(D * idx.length);
+  idx.forEach((src, j) => (m[src * idx.length + j] = 1));
+  return np.matmul(x, np.array(m, { dtype: np.float64 }).reshape([D, idx.length]).astype(x.dtype));
+}
+
 /** The inverse of a permutation of 0…n−1; throws if `perm` is not one. */
 export function invertPermutation(perm: readonly number[], where: string): number[] {
   const inv = new globalThis.Array<number>(perm.length).fill(-1);

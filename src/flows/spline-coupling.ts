@@ -10,7 +10,7 @@ import { np, type Array, type DType, type ActivationName, Rng } from "../engine/
 import { OptionError } from "../errors.js";
 import { denseApply, initDense, type DenseConfig, type DenseParams } from "../nn/dense.js";
 import { halfMask, type Mask } from "./masks.js";
-import { checkCtx, checkEvent, flatten, indexArray, sizeOf } from "./shape.js";
+import { checkCtx, checkEvent, flatten, selectColumns, sizeOf } from "./shape.js";
 import { rqSpline, splineParamCount, splitSplineParams, type SplineOptions } from "./spline.js";
 import type { Bijector, ForwardResult, InverseResult } from "./types.js";
 
@@ -77,13 +77,13 @@ export class SplineCoupling implements Bijector<SplineCouplingParams> {
     const B = checkEvent(x, this.eventShape, where);
     checkCtx(ctx, B, this.ctxDim, where);
     const flat = flatten(x);
-    const xk = np.take(flat.ref, indexArray(this.kept), 1);
-    const xt = np.take(flat, indexArray(this.moved), 1);
+    const xk = selectColumns(flat.ref, this.kept);
+    const xt = selectColumns(flat, this.moved);
     const h = ctx === undefined ? xk.ref : np.concatenate([xk.ref, ctx.astype(xk.dtype)], 1);
     const raw = denseApply(this.net, p.net, h).reshape([B, this.moved.length, splineParamCount(this.bins)]);
     const [w, hh, d] = splitSplineParams(raw, this.bins);
     const s = rqSpline(xt, w, hh, d, { ...this.spline, inverse });
-    const y = np.take(np.concatenate([xk, s.out], 1), indexArray(this.unsplit), 1);
+    const y = selectColumns(np.concatenate([xk, s.out], 1), this.unsplit);
     return [y.reshape([B, ...this.eventShape]), s.logDet.sum(1)];
   }
 
