@@ -7,9 +7,10 @@
  * ActNorm's data-dependent initialization runs once, on a batch drawn from the run's rng before step 1; the config
  * then records `actnormInitialized`, so resuming or loading never repeats it.
  */
+import { makeOptimizerStep, disposeStep } from "./step.js";
 import {
-  np, jit, valueAndGrad, Rng, adamScalars, adamUpdate, clipByGlobalNorm, emaUpdate, emaDecayAt, makeSchedule,
-  fromHost, treeRef, treeCopy, treeZerosLike, treeDispose, type Array, type DType,
+  np, Rng, adamScalars, emaDecayAt, makeSchedule,
+  fromHost, treeCopy, treeZerosLike, treeDispose, type Array, type DType,
 } from "../engine/index.js";
 import { buildFlow, needsDataInit, resolveFlowConfig, type FlowConfig, type FlowConfigInput } from "../flows/architectures.js";
 import { FlowModel, type FlowParams } from "../flows/model.js";
@@ -86,25 +87,12 @@ export function trainFlow(state: FlowTrainState, data: DataSource, run: FlowRunO
   const dtype = dtypeOf(state.params);
   const { bijector, base } = buildFlow(cfg);
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
-  const adamOpts = { weightDecay: o.weightDecay };
   const loss = (p: FlowParams, x: Array) => {
     const r = bijector.forward(p.flow, x);
     return base.logProb(p.base, r.y).add(r.logDet).mean().neg();
   };
-  const step = jit(
-    (params: FlowParams, ema: FlowParams, m: FlowParams, v: FlowParams, x: Array, lr: Array, bc1: Array, bc2: Array, decay: Array) => {
-      const [l, g0] = valueAndGrad(loss)(treeRef(params), x);
-      let grads = g0 as FlowParams;
-      if (o.clipNorm > 0) {
-        const c = clipByGlobalNorm(grads, o.clipNorm);
-        grads = c.grads;
-        c.norm.dispose();
-      }
-      const u = adamUpdate(params, grads, m, v, { lr, bc1, bc2 }, adamOpts);
-      const ema2 = emaUpdate(ema, u.params, decay);
-      return [u.params, ema2, u.m, u.v, l] as unknown as Array;
-    },
-  );
+  const step = makeOptimizerStep(loss, o);
+
   const last = Math.min(o.steps, run.stopAt ?? o.steps);
   const every = run.progressEvery ?? 10;
   const t0 = performance.now();
@@ -134,7 +122,7 @@ export function trainFlow(state: FlowTrainState, data: DataSource, run: FlowRunO
       if (run.onCheckpoint && ((o.checkpointEvery > 0 && k % o.checkpointEvery === 0) || k === last)) run.onCheckpoint(state);
     }
   } finally {
-    (step as unknown as { dispose(): void }).dispose();
+    disposeStep(step);
   }
   return state;
 }

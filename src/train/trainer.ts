@@ -5,11 +5,12 @@
  * exactly the stream (and loss curve) of an uninterrupted one.
  */
 import {
-  np, jit, valueAndGrad, Rng, adamScalars, adamUpdate, clipByGlobalNorm, emaUpdate, emaDecayAt, makeSchedule,
-  treeRef, treeCopy, treeZerosLike, treeDispose, type Array,
+  np, Rng, adamScalars, emaDecayAt, makeSchedule,
+  treeCopy, treeZerosLike, treeDispose, type Array,
 } from "../engine/index.js";
 import type { MlpParams } from "../nn/mlp.js";
 import { makeObjective } from "./objectives.js";
+import { makeOptimizerStep, disposeStep } from "./step.js";
 import { condEmbedWidth } from "../model/conditioning.js";
 import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
@@ -73,23 +74,10 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   if (data.dim !== cfg.mlp.dim) throw new Error(`data has dimension ${data.dim}, model ${cfg.mlp.dim}`);
   const dtype = state.params.layers[0].w.dtype;
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
-  const adamOpts = { weightDecay: o.weightDecay };
 
   const objective = makeObjective(cfg, o, dtype);
-  const step = jit(
-    (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
-      const [loss, g0] = valueAndGrad(objective.loss)(treeRef(params), inputs);
-      let grads = g0;
-      if (o.clipNorm > 0) {
-        const c = clipByGlobalNorm(grads, o.clipNorm);
-        grads = c.grads;
-        c.norm.dispose();
-      }
-      const u = adamUpdate(params, grads, m, v, { lr, bc1, bc2 }, adamOpts);
-      const ema2 = emaUpdate(ema, u.params, decay);
-      return [u.params, ema2, u.m, u.v, loss] as unknown as Array;
-    },
-  );
+  const step = makeOptimizerStep(objective.loss, o);
+
 
   const last = Math.min(o.steps, run.stopAt ?? o.steps);
   const every = run.progressEvery ?? 10;
@@ -122,7 +110,7 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
       if (run.onCheckpoint && ((o.checkpointEvery > 0 && k % o.checkpointEvery === 0) || k === last)) run.onCheckpoint(state);
     }
   } finally {
-    (step as unknown as { dispose(): void }).dispose();
+    disposeStep(step);
     objective.dispose();
   }
   return state;

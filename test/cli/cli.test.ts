@@ -1,28 +1,13 @@
 // The CLI end to end through its entry point: help, misuse (one line, exit 2), and a tiny train → sample → plot.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cliSandbox, assertOneLineError } from "../util/cli.js";
+import { writeFileSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { decodePng } from "../../src/plot/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "fm-cli-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const { dir, cli } = cliSandbox("fm-cli-");
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "src/cli/run.ts"), ...args], { cwd: dir, encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code ${r.code}; stderr: ${r.err}`);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.err, /^\s+at /m, "stack trace leaked");
-}
 
 test("--help on every command", () => {
   for (const c of ["demo", "train", "sample", "plot"]) {

@@ -1,26 +1,13 @@
 // CLI for paths, couplings, conditioning, guidance and reflow: tiny runs end to end, and one-line errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cliSandbox, assertOneLineError } from "../util/cli.js";
+import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "fm-cond-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const { dir, cli } = cliSandbox("fm-cond-");
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "src/cli/run.ts"), ...args], { cwd: dir, encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function oneLine(r: ReturnType<typeof cli>, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit ${r.code}: ${r.err}`);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, r.err);
-  assert.match(lines[0]!, pattern);
-}
+const oneLine = assertOneLineError;
 
 test("conditional CSV: train with --cond, sample a label with guidance; missing column and unseen label are one-line errors", () => {
   const rows = ["x,y,cls"];

@@ -1,20 +1,12 @@
 // `flowmatch eval` end to end: report fields, --logp-out row order and units, and the dimension-mismatch error.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cliSandbox, assertOneLineError } from "../util/cli.js";
+import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "fm-eval-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const { dir, cli } = cliSandbox("fm-eval-");
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "src/cli/run.ts"), ...args], { cwd: dir, encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 test("eval on a CSV: JSON report, one log q per row in input order, in the data's original units", () => {
   // A 2-column table with very different scales, so standardization matters.

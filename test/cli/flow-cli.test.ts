@@ -2,27 +2,14 @@
 // heatmap) → eval → resume; one-line errors for bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cliSandbox, assertOneLineError } from "../util/cli.js";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodePng } from "../../src/plot/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "fm-flow-cli-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const { dir, cli } = cliSandbox("fm-flow-cli-");
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "src/cli/run.ts"), ...args], { cwd: dir, encoding: "utf8" });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
-  assert.equal(r.code, 2, `exit code ${r.code}; stderr: ${r.err}`);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.err}`);
-  assert.match(lines[0]!, pattern);
-}
 
 test("train --model realnvp → sample → plot → eval → resume", () => {
   let r = cli("train", "--model", "realnvp", "--data", "moons", "--steps", "20", "--batch", "64", "--layers", "2", "--hidden", "8", "--out", "m", "-q");
@@ -61,7 +48,7 @@ test("train --model realnvp → sample → plot → eval → resume", () => {
 });
 
 test("train --model glow on the 8×8 digits: image [8, 8, 1], label dropped, dequantized, test bits/dim", () => {
-  const digits = join(root, "..", "shared", "data", "digits8x8.csv.gz");
+  const digits = fileURLToPath(new URL("../../../shared/data/digits8x8.csv.gz", import.meta.url));
   const r = cli("train", "--model", "glow", "--data", digits, "--steps", "3", "--batch", "32", "--layers", "1", "--hidden", "16", "--out", "g");
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /test NLL [0-9.]+ ± [0-9.]+ nats, [0-9.]+ bits\/dim \(179 held-out rows, dequantized, 17 levels\)/);
