@@ -164,7 +164,7 @@ export function buildFlow(c: FlowConfig): { bijector: Bijector; base: BaseDistri
   switch (c.arch) {
     case "nice":
       if (an) L.push(new ActNorm(shape));
-      for (let k = 0; k < K; k++) L.push(new AdditiveCoupling(shape, { ...mlp, mask: halfMask(D, parity(k)) }));
+      for (let k = 0; k < K; k++) L.push(new AdditiveCoupling(shape, { ...mlp, mask: halfMask(D, parity(k)), zeroInit: false }));
       L.push(new ActNorm(shape));
       break;
     case "realnvp":

@@ -29,6 +29,11 @@ export interface CouplingOptions {
   ctxDim?: number;
   /** Affine only: |log-scale| ≤ scaleBound (default 2). */
   scaleBound?: number;
+  /**
+   * Start the conditioner's last layer at zero, so a new layer is the identity (default true). NICE turns it off:
+   * on mirror-symmetric data E[x_T | x_K] = 0, so zero-initialized additive shifts sit at a saddle and never move.
+   */
+  zeroInit?: boolean;
 }
 export type CouplingParams = { net: DenseParams };
 
@@ -65,7 +70,7 @@ abstract class Coupling implements Bijector<CouplingParams> {
       hidden: opts.hidden,
       outDim: outPerMoved * this.moved.length,
       activation: opts.activation,
-      zeroLast: true,
+      zeroLast: opts.zeroInit ?? true,
     };
   }
 
