@@ -1,7 +1,7 @@
 /**
  * Train state ⇄ checkpoint directory (config.json + weights.safetensors with params, EMA and Adam moments).
  */
-import { np } from "../engine/index.js";
+import { np, treeLeaves, type Tree } from "../engine/index.js";
 import { Rng } from "../engine/rng.js";
 import { saveCheckpoint, loadCheckpoint, flattenNamed, unflattenNamed, type HostTensor } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
@@ -14,7 +14,7 @@ import { resolveTrainOptions, type TrainOptions } from "./options.js";
 export const LIBRARY_VERSION = "0.1.0";
 export const FORMAT = "flowmatch-checkpoint";
 
-interface ConfigJson {
+export interface ConfigJson {
   format: string;
   formatVersion: number;
   library: string;
@@ -23,10 +23,23 @@ interface ConfigJson {
   dtype: "float32" | "float64";
 }
 
-/** Writes the full train state atomically to `dir`. */
-export function saveTrainState(dir: string, s: TrainState): void {
-  const dtype = s.params.layers[0].w.dtype === np.float64 ? "float64" : "float32";
-  const config: ConfigJson = {
+/** What every trainer checkpoints: weights, EMA, Adam moments, step, RNG stream, options and loss history. */
+export interface RunState<C, P extends Tree> {
+  config: C;
+  options: TrainOptions;
+  params: P;
+  ema: P;
+  m: P;
+  v: P;
+  step: number;
+  rng: Rng;
+  losses: number[];
+}
+
+/** Writes a run's full state atomically to `dir` (config.json + weights.safetensors); shared by all trainers. */
+export function saveRunState<C, P extends Tree>(dir: string, s: RunState<C, P>): void {
+  const dtype = treeLeaves(s.params)[0]?.dtype === np.float64 ? "float64" : "float32";
+  const config = {
     format: FORMAT,
     formatVersion: 1,
     library: `flowmatch@${LIBRARY_VERSION}`,
@@ -41,6 +54,31 @@ export function saveTrainState(dir: string, s: TrainState): void {
     ...flattenNamed(treeToHost(s.v), "opt.v"),
   };
   saveCheckpoint(dir, { config: config as unknown as Record<string, unknown>, tensors });
+}
+
+/** The run fields of a loaded config.json, with `tree(prefix)` supplying the four stored parameter trees. */
+export function restoreRunState<C, P extends Tree>(
+  model: C,
+  train: ConfigJson["train"],
+  tree: (prefix: string) => P,
+  overrides: Partial<TrainOptions> = {},
+): RunState<C, P> {
+  return {
+    config: model,
+    options: resolveTrainOptions({ ...train.options, ...overrides }),
+    params: tree("params"),
+    ema: tree("ema"),
+    m: tree("opt.m"),
+    v: tree("opt.v"),
+    step: train.step,
+    rng: new Rng(train.rngState),
+    losses: train.losses ?? [],
+  };
+}
+
+/** Writes the full train state atomically to `dir`. */
+export function saveTrainState(dir: string, s: TrainState): void {
+  saveRunState(dir, s);
 }
 
 function readConfig(dir: string) {
@@ -58,17 +96,7 @@ function readConfig(dir: string) {
 /** Restores a train state saved by `saveTrainState`, ready to continue with `train`. */
 export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState {
   const { c, tree } = readConfig(dir);
-  return {
-    config: c.model,
-    options: resolveTrainOptions({ ...c.train.options, ...overrides }),
-    params: tree("params"),
-    ema: tree("ema"),
-    m: tree("opt.m"),
-    v: tree("opt.v"),
-    step: c.train.step,
-    rng: new Rng(c.train.rngState),
-    losses: c.train.losses ?? [],
-  };
+  return restoreRunState(c.model, c.train, tree, overrides);
 }
 
 /** Loads the model for sampling/evaluation: EMA weights when the run used EMA, else the raw parameters. */

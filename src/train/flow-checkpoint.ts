@@ -10,15 +10,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { np, treeDispose, type Array, type DType } from "../engine/index.js";
-import { Rng } from "../engine/rng.js";
-import { saveCheckpoint, loadCheckpoint, flattenNamed, CONFIG_FILE, type HostTensor } from "../io/index.js";
+import { loadCheckpoint, CONFIG_FILE, type HostTensor } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
-import { treeToHost } from "../model/host.js";
 import { resolveFlowConfig, type FlowConfig } from "../flows/architectures.js";
 import { FlowModel, type FlowParams } from "../flows/model.js";
 import type { FlowTrainState } from "./flow-trainer.js";
-import { resolveTrainOptions, type TrainOptions } from "./options.js";
-import { FORMAT, LIBRARY_VERSION } from "./checkpoint.js";
+import type { TrainOptions } from "./options.js";
+import { FORMAT, saveRunState, restoreRunState } from "./checkpoint.js";
 
 interface FlowConfigJson {
   format: string;
@@ -39,34 +37,9 @@ export function isFlowCheckpoint(dir: string): boolean {
   }
 }
 
-function dtypeName(p: FlowParams): "float32" | "float64" {
-  let d: DType | undefined;
-  const visit = (t: unknown): void => {
-    if (d || !t || typeof t !== "object") return;
-    if ("dtype" in t && "dataSync" in t) d = (t as Array).dtype;
-    else Object.values(t as object).forEach(visit);
-  };
-  visit(p);
-  return d === np.float64 ? "float64" : "float32";
-}
-
-/** Writes the full train state atomically to `dir`. */
+/** Writes the full train state atomically to `dir` (the shared checkpoint layout). */
 export function saveFlowTrainState(dir: string, s: FlowTrainState): void {
-  const config: FlowConfigJson = {
-    format: FORMAT,
-    formatVersion: 1,
-    library: `flowmatch@${LIBRARY_VERSION}`,
-    model: s.config,
-    train: { options: s.options, step: s.step, rngState: s.rng.state(), losses: s.losses },
-    dtype: dtypeName(s.params),
-  };
-  const tensors: Record<string, HostTensor> = {
-    ...flattenNamed(treeToHost(s.params), "params"),
-    ...flattenNamed(treeToHost(s.ema), "ema"),
-    ...flattenNamed(treeToHost(s.m), "opt.m"),
-    ...flattenNamed(treeToHost(s.v), "opt.v"),
-  };
-  saveCheckpoint(dir, { config: config as unknown as Record<string, unknown>, tensors });
+  saveRunState(dir, s);
 }
 
 /** A leaf of a parameter skeleton: only its shape. */
@@ -122,18 +95,7 @@ function readFlow(dir: string) {
 /** Restores a train state saved by `saveFlowTrainState`, ready to continue with `trainFlow`. */
 export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}): FlowTrainState {
   const { c, model, tree } = readFlow(dir);
-  const params = tree("params");
-  return {
-    config: model,
-    options: resolveTrainOptions({ ...c.train.options, ...overrides }),
-    params,
-    ema: tree("ema"),
-    m: tree("opt.m"),
-    v: tree("opt.v"),
-    step: c.train.step,
-    rng: new Rng(c.train.rngState),
-    losses: c.train.losses ?? [],
-  };
+  return restoreRunState(model, c.train, tree, overrides);
 }
 
 /** Loads the flow for sampling/evaluation: EMA weights when the run used EMA (unless `ema: false`). */
