@@ -37,7 +37,12 @@ export interface CouplingOptions {
 }
 export type CouplingParams = { net: DenseParams };
 
-abstract class Coupling implements Bijector<CouplingParams> {
+/**
+ * The shared machinery of every coupling layer: mask checks, the kept/moved split and its undoing, the dense
+ * conditioner on [x_K, ctx]. Subclasses define only `transform` of the moved part. `kind` names the layer in
+ * option errors (thrown before a subclass's own fields exist).
+ */
+export abstract class Coupling implements Bijector<CouplingParams> {
   abstract readonly name: string;
   readonly fast = "both" as const;
   readonly eventShape: number[];
@@ -48,21 +53,21 @@ abstract class Coupling implements Bijector<CouplingParams> {
   /** Position of each flattened coordinate in concat([x_K, x_T]). */
   private readonly unsplit: number[];
 
-  constructor(eventShape: number[], protected readonly opts: CouplingOptions, outPerMoved: number) {
+  constructor(eventShape: number[], protected readonly opts: CouplingOptions, outPerMoved: number, kind = "coupling") {
     this.eventShape = [...eventShape];
     const D = sizeOf(eventShape);
     const m = opts.mask;
-    if (m.length !== D) throw new OptionError(`coupling: expected a mask of length ${D}, got ${m.length}`);
-    if (!m.every((v) => v === 0 || v === 1)) throw new OptionError("coupling: expected a mask of 0s and 1s");
+    if (m.length !== D) throw new OptionError(`${kind}: expected a mask of length ${D}, got ${m.length}`);
+    if (!m.every((v) => v === 0 || v === 1)) throw new OptionError(`${kind}: expected a mask of 0s and 1s`);
     this.ctxDim = opts.ctxDim ?? 0;
     if (!Number.isInteger(this.ctxDim) || this.ctxDim < 0)
-      throw new OptionError(`coupling: expected ctxDim ≥ 0, got ${opts.ctxDim}`);
+      throw new OptionError(`${kind}: expected ctxDim ≥ 0, got ${opts.ctxDim}`);
     this.kept = [];
     this.moved = [];
     m.forEach((v, i) => (v === 1 ? this.kept : this.moved).push(i));
-    if (this.moved.length === 0) throw new OptionError("coupling: the mask keeps every coordinate (no 0 in it)");
+    if (this.moved.length === 0) throw new OptionError(`${kind}: the mask keeps every coordinate (no 0 in it)`);
     if (this.kept.length + this.ctxDim === 0)
-      throw new OptionError("coupling: the conditioner has no input (mask all 0 and no context)");
+      throw new OptionError(`${kind}: the conditioner has no input (mask all 0 and no context)`);
     this.unsplit = new globalThis.Array<number>(D);
     [...this.kept, ...this.moved].forEach((src, pos) => (this.unsplit[src] = pos));
     this.net = {
