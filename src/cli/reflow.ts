@@ -2,7 +2,7 @@
  * `flowmatch reflow`: 2-rectified flow. Draws (noise, sample) pairs from a trained model's ODE, then fine-tunes a
  * copy of it on those fixed pairs; reports straightness and few-step quality before and after.
  */
-import { initEngine, treeCopy, treeDispose, treeAlignTo } from "../engine/index.js";
+import { initEngine, treeCopy, treeDispose } from "../engine/index.js";
 import { loadModel, saveTrainState } from "../train/checkpoint.js";
 import { createTrainState, train, modelFromState, disposeTrainState, recentLoss } from "../train/trainer.js";
 import { generatePairs, pairedSource, straightness } from "../reflow.js";
@@ -43,12 +43,11 @@ export async function reflowCommand(argv: string[]): Promise<void> {
   const state = createTrainState(base.config, {
     steps: num(v, "steps", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), batch: num(v, "batch", { int: true, min: 1 }), seed,
   });
-  // Start from the model's weights, laid out like the fresh state (Adam's moments zip leaves in that order).
-  const start = treeAlignTo(state.params, base.params);
+  // Start from the model's weights (loaded checkpoints share the initializer's layout, so Adam's moments line up).
   treeDispose(state.params);
   treeDispose(state.ema);
-  state.params = start;
-  state.ema = treeCopy(start);
+  state.params = treeCopy(base.params);
+  state.ema = treeCopy(base.params);
   const data = pairedSource({ spec: base.config.data ?? String(v.model), standardizer: base.config.standardizer }, pairs, base.dim);
   const bar = progressBar(state.options.steps, "reflow", { quiet, unit: "step" });
   const out = String(v.out);

@@ -47,25 +47,3 @@ export function splitKey(key: Array, n = 2): Array[] {
   keys.dispose();
   return out;
 }
-
-/**
- * A copy of `source`'s leaves arranged in `template`'s structure and key order (neither is consumed). jax-js
- * flattens objects in key insertion order, so a tree read back from a checkpoint (keys sorted) and one built by an
- * initializer differ in leaf order; optimizer states zip leaves, so they must share one layout.
- */
-export function treeAlignTo<T extends Tree>(template: T, source: Tree): T {
-  const walk = (t: unknown, s: unknown, path: string): unknown => {
-    if ((t as Array)?.shape !== undefined) {
-      if ((s as Array)?.shape === undefined) throw new Error(`treeAlignTo: missing leaf at ${path || "(root)"}`);
-      return (s as Array).ref.add(0);
-    }
-    if (globalThis.Array.isArray(t)) return t.map((v, i) => walk(v, (s as unknown[])[i], `${path}[${i}]`));
-    if (t && typeof t === "object") {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(t)) out[k] = walk((t as Record<string, unknown>)[k], (s as Record<string, unknown>)?.[k], `${path}.${k}`);
-      return out;
-    }
-    return t;
-  };
-  return walk(template, source, "") as T;
-}

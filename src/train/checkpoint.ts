@@ -3,11 +3,10 @@
  */
 import { np, treeLeaves, type Tree } from "../engine/index.js";
 import { Rng } from "../engine/rng.js";
-import { saveCheckpoint, loadCheckpoint, flattenNamed, unflattenNamed, type HostTensor } from "../io/index.js";
+import { saveCheckpoint, loadCheckpoint, flattenNamed, type HostTensor } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
-import { treeToHost, treeFromHost } from "../model/host.js";
-import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
-import type { MlpParams } from "../nn/mlp.js";
+import { treeToHost, treeSkeleton, treeFromTensors } from "../model/host.js";
+import { VelocityModel, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import type { TrainState } from "./trainer.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 
@@ -89,7 +88,11 @@ function readConfig(dir: string) {
   }
   const dtype = c.dtype === "float64" ? np.float64 : np.float32;
   /** The pytree stored under `prefix` ("params", "ema", "opt.m", …) as arrays of the checkpoint's dtype. */
-  const tree = (prefix: string) => treeFromHost<MlpParams>(unflattenNamed(ck.tensors, prefix), dtype, dir);
+  // The stored tensors fill the structure of a freshly initialized model (shape-checked, initializer key order).
+  const template = VelocityModel.init(c.model, 0, dtype);
+  const skel = treeSkeleton(template.params);
+  template.dispose();
+  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir) as ModelParams;
   return { c, tensors: ck.tensors, tree };
 }
 
