@@ -102,6 +102,8 @@ export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions
   if (!(r.emaDecay >= 0 && r.emaDecay < 1)) throw new OptionError(`emaDecay must be in [0, 1), got ${r.emaDecay}`);
   if (!["uniform", "logit-normal"].includes(r.timeSampling))
     throw new OptionError(`time sampling must be uniform or logit-normal, got "${r.timeSampling}"`);
+  if (!Number.isFinite(r.logitNormal.mean) || !(r.logitNormal.std > 0 && Number.isFinite(r.logitNormal.std)))
+    throw new OptionError(`logit-normal time needs a finite mean and a std > 0, got mean ${r.logitNormal.mean}, std ${r.logitNormal.std}`);
   if (!["constant", "warmup", "cosine"].includes(r.schedule))
     throw new OptionError(`schedule must be constant, warmup or cosine, got "${r.schedule}"`);
   if (!Number.isInteger(r.checkpointEvery) || r.checkpointEvery < 0)
