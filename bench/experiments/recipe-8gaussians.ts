@@ -11,34 +11,11 @@ import { defaultMlpConfig } from "../../src/nn/mlp.js";
 import { sample } from "../../src/sample.js";
 import { logProb } from "../../src/likelihood/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
+import { modeStats } from "../../test/util/mode-stats.js";
 
 await initEngine();
 const { mlp: mlpOpts, path = "condot", prediction, ...opts } = JSON.parse(process.argv[2] ?? "{}");
 const mlp = { ...defaultMlpConfig(2), ...(mlpOpts ?? {}) };
-
-/** Mode statistics of 2-D points against the 8 true centers; spreads and offset in units of the component σ. */
-function modeStats(x: Float64Array) {
-  const s = eightGaussians.std, n = x.length / 2;
-  let radius = 0, box = 0, far = 0, inside = 0, rad2 = 0, tan2 = 0, radSum = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0, bd = Infinity;
-    eightGaussians.centers.forEach((c, k) => {
-      const d = Math.hypot(x[2 * i]! - c[0], x[2 * i + 1]! - c[1]);
-      if (d < bd) [bd, best] = [d, k];
-    });
-    const c = eightGaussians.centers[best]!;
-    const dx = x[2 * i]! - c[0], dy = x[2 * i + 1]! - c[1];
-    if (bd < 2 * s) radius++;
-    if (Math.abs(dx) < 2 * s && Math.abs(dy) < 2 * s) box++;
-    if (bd > 4 * s) { far++; continue; }
-    const norm = Math.hypot(c[0], c[1]), ux = c[0] / norm, uy = c[1] / norm;
-    const r = dx * ux + dy * uy, t = -dx * uy + dy * ux;
-    inside++; rad2 += r * r; tan2 += t * t; radSum += r;
-  }
-  const f = (v: number) => +v.toFixed(4);
-  return { radius: radius / n, box: box / n, beyond4s: far / n, radialSpread: f(Math.sqrt(rad2 / inside) / s),
-    tangentialSpread: f(Math.sqrt(tan2 / inside) / s), radialOffset: f(radSum / inside / s) };
-}
 
 const t0 = Date.now();
 const state = train(createTrainState({ kind: "flow-matching", mlp, path, ...(prediction ? { prediction } : {}) }, { steps: 5000, seed: 0, ...opts }),

@@ -8,28 +8,9 @@ import { defaultMlpConfig } from "../../src/nn/mlp.js";
 import { sample } from "../../src/sample.js";
 import { evaluate, evaluable } from "../../src/evaluate.js";
 import { eightGaussians, Rng } from "../../src/index.js";
+import { modeStats } from "../util/mode-stats.js";
 
 await initEngine();
-
-/** Share of points per nearest mode; shares within radius 2σ and within the per-coordinate 2σ box of their mode. */
-function modeStats(x: Float64Array) {
-  const n = x.length / 2;
-  const s = eightGaussians.std;
-  const counts = new Array(8).fill(0);
-  let radius = 0, box = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0, bd = Infinity;
-    eightGaussians.centers.forEach((c, k) => {
-      const d = Math.hypot(x[2 * i]! - c[0], x[2 * i + 1]! - c[1]);
-      if (d < bd) [bd, best] = [d, k];
-    });
-    counts[best]++;
-    if (bd < 2 * s) radius++;
-    const c = eightGaussians.centers[best]!;
-    if (Math.abs(x[2 * i]! - c[0]) < 2 * s && Math.abs(x[2 * i + 1]! - c[1]) < 2 * s) box++;
-  }
-  return { shares: counts.map((c) => c / n), radius: radius / n, box: box / n };
-}
 
 test("8gaussians, default recipe, 5,000 steps: modes 9–16% each, as tight as the data, KL(p‖q) ≤ 0.03 nats", () => {
   const data = openDataSource("8gaussians");
