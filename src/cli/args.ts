@@ -27,13 +27,29 @@ export function helpText(c: CommandSpec): string {
   return lines.join("\n");
 }
 
+/**
+ * `--name -0.5` → `--name=-0.5` for string options: parseArgs would read a value that starts with "-" as an option
+ * ("argument is ambiguous"), which rules out negative numbers such as `--t-mean -0.5`.
+ */
+function joinNegativeValues(argv: string[], options: Record<string, { type: string; short?: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    if (a.startsWith("--") && options[a.slice(2)]?.type === "string" && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses argv for a command; returns null after printing help. */
 export function parseCommand(c: CommandSpec, argv: string[]): Record<string, string | boolean | undefined> | null {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
   for (const [k, o] of Object.entries(c.options)) options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }) as { values: Record<string, string | boolean | undefined> });
+    ({ values } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: false, strict: true }) as { values: Record<string, string | boolean | undefined> });
   } catch (e) {
     throw new OptionError(`${(e as Error).message.split("\n")[0]} (see flowmatch ${c.name} --help)`);
   }

@@ -135,7 +135,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       emaDecay: num(v, "ema-decay", { min: 0 }),
       schedule,
       timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
-      logitNormal: { mean: num(v, "t-mean")!, std: num(v, "t-std", { min: 0 })! },
+      logitNormal: { mean: num(v, "t-mean")!, std: num(v, "t-std")! },
       objective: String(v.objective) as TrainOptions["objective"],
       coupling: String(v.coupling),
       couplingOptions: { reg: num(v, "sinkhorn-reg", { min: 0 }), sigma: num(v, "sb-sigma", { min: 0 }) },

@@ -34,18 +34,18 @@ test("bad CSV cells name file, row and column", () => {
 test("bad options and missing checkpoints are one-line errors", () => {
   assertOneLineError(cli("train", "--data", "moons", "--steps", "2.5"), /--steps must be an integer/);
   assertOneLineError(cli("train", "--bogus"), /bogus/);
-  assertOneLineError(cli("train", "--data", "moons", "--time-sampling", "logit-normal", "--t-std", "0", "-q"), /std > 0/);
+  assertOneLineError(cli("train", "--data", "moons", "--time-sampling", "logit-normal", "--t-std", "-1", "-q"), /std > 0/);
   assertOneLineError(cli("sample", "--model", "nowhere"), /nowhere/);
   assertOneLineError(cli("sample", "--model", "nowhere", "--method", "rk5"), /nowhere|rk5/);
 });
 
 test("tiny train → sample → plot; resume with other data dimension is refused", () => {
   let r = cli("train", "--data", "moons", "--steps", "30", "--batch", "64", "--hidden", "16,16", "--out", "m", "-q",
-    "--time-sampling", "logit-normal", "--t-mean", "0.5", "--t-std", "0.8");
+    "--time-sampling", "logit-normal", "--t-mean", "-0.5", "--t-std", "0.8"); // a negative value after its flag
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(dir, "m", "config.json")) && existsSync(join(dir, "m", "weights.safetensors")));
   const saved = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8")).train.options;
-  assert.deepEqual([saved.timeSampling, saved.logitNormal], ["logit-normal", { mean: 0.5, std: 0.8 }]);
+  assert.deepEqual([saved.timeSampling, saved.logitNormal], ["logit-normal", { mean: -0.5, std: 0.8 }]);
   r = cli("sample", "--model", "m", "--n", "50", "--method", "euler", "--steps", "5", "--out", "s.csv");
   assert.equal(r.code, 0, r.err);
   const rows = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");
