@@ -46,6 +46,8 @@ export interface TrainOptions {
   /** Save a checkpoint every this many steps (and at the end) when an output directory is given; 0: only at the end. */
   checkpointEvery: number;
   seed: number;
+  /** Threads for flow-matching gradients (data-parallel, see parallel.ts); 1 trains in the calling thread only. */
+  workers: number;
 }
 
 export const defaultMleOptions: MleOptions = {
@@ -75,6 +77,7 @@ export const defaultTrainOptions: TrainOptions = {
   logitNormal: { mean: 0, std: 1 },
   checkpointEvery: 1000,
   seed: 0,
+  workers: 1,
 };
 
 export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions {
@@ -111,5 +114,8 @@ export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions
     throw new OptionError(`schedule must be constant, warmup or cosine, got "${r.schedule}"`);
   if (!Number.isInteger(r.checkpointEvery) || r.checkpointEvery < 0)
     throw new OptionError(`checkpointEvery must be a non-negative integer, got ${r.checkpointEvery}`);
+  if (!Number.isInteger(r.workers) || r.workers < 1) throw new OptionError(`workers must be a positive integer, got ${r.workers}`);
+  if (r.workers > 1 && r.objective !== "fm") throw new OptionError("workers > 1 is for flow matching (objective fm) only");
+  if (r.workers > r.batch) throw new OptionError(`workers (${r.workers}) must not exceed the batch (${r.batch})`);
   return r;
 }

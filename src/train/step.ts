@@ -1,31 +1,48 @@
 /**
  * The compiled optimizer step shared by every trainer: loss and gradient, global-norm clipping, Adam(W), EMA — one
  * jit'd function of (params, ema, m, v, inputs, lr, bc1, bc2, decay) → [params, ema, m, v, loss]. Changing scalars
- * travel as arrays so the compiled step is reused.
+ * travel as arrays so the compiled step is reused. Data-parallel training (parallel.ts) runs the two halves apart:
+ * `makeGradStep` on each shard, then `makeUpdateStep` on the averaged gradient.
  */
 import { jit, valueAndGrad, adamUpdate, clipByGlobalNorm, emaUpdate, treeRef, type Array, type JsTree } from "../engine/index.js";
 
 export type OptimizerStep<P, I> = (
   params: P, ema: P, m: P, v: P, inputs: I, lr: Array, bc1: Array, bc2: Array, decay: Array,
 ) => [P, P, P, P, Array];
+export type GradStep<P, I> = (params: P, inputs: I) => [Array, P];
+export type UpdateStep<P> = (params: P, ema: P, m: P, v: P, grads: P, lr: Array, bc1: Array, bc2: Array, decay: Array) => [P, P, P, P];
+
+interface StepOptions { clipNorm: number; weightDecay: number }
+
+/** Clipping, Adam(W) and EMA on given gradients (traceable; consumes everything). */
+function applyGrads<P extends JsTree<Array>>(o: StepOptions, params: P, ema: P, m: P, v: P, g0: P, lr: Array, bc1: Array, bc2: Array, decay: Array): [P, P, P, P] {
+  let grads = g0;
+  if (o.clipNorm > 0) {
+    const c = clipByGlobalNorm(grads, o.clipNorm);
+    grads = c.grads as P;
+    c.norm.dispose();
+  }
+  const u = adamUpdate(params, grads, m, v, { lr, bc1, bc2 }, { weightDecay: o.weightDecay });
+  return [u.params, emaUpdate(ema, u.params, decay), u.m, u.v];
+}
 
 /** `loss(params, inputs)` must consume inputs, not params. Dispose the result with `disposeStep`. */
-export function makeOptimizerStep<P extends JsTree<Array>, I>(
-  loss: (p: P, inputs: I) => Array,
-  o: { clipNorm: number; weightDecay: number },
-): OptimizerStep<P, I> {
+export function makeOptimizerStep<P extends JsTree<Array>, I>(loss: (p: P, inputs: I) => Array, o: StepOptions): OptimizerStep<P, I> {
   return jit((params: P, ema: P, m: P, v: P, inputs: I, lr: Array, bc1: Array, bc2: Array, decay: Array) => {
-    const [l, g0] = (valueAndGrad(loss) as unknown as (p: P, i: I) => [Array, P])(treeRef(params), inputs);
-    let grads = g0;
-    if (o.clipNorm > 0) {
-      const c = clipByGlobalNorm(grads, o.clipNorm);
-      grads = c.grads as P;
-      c.norm.dispose();
-    }
-    const u = adamUpdate(params, grads, m, v, { lr, bc1, bc2 }, { weightDecay: o.weightDecay });
-    const ema2 = emaUpdate(ema, u.params, decay);
-    return [u.params, ema2, u.m, u.v, l] as unknown as Array;
+    const [l, g] = (valueAndGrad(loss) as unknown as (p: P, i: I) => [Array, P])(treeRef(params), inputs);
+    return [...applyGrads(o, params, ema, m, v, g, lr, bc1, bc2, decay), l] as unknown as Array;
   }) as unknown as OptimizerStep<P, I>;
+}
+
+/** (params, inputs) → [loss, gradient]; consumes both. Dispose with `disposeStep`. */
+export function makeGradStep<P extends JsTree<Array>, I>(loss: (p: P, inputs: I) => Array): GradStep<P, I> {
+  return jit((params: P, inputs: I) => (valueAndGrad(loss) as unknown as (p: P, i: I) => [Array, P])(params, inputs) as unknown as Array) as unknown as GradStep<P, I>;
+}
+
+/** (params, ema, m, v, grads, lr, bc1, bc2, decay) → [params, ema, m, v]; consumes everything. Dispose with `disposeStep`. */
+export function makeUpdateStep<P extends JsTree<Array>>(o: StepOptions): UpdateStep<P> {
+  return jit((params: P, ema: P, m: P, v: P, grads: P, lr: Array, bc1: Array, bc2: Array, decay: Array) =>
+    applyGrads(o, params, ema, m, v, grads, lr, bc1, bc2, decay) as unknown as Array) as unknown as UpdateStep<P>;
 }
 
 export function disposeStep(step: unknown): void {

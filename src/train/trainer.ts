@@ -6,11 +6,12 @@
  */
 import {
   np, Rng, adamScalars, emaDecayAt, makeSchedule,
-  treeCopy, treeZerosLike, treeDispose, type Array,
+  treeCopy, treeZerosLike, treeDispose, type Array, type DType,
 } from "../engine/index.js";
 import type { MlpParams } from "../nn/mlp.js";
 import { makeObjective } from "./objectives.js";
-import { makeOptimizerStep, disposeStep } from "./step.js";
+import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
+import { ParallelGrads } from "./parallel.js";
 import { condEmbedWidth } from "../model/conditioning.js";
 import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
@@ -76,8 +77,7 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
 
   const objective = makeObjective(cfg, o, dtype);
-  const step = makeOptimizerStep(objective.loss, o);
-
+  const step = o.workers > 1 ? dataParallelStep(state, objective.loss, dtype) : makeOptimizerStep(objective.loss, o);
 
   const last = Math.min(o.steps, run.stopAt ?? o.steps);
   const every = run.progressEvery ?? 10;
@@ -114,6 +114,17 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
     objective.dispose();
   }
   return state;
+}
+
+/** An `OptimizerStep` whose gradient is computed on `options.workers` threads (see parallel.ts). */
+function dataParallelStep(state: TrainState, loss: (p: MlpParams, i: Array[]) => Array, dtype: DType): OptimizerStep<MlpParams, Array[]> {
+  const grads = new ParallelGrads(state.config, state.options, dtype, state.params, loss);
+  const update = makeUpdateStep<MlpParams>(state.options);
+  const step = (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
+    const [l, g] = grads.lossAndGrad(params, inputs);
+    return [...update(params, ema, m, v, g, lr, bc1, bc2, decay), l] as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
+  };
+  return Object.assign(step, { dispose: () => (grads.dispose(), disposeStep(update)) });
 }
 
 /** Mean loss of the last ≤100 completed steps (NaN before the first). */

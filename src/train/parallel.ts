@@ -1,0 +1,160 @@
+/**
+ * Data-parallel gradients on several cores (flow matching): each step's batch is cut into `workers` row shards;
+ * worker threads (grad-worker.ts) take all but the first, the calling thread takes the first, and the gradients
+ * and losses are averaged weighted by shard size — the gradient of the whole batch's mean loss, up to rounding.
+ * Clipping, Adam and EMA then run once, in the calling thread. Parameters travel to the workers through shared
+ * memory every step; the workers hold no state of their own, so a run resumes the same with any thread count.
+ */
+import { np, treeOps, treeLeaves, treeRef, mulScalar, type Array, type DType } from "../engine/index.js";
+import { startWorker, SyncSlot, Slot } from "../engine/workers.js";
+import type { Worker } from "node:worker_threads";
+import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
+import { makeGradStep, disposeStep, type GradStep } from "./step.js";
+import type { TrainOptions } from "./options.js";
+
+/** At most this many inputs of at most this many dimensions per step (fm draws x0, x1, t and a condition). */
+const MAX_INPUTS = 8, MAX_NDIM = 4, META = 1 + MAX_INPUTS * (1 + MAX_NDIM);
+const START_TIMEOUT_MS = 120_000, STEP_TIMEOUT_MS = 300_000;
+
+/** What a gradient worker needs to start (sent as workerData). */
+export interface GradWorkerData {
+  config: ModelConfig;
+  options: TrainOptions;
+  dtype: DType;
+  slot: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  meta: SharedArrayBuffer;
+  inputs: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+}
+
+type Floats = Float32Array | Float64Array;
+export const floatsOf = (dtype: DType, buf: SharedArrayBuffer): Floats =>
+  dtype === np.float64 ? new Float64Array(buf) : new Float32Array(buf);
+const bytesOf = (dtype: DType) => (dtype === np.float64 ? 8 : 4);
+
+/** Writes input arrays' shapes to `meta` and their values to `into`. */
+export function packInputs(shapes: number[][], values: Floats[], meta: Int32Array, into: Floats): void {
+  meta[0] = shapes.length;
+  let m = 1, off = 0;
+  shapes.forEach((s, i) => {
+    meta[m] = s.length;
+    s.forEach((d, k) => (meta[m + 1 + k] = d));
+    m += 1 + MAX_NDIM;
+    into.set(values[i]!, off);
+    off += values[i]!.length;
+  });
+}
+
+/** The arrays `packInputs` wrote (copied out of shared memory). */
+export function unpackInputs(meta: Int32Array, from: Floats, dtype: DType): Array[] {
+  const out: Array[] = [];
+  let m = 1, off = 0;
+  for (let i = 0; i < meta[0]!; i++) {
+    const shape = globalThis.Array.from(meta.subarray(m + 1, m + 1 + meta[m]!));
+    const n = shape.reduce((a, b) => a * b, 1);
+    out.push(np.array(from.slice(off, off + n), { dtype }).reshape(shape));
+    m += 1 + MAX_NDIM;
+    off += n;
+  }
+  return out;
+}
+
+/** Row counts of `workers` near-equal shards of `batch` rows (the first gets any remainder). */
+export function shardSizes(batch: number, workers: number): number[] {
+  const base = Math.floor(batch / workers);
+  return globalThis.Array.from({ length: workers }, (_, i) => base + (i === 0 ? batch - base * workers : 0));
+}
+
+export class ParallelGrads {
+  private readonly threads: { worker: Worker; slot: SyncSlot; meta: Int32Array; inputs: Floats; out: Floats }[] = [];
+  private readonly params: Floats;
+  private readonly local: GradStep<ModelParams, Array[]>;
+  private readonly sizes: number[];
+
+  /** Starts `workers − 1` threads for a batch of `options.batch` rows and waits until they are ready. */
+  constructor(config: ModelConfig, options: TrainOptions, private readonly dtype: DType, template: ModelParams, loss: (p: ModelParams, i: Array[]) => Array) {
+    const nParams = treeLeaves(template).reduce((n, a) => n + a.size, 0);
+    const b = bytesOf(dtype);
+    const paramsBuf = new SharedArrayBuffer(nParams * b);
+    this.params = floatsOf(dtype, paramsBuf);
+    this.sizes = shardSizes(options.batch, options.workers);
+    this.local = makeGradStep(loss);
+    // Inputs are rows of x0, x1 (D each), t, and a condition: bound the per-row width generously.
+    const rowWidth = 2 * config.mlp.dim + 1 + (config.mlp.condWidth ?? 0) + 8;
+    try {
+      for (let i = 1; i < options.workers; i++) {
+        const data: GradWorkerData = {
+          config, options, dtype, slot: new SharedArrayBuffer(SyncSlot.bytes), params: paramsBuf,
+          meta: new SharedArrayBuffer(META * 4), inputs: new SharedArrayBuffer(this.sizes[i]! * rowWidth * b),
+          out: new SharedArrayBuffer((nParams + 1) * b),
+        };
+        const worker = startWorker(new URL(import.meta.url.endsWith(".ts") ? "./grad-worker.ts" : "./grad-worker.js", import.meta.url), data);
+        worker.on("error", () => {}); // reported through the slot (or its timeout); never an unhandled event
+        this.threads.push({ worker, slot: new SyncSlot(data.slot), meta: new Int32Array(data.meta), inputs: floatsOf(dtype, data.inputs), out: floatsOf(dtype, data.out) });
+      }
+      for (const t of this.threads) this.check(t.slot, t.slot.waitFor([Slot.ready, Slot.error], START_TIMEOUT_MS, "starting a gradient worker"));
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private check(slot: SyncSlot, s: number): void {
+    if (s === Slot.error) throw new Error(`gradient worker failed: ${slot.errorMessage()}`);
+  }
+
+  /** Loss and gradient of the mean loss over the batch `inputs` (consumed; rows on axis 0). Params are borrowed. */
+  lossAndGrad(params: ModelParams, inputs: Array[]): [Array, ModelParams] {
+    const shapes = inputs.map((a) => a.shape);
+    const host = inputs.map((a) => a.dataSync() as Floats);
+    if (shapes.length > MAX_INPUTS || shapes.some((s) => s.length > MAX_NDIM || s[0] !== shapes[0]![0])) {
+      throw new Error("data-parallel training needs at most 8 batched inputs (rows on axis 0)");
+    }
+    let off = 0;
+    for (const leaf of treeLeaves(params)) {
+      const v = leaf.ref.dataSync() as Floats;
+      this.params.set(v, off);
+      off += v.length;
+    }
+    // Shard i holds rows [start_i, start_i + size_i).
+    let start = this.sizes[0]!;
+    const rowsOf = (v: Floats, s: number[], from: number, n: number) => {
+      const w = v.length / s[0]!;
+      return v.subarray(from * w, (from + n) * w);
+    };
+    this.threads.forEach((t, i) => {
+      const n = this.sizes[i + 1]!;
+      packInputs(shapes.map((s) => [n, ...s.slice(1)]), host.map((v, k) => rowsOf(v, shapes[k]!, start, n)), t.meta, t.inputs);
+      start += n;
+      t.slot.set(Slot.work);
+    });
+    const n0 = this.sizes[0]!;
+    const mine = host.map((v, k) => np.array(rowsOf(v, shapes[k]!, 0, n0).slice(), { dtype: this.dtype }).reshape([n0, ...shapes[k]!.slice(1)]));
+    let [loss, grads] = this.local(treeRef(params), mine);
+    const B = shapes[0]![0]!;
+    loss = mulScalar(loss, n0 / B);
+    grads = treeOps.map((g: Array) => mulScalar(g, n0 / B), grads) as ModelParams;
+    this.threads.forEach((t, i) => {
+      this.check(t.slot, t.slot.waitFor([Slot.done, Slot.error], STEP_TIMEOUT_MS, "a data-parallel gradient"));
+      const w = this.sizes[i + 1]! / B;
+      let o = 0;
+      grads = treeOps.map((g: Array) => {
+        const part = np.array(t.out.slice(o, o + g.size), { dtype: this.dtype }).reshape(g.shape);
+        o += g.size;
+        return g.add(mulScalar(part, w));
+      }, grads) as ModelParams;
+      loss = loss.add(mulScalar(np.array(t.out.slice(o, o + 1), { dtype: this.dtype }).reshape([]), w));
+    });
+    return [loss, grads];
+  }
+
+  dispose(): void {
+    for (const t of this.threads) {
+      t.slot.set(Slot.stop);
+      void t.worker.terminate();
+    }
+    this.threads.length = 0;
+    disposeStep(this.local);
+  }
+}
