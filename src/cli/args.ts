@@ -1,5 +1,6 @@
 /** Argument parsing on node:util's parseArgs, with errors that name the option (exit 2 via OptionError). */
 import { parseArgs } from "node:util";
+import { availableParallelism } from "node:os";
 import { OptionError } from "../errors.js";
 
 export interface OptionSpec {
@@ -79,4 +80,15 @@ export function intList(values: Record<string, unknown>, key: string): number[] 
     throw new OptionError(`--${key} must be comma-separated positive integers (e.g. 256,256,256), got "${String(raw)}"`);
   }
   return parts;
+}
+
+/**
+ * `--workers`: a positive integer, or "auto" — this machine's cores, at most 4 (shards of a 512 batch get too thin
+ * beyond that), and 1 where data-parallel training does not apply (`parallel` false).
+ */
+export function workersArg(values: Record<string, unknown>, parallel: boolean): number | undefined {
+  const raw = values.workers;
+  if (raw === undefined) return undefined;
+  if (raw === "auto") return parallel ? Math.max(1, Math.min(4, availableParallelism())) : 1;
+  return num(values, "workers", { int: true, min: 1 });
 }

@@ -1,7 +1,7 @@
 /** `flowmatch demo`: about a minute of training on a toy, then a PNG of data, samples and trajectories. */
 import { join } from "node:path";
 import { modelFromState, disposeTrainState } from "../train/trainer.js";
-import { parseCommand, num, type CommandSpec } from "./args.js";
+import { parseCommand, num, workersArg, type CommandSpec } from "./args.js";
 import { runTraining } from "./train.js";
 import { renderModelFigure } from "./sample.js";
 import { writeFileAtomic } from "../io/index.js";
@@ -15,6 +15,7 @@ export const demoSpec: CommandSpec = {
     out: { type: "string", help: "output directory (checkpoint + demo.png)", default: "flowmatch-demo" },
     steps: { type: "string", help: "training steps", default: "3000" },
     seed: { type: "string", help: "seed", default: "0" },
+    workers: { type: "string", help: "threads for the gradient: a number, or auto (this machine's cores, at most 4)", default: "auto" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
 };
@@ -27,7 +28,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const steps = num(v, "steps", { int: true, min: 1 })!;
   const state = await runTraining({
     data: String(v.data), out: modelDir, quiet: !!v.quiet, label: `train ${String(v.data)}`,
-    options: { steps, batch: 512, seed: num(v, "seed", { int: true, min: 0 }), checkpointEvery: 0, warmupSteps: 50 },
+    options: { steps, batch: 512, seed: num(v, "seed", { int: true, min: 0 }), workers: workersArg(v, true), checkpointEvery: 0, warmupSteps: 50 },
   });
   const model = modelFromState(state);
   disposeTrainState(state);

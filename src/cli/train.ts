@@ -10,7 +10,7 @@ import { ShapeError, OptionError } from "../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../paths/index.js";
 import { condEmbedWidth } from "../model/conditioning.js";
 import type { CondSpec } from "../train/data-source.js";
-import { parseCommand, num, intList, type CommandSpec } from "./args.js";
+import { parseCommand, num, intList, workersArg, type CommandSpec } from "./args.js";
 import { progressBar } from "./progress.js";
 import { wantsFlowModel, flowTrainCommand, MODEL_KINDS } from "./flow.js";
 
@@ -49,6 +49,7 @@ export const trainSpec: CommandSpec = {
     probes: { type: "string", help: "MLE: Hutchinson probes per point", default: "1" },
     kinetic: { type: "string", help: "MLE: kinetic-energy regularizer weight (RNODE)", default: "0" },
     jacobian: { type: "string", help: "MLE: Jacobian-Frobenius regularizer weight (RNODE)", default: "0" },
+    workers: { type: "string", help: "threads for flow-matching gradients: a number, or auto (this machine's cores, at most 4)", default: "auto" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
     model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")} (flows: flowmatch train --model realnvp --help)`, default: "fm" },
   },
@@ -76,7 +77,8 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
   let state: TrainState;
   if (a.resume) {
     if (!a.out || !checkpointExists(a.out)) throw new OptionError(`--resume: no checkpoint in ${a.out ?? "(no --out)"}`);
-    state = loadTrainState(a.out, a.options.steps ? { steps: a.options.steps } : {});
+    // Steps and threads may change on resume; the thread count only changes rounding.
+    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}) });
   }
   const saved = a.resume ? state!.config.cond : undefined;
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
@@ -131,6 +133,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       batch: num(v, "batch", { int: true, min: 1 }),
       lr: num(v, "lr", { min: 0 }),
       seed: num(v, "seed", { int: true, min: 0 }),
+      workers: workersArg(v, String(v.objective) === "fm"),
       checkpointEvery: num(v, "checkpoint-every", { int: true, min: 0 }),
       emaDecay: num(v, "ema-decay", { min: 0 }),
       schedule,

@@ -5,7 +5,7 @@
  * Clipping, Adam and EMA then run once, in the calling thread. Parameters travel to the workers through shared
  * memory every step; the workers hold no state of their own, so a run resumes the same with any thread count.
  */
-import { np, treeOps, treeLeaves, treeRef, mulScalar, type Array, type DType } from "../engine/index.js";
+import { np, treeOps, treeLeaves, treeRef, type Array, type DType } from "../engine/index.js";
 import { startWorker, SyncSlot, Slot } from "../engine/workers.js";
 import type { Worker } from "node:worker_threads";
 import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
@@ -104,8 +104,17 @@ export class ParallelGrads {
     if (s === Slot.error) throw new Error(`gradient worker failed: ${slot.errorMessage()}`);
   }
 
-  /** Loss and gradient of the mean loss over the batch `inputs` (consumed; rows on axis 0). Params are borrowed. */
-  lossAndGrad(params: ModelParams, inputs: Array[]): [Array, ModelParams] {
+  /** Shard weights (rows / batch): the batch gradient is Σ weights[i] · parts[i]. */
+  get weights(): number[] {
+    const B = this.sizes.reduce((a, b) => a + b, 0);
+    return this.sizes.map((n) => n / B);
+  }
+
+  /**
+   * The mean loss over the batch `inputs` (consumed; rows on axis 0) and the per-shard gradients, to be combined
+   * with `weights` (inside the compiled update, where the sum costs nothing extra). Params are borrowed.
+   */
+  lossAndGradParts(params: ModelParams, inputs: Array[]): [number, ModelParams[]] {
     const shapes = inputs.map((a) => a.shape);
     const host = inputs.map((a) => a.dataSync() as Floats);
     if (shapes.length > MAX_INPUTS || shapes.some((s) => s.length > MAX_NDIM || s[0] !== shapes[0]![0])) {
@@ -131,22 +140,25 @@ export class ParallelGrads {
     });
     const n0 = this.sizes[0]!;
     const mine = host.map((v, k) => np.array(rowsOf(v, shapes[k]!, 0, n0).slice(), { dtype: this.dtype }).reshape([n0, ...shapes[k]!.slice(1)]));
-    let [loss, grads] = this.local(treeRef(params), mine);
-    const B = shapes[0]![0]!;
-    loss = mulScalar(loss, n0 / B);
-    grads = treeOps.map((g: Array) => mulScalar(g, n0 / B), grads) as ModelParams;
+    const [l0, g0] = this.local(treeRef(params), mine);
+    // jax-js is lazy: reading the loss runs this shard now, while the workers run theirs.
+    const w = this.weights;
+    let loss = w[0]! * l0.item();
+    const parts = [g0];
     this.threads.forEach((t, i) => {
       this.check(t.slot, t.slot.waitFor([Slot.done, Slot.error], STEP_TIMEOUT_MS, "a data-parallel gradient"));
-      const w = this.sizes[i + 1]! / B;
       let o = 0;
-      grads = treeOps.map((g: Array) => {
-        const part = np.array(t.out.slice(o, o + g.size), { dtype: this.dtype }).reshape(g.shape);
-        o += g.size;
-        return g.add(mulScalar(part, w));
-      }, grads) as ModelParams;
-      loss = loss.add(mulScalar(np.array(t.out.slice(o, o + 1), { dtype: this.dtype }).reshape([]), w));
+      // The worker's gradient, shaped like ours (the map's extra reference to each leaf is dropped after use).
+      parts.push(treeOps.map((g: Array) => {
+        const [n, shape] = [g.size, g.shape];
+        g.dispose();
+        const part = np.array(t.out.slice(o, o + n), { dtype: this.dtype }).reshape(shape);
+        o += n;
+        return part;
+      }, treeRef(g0)) as ModelParams);
+      loss += w[i + 1]! * t.out[o]!;
     });
-    return [loss, grads];
+    return [loss, parts];
   }
 
   dispose(): void {

@@ -4,13 +4,13 @@
  * travel as arrays so the compiled step is reused. Data-parallel training (parallel.ts) runs the two halves apart:
  * `makeGradStep` on each shard, then `makeUpdateStep` on the averaged gradient.
  */
-import { jit, valueAndGrad, adamUpdate, clipByGlobalNorm, emaUpdate, treeRef, type Array, type JsTree } from "../engine/index.js";
+import { jit, valueAndGrad, adamUpdate, clipByGlobalNorm, emaUpdate, treeRef, treeOps, mulScalar, type Array, type JsTree } from "../engine/index.js";
 
 export type OptimizerStep<P, I> = (
   params: P, ema: P, m: P, v: P, inputs: I, lr: Array, bc1: Array, bc2: Array, decay: Array,
 ) => [P, P, P, P, Array];
 export type GradStep<P, I> = (params: P, inputs: I) => [Array, P];
-export type UpdateStep<P> = (params: P, ema: P, m: P, v: P, grads: P, lr: Array, bc1: Array, bc2: Array, decay: Array) => [P, P, P, P];
+export type UpdateStep<P> = (params: P, ema: P, m: P, v: P, gradParts: P[], lr: Array, bc1: Array, bc2: Array, decay: Array) => [P, P, P, P];
 
 interface StepOptions { clipNorm: number; weightDecay: number }
 
@@ -39,10 +39,15 @@ export function makeGradStep<P extends JsTree<Array>, I>(loss: (p: P, inputs: I)
   return jit((params: P, inputs: I) => (valueAndGrad(loss) as unknown as (p: P, i: I) => [Array, P])(params, inputs) as unknown as Array) as unknown as GradStep<P, I>;
 }
 
-/** (params, ema, m, v, grads, lr, bc1, bc2, decay) → [params, ema, m, v]; consumes everything. Dispose with `disposeStep`. */
-export function makeUpdateStep<P extends JsTree<Array>>(o: StepOptions): UpdateStep<P> {
-  return jit((params: P, ema: P, m: P, v: P, grads: P, lr: Array, bc1: Array, bc2: Array, decay: Array) =>
-    applyGrads(o, params, ema, m, v, grads, lr, bc1, bc2, decay) as unknown as Array) as unknown as UpdateStep<P>;
+/**
+ * (params, ema, m, v, gradParts, lr, bc1, bc2, decay) → [params, ema, m, v] with the gradient Σ weights[i] ·
+ * gradParts[i] (shards of a batch); consumes everything. Dispose with `disposeStep`.
+ */
+export function makeUpdateStep<P extends JsTree<Array>>(o: StepOptions, weights: number[]): UpdateStep<P> {
+  return jit((params: P, ema: P, m: P, v: P, parts: P[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
+    const grads = treeOps.map((...gs: Array[]) => gs.map((g, i) => mulScalar(g, weights[i]!)).reduce((a, b) => a.add(b)), ...(parts as [P, ...P[]])) as P;
+    return applyGrads(o, params, ema, m, v, grads, lr, bc1, bc2, decay) as unknown as Array;
+  }) as unknown as UpdateStep<P>;
 }
 
 export function disposeStep(step: unknown): void {

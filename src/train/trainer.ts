@@ -119,10 +119,10 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
 /** An `OptimizerStep` whose gradient is computed on `options.workers` threads (see parallel.ts). */
 function dataParallelStep(state: TrainState, loss: (p: MlpParams, i: Array[]) => Array, dtype: DType): OptimizerStep<MlpParams, Array[]> {
   const grads = new ParallelGrads(state.config, state.options, dtype, state.params, loss);
-  const update = makeUpdateStep<MlpParams>(state.options);
+  const update = makeUpdateStep<MlpParams>(state.options, grads.weights);
   const step = (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
-    const [l, g] = grads.lossAndGrad(params, inputs);
-    return [...update(params, ema, m, v, g, lr, bc1, bc2, decay), l] as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
+    const [l, parts] = grads.lossAndGradParts(params, inputs);
+    return [...update(params, ema, m, v, parts, lr, bc1, bc2, decay), np.array(l, { dtype })] as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
   };
   return Object.assign(step, { dispose: () => (grads.dispose(), disposeStep(update)) });
 }
