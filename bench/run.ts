@@ -1,6 +1,8 @@
 // npm run bench: prints JSON. Train-step time and GFLOP/s of the reference MLP ([x,t] → 256×3 → 2, SiLU, batch
 // 512, Adam), and Euler-100 sampling of 10,000 points. FLOPs count a multiply–add as 2; a training step is
-// counted as 3× the forward pass (forward + two backward matmuls per layer), the usual convention.
+// counted as 3× the forward pass (forward + two backward matmuls per layer), the usual convention. The step is
+// timed on one thread and data-parallel on this machine's cores (at most 4).
+import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
 import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/train/data-source.js";
@@ -17,12 +19,18 @@ const batch = 512;
 const warm = 20, timed = Number(process.env.BENCH_STEPS ?? 150);
 
 const data = openDataSource("8gaussians");
-const state = createTrainState({ kind: "flow-matching", mlp: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0 });
-train(state, data, { stopAt: warm }); // compile + warm up
-const t0 = performance.now();
-train(state, data);
-const stepMs = (performance.now() - t0) / timed;
-disposeTrainState(state);
+/** Steady-state ms per step with `workers` threads: the first `warm` steps (compile, thread start) are not timed. */
+function stepTime(workers: number): number {
+  const state = createTrainState({ kind: "flow-matching", mlp: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0, workers });
+  let tWarm = 0;
+  const t0 = performance.now();
+  train(state, data, { progressEvery: warm, onProgress: (p) => { if (p.step === warm) tWarm = performance.now(); } });
+  disposeTrainState(state);
+  return (performance.now() - (tWarm || t0)) / timed;
+}
+const stepMs = stepTime(1);
+const workers = Math.min(4, availableParallelism());
+const stepMsParallel = workers > 1 ? stepTime(workers) : stepMs;
 const stepFlops = 3 * mlpForwardFlops(ref, batch);
 
 const model = VelocityModel.init({ kind: "flow-matching", mlp: ref, path: "condot" }, 0);
@@ -75,6 +83,10 @@ console.log(JSON.stringify({
     model: "[x,t] -> 256 -> 256 -> 256 -> 2, SiLU, Adam", batch, steps_timed: timed,
     ms_per_step: +stepMs.toFixed(2), gflops_per_s: +(stepFlops / stepMs / 1e6).toFixed(2), flops_per_step: stepFlops,
     ratio_vs_pytorch_6_3ms: +(stepMs / 6.3).toFixed(2),
+    data_parallel: {
+      workers, ms_per_step: +stepMsParallel.toFixed(2), gflops_per_s: +(stepFlops / stepMsParallel / 1e6).toFixed(2),
+      speedup: +(stepMs / stepMsParallel).toFixed(2), ratio_vs_pytorch_6_3ms: +(stepMsParallel / 6.3).toFixed(2),
+    },
   },
   sample_euler100: {
     points: 10000, nfe: s.nfe, seconds: +sampleSec.toFixed(2),

@@ -22,6 +22,7 @@ export { generatePairs, pairedSource, straightness, type ReflowPairs } from "./r
 export * from "./model/conditioning.js";
 export { networkApply, PREDICTION_T_EPS, type ModelParams } from "./model/velocity-model.js";
 export { makeObjective, type Objective } from "./train/objectives.js";
+export { ParallelGrads } from "./train/parallel.js";
 export { defaultMleOptions, type MleOptions } from "./train/options.js";
 export * as flows from "./flows/index.js";
 export { FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch } from "./flows/index.js";

@@ -1,5 +1,5 @@
 /** `flowmatch train`: flow-matching training with a progress bar, periodic atomic checkpoints and --resume. */
-import { initEngine } from "../engine/index.js";
+import { initEngine, activations, type ActivationName } from "../engine/index.js";
 import { checkpointExists } from "../io/index.js";
 import { openDataSource } from "../train/data-source.js";
 import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../train/trainer.js";
@@ -25,6 +25,7 @@ export const trainSpec: CommandSpec = {
     batch: { type: "string", help: "batch size", default: "512" },
     lr: { type: "string", help: "peak learning rate (Adam)", default: "2e-3" },
     hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256" },
+    activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
@@ -61,6 +62,7 @@ export interface RunTrainingArgs {
   out?: string;
   resume?: boolean;
   hidden?: number[];
+  activation?: ActivationName;
   options: Partial<TrainOptions>;
   quiet?: boolean;
   label?: string;
@@ -72,6 +74,13 @@ export interface RunTrainingArgs {
 }
 
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
+function activationArg(v: Record<string, unknown>): ActivationName | undefined {
+  if (v.activation === undefined) return undefined;
+  const name = String(v.activation);
+  if (!Object.hasOwn(activations, name)) throw new OptionError(`unknown activation "${name}"; valid: ${Object.keys(activations).join(", ")}`);
+  return name as ActivationName;
+}
+
 export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
   await initEngine();
   let state: TrainState;
@@ -89,7 +98,7 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
     }
   } else {
     const cond = data.cond;
-    const mlp = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
+    const mlp = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
     state = createTrainState(
@@ -124,6 +133,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: String(v.out),
     resume: !!v.resume,
     hidden: intList(v, "hidden"),
+    activation: activationArg(v),
     quiet: !!v.quiet,
     path: String(v.path),
     prediction,

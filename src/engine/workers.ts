@@ -20,7 +20,7 @@ export function startWorker(moduleUrl: URL, workerData: unknown): Worker {
   const { Worker } = wt;
   const href = moduleUrl.href;
   const worker = href.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(href)}); })`, { eval: true, workerData })
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(href)}); })`, { eval: true, workerData })
     : new Worker(moduleUrl, { workerData });
   worker.unref();
   return worker;

@@ -35,17 +35,22 @@ test("bad options and missing checkpoints are one-line errors", () => {
   assertOneLineError(cli("train", "--data", "moons", "--steps", "2.5"), /--steps must be an integer/);
   assertOneLineError(cli("train", "--bogus"), /bogus/);
   assertOneLineError(cli("train", "--data", "moons", "--time-sampling", "logit-normal", "--t-std", "-1", "-q"), /std > 0/);
+  assertOneLineError(cli("train", "--data", "moons", "--workers", "0", "-q"), /--workers must be an integer ≥ 1/);
+  assertOneLineError(cli("train", "--data", "moons", "--workers", "2", "--objective", "mle", "-q"), /flow matching/);
+  assertOneLineError(cli("train", "--data", "moons", "--activation", "swish9", "-q"), /unknown activation "swish9"; valid: silu, tanh, relu/);
   assertOneLineError(cli("sample", "--model", "nowhere"), /nowhere/);
   assertOneLineError(cli("sample", "--model", "nowhere", "--method", "rk5"), /nowhere|rk5/);
 });
 
 test("tiny train → sample → plot; resume with other data dimension is refused", () => {
   let r = cli("train", "--data", "moons", "--steps", "30", "--batch", "64", "--hidden", "16,16", "--out", "m", "-q",
-    "--time-sampling", "logit-normal", "--t-mean", "-0.5", "--t-std", "0.8"); // a negative value after its flag
+    "--time-sampling", "logit-normal", "--t-mean", "-0.5", "--t-std", "0.8", "--workers", "2", "--activation", "relu"); // a negative value after its flag
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(dir, "m", "config.json")) && existsSync(join(dir, "m", "weights.safetensors")));
-  const saved = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8")).train.options;
-  assert.deepEqual([saved.timeSampling, saved.logitNormal], ["logit-normal", { mean: -0.5, std: 0.8 }]);
+  const config = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
+  assert.equal(config.model.mlp.activation, "relu");
+  const saved = config.train.options;
+  assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers], ["logit-normal", { mean: -0.5, std: 0.8 }, 2]);
   r = cli("sample", "--model", "m", "--n", "50", "--method", "euler", "--steps", "5", "--out", "s.csv");
   assert.equal(r.code, 0, r.err);
   const rows = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");
