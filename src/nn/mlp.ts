@@ -17,6 +17,9 @@ export interface MlpConfig {
 export type Layer = { w: Array; b: Array };
 export type MlpParams = { layers: Layer[] };
 
+// SiLU, not ReLU, by default: ReLU gave tighter 8gaussians modes (2σ box 90.3–90.7% vs 88.8–89.4% after 5,000 steps)
+// but its divergence is piecewise constant, so adaptive exact likelihoods took ~6× the evaluations (NFE 1046 vs 164 at
+// rtol 1e-5). Smooth sharper variants (silu(4x)/4, larger init) gained only 0.2–0.4 points.
 export const defaultMlpConfig = (dim: number): MlpConfig => ({
   dim,
   hidden: [256, 256, 256],
