@@ -73,7 +73,7 @@ export interface RunTrainingArgs {
   cond?: CondSpec;
 }
 
-/** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
+/** `--activation`: a name from the engine's activation table; anything else lists the valid ones. */
 function activationArg(v: Record<string, unknown>): ActivationName | undefined {
   if (v.activation === undefined) return undefined;
   const name = String(v.activation);
@@ -81,6 +81,7 @@ function activationArg(v: Record<string, unknown>): ActivationName | undefined {
   return name as ActivationName;
 }
 
+/** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
 export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
   await initEngine();
   let state: TrainState;
