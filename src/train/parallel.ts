@@ -5,10 +5,11 @@
  * Clipping, Adam and EMA then run once, in the calling thread. Parameters travel to the workers through shared
  * memory every step; the workers hold no state of their own, so a run resumes the same with any thread count.
  */
-import { np, treeOps, treeLeaves, treeRef, type Array, type DType } from "../engine/index.js";
+import { np, treeOps, treeLeaves, treeRef, treeSize, type Array, type DType } from "../engine/index.js";
 import { startWorker, SyncSlot, Slot } from "../engine/workers.js";
 import type { Worker } from "node:worker_threads";
 import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
+import { condInputWidth } from "../model/conditioning.js";
 import { makeGradStep, disposeStep, type GradStep } from "./step.js";
 import type { TrainOptions } from "./options.js";
 
@@ -32,6 +33,33 @@ type Floats = Float32Array | Float64Array;
 export const floatsOf = (dtype: DType, buf: SharedArrayBuffer): Floats =>
   dtype === np.float64 ? new Float64Array(buf) : new Float32Array(buf);
 const bytesOf = (dtype: DType) => (dtype === np.float64 ? 8 : 4);
+
+/** How a parameter tree lies in a flat buffer: its structure and leaf shapes, in leaf order. */
+export interface TreeLayout { def: ReturnType<typeof treeOps.flatten>[1]; shapes: number[][] }
+export function treeLayout(template: ModelParams): TreeLayout {
+  const [leaves, def] = treeOps.flatten(template);
+  return { def, shapes: (leaves as Array[]).map((a) => a.shape) };
+}
+/** Copies the leaves of `tree` (borrowed) into `into`, in leaf order; returns the number of values written. */
+export function writeTree(tree: ModelParams, into: Floats): number {
+  let off = 0;
+  for (const leaf of treeLeaves(tree)) {
+    const v = leaf.ref.dataSync() as Floats;
+    into.set(v, off);
+    off += v.length;
+  }
+  return off;
+}
+/** The tree `writeTree` wrote (copied out of shared memory). */
+export function readTree(layout: TreeLayout, from: Floats, dtype: DType): ModelParams {
+  let off = 0;
+  return treeOps.unflatten(layout.def, layout.shapes.map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const a = np.array(from.slice(off, off + n), { dtype }).reshape(shape);
+    off += n;
+    return a;
+  })) as ModelParams;
+}
 
 /** Writes input arrays' shapes to `meta` and their values to `into`. */
 export function packInputs(shapes: number[][], values: Floats[], meta: Int32Array, into: Floats): void {
@@ -69,29 +97,37 @@ export function shardSizes(batch: number, workers: number): number[] {
 export class ParallelGrads {
   private readonly threads: { worker: Worker; slot: SyncSlot; meta: Int32Array; inputs: Floats; out: Floats }[] = [];
   private readonly params: Floats;
+  private readonly layout: TreeLayout;
   private readonly local: GradStep<ModelParams, Array[]>;
   private readonly sizes: number[];
+  /** Values per batch row of all inputs together that a worker's input buffer holds. */
+  private readonly rowWidth: number;
+  /** Shard weights (rows / batch): the batch gradient is Σ weights[i] · parts[i]. */
+  readonly weights: number[];
 
   /** Starts `workers − 1` threads for a batch of `options.batch` rows and waits until they are ready. */
   constructor(config: ModelConfig, options: TrainOptions, private readonly dtype: DType, template: ModelParams, loss: (p: ModelParams, i: Array[]) => Array) {
-    const nParams = treeLeaves(template).reduce((n, a) => n + a.size, 0);
+    const nParams = treeSize(template);
     const b = bytesOf(dtype);
     const paramsBuf = new SharedArrayBuffer(nParams * b);
     this.params = floatsOf(dtype, paramsBuf);
+    this.layout = treeLayout(template);
     this.sizes = shardSizes(options.batch, options.workers);
+    this.weights = this.sizes.map((n) => n / options.batch);
     this.local = makeGradStep(loss);
-    // Inputs are rows of x0, x1 (D each), t, and a condition: bound the per-row width generously.
-    const rowWidth = 2 * config.mlp.dim + 1 + (config.mlp.condWidth ?? 0) + 8;
+    // A row of the flow-matching inputs: x0 and x1 (or x_t and u_t), t, and the encoded condition.
+    this.rowWidth = 2 * config.mlp.dim + 1 + (config.cond ? condInputWidth(config.cond) : 0);
     try {
       for (let i = 1; i < options.workers; i++) {
+        const slot = new SyncSlot();
         const data: GradWorkerData = {
-          config, options, dtype, slot: new SharedArrayBuffer(SyncSlot.bytes), params: paramsBuf,
-          meta: new SharedArrayBuffer(META * 4), inputs: new SharedArrayBuffer(this.sizes[i]! * rowWidth * b),
+          config, options, dtype, slot: slot.buffer, params: paramsBuf,
+          meta: new SharedArrayBuffer(META * 4), inputs: new SharedArrayBuffer(this.sizes[i]! * this.rowWidth * b),
           out: new SharedArrayBuffer((nParams + 1) * b),
         };
         const worker = startWorker(new URL(import.meta.url.endsWith(".ts") ? "./grad-worker.ts" : "./grad-worker.js", import.meta.url), data);
         worker.on("error", () => {}); // reported through the slot (or its timeout); never an unhandled event
-        this.threads.push({ worker, slot: new SyncSlot(data.slot), meta: new Int32Array(data.meta), inputs: floatsOf(dtype, data.inputs), out: floatsOf(dtype, data.out) });
+        this.threads.push({ worker, slot, meta: new Int32Array(data.meta), inputs: floatsOf(dtype, data.inputs), out: floatsOf(dtype, data.out) });
       }
       for (const t of this.threads) this.check(t.slot, t.slot.waitFor([Slot.ready, Slot.error], START_TIMEOUT_MS, "starting a gradient worker"));
     } catch (e) {
@@ -104,12 +140,6 @@ export class ParallelGrads {
     if (s === Slot.error) throw new Error(`gradient worker failed: ${slot.errorMessage()}`);
   }
 
-  /** Shard weights (rows / batch): the batch gradient is Σ weights[i] · parts[i]. */
-  get weights(): number[] {
-    const B = this.sizes.reduce((a, b) => a + b, 0);
-    return this.sizes.map((n) => n / B);
-  }
-
   /**
    * The mean loss over the batch `inputs` (consumed; rows on axis 0) and the per-shard gradients, to be combined
    * with `weights` (inside the compiled update, where the sum costs nothing extra). Params are borrowed.
@@ -120,12 +150,9 @@ export class ParallelGrads {
     if (shapes.length > MAX_INPUTS || shapes.some((s) => s.length > MAX_NDIM || s[0] !== shapes[0]![0])) {
       throw new Error("data-parallel training needs at most 8 batched inputs (rows on axis 0)");
     }
-    let off = 0;
-    for (const leaf of treeLeaves(params)) {
-      const v = leaf.ref.dataSync() as Floats;
-      this.params.set(v, off);
-      off += v.length;
-    }
+    const width = host.reduce((n, v, k) => n + v.length / shapes[k]![0]!, 0);
+    if (width > this.rowWidth) throw new Error(`data-parallel training: ${width} input values per row, room for ${this.rowWidth}`);
+    writeTree(params, this.params);
     // Shard i holds rows [start_i, start_i + size_i).
     let start = this.sizes[0]!;
     const rowsOf = (v: Floats, s: number[], from: number, n: number) => {
@@ -147,16 +174,8 @@ export class ParallelGrads {
     const parts = [g0];
     this.threads.forEach((t, i) => {
       this.check(t.slot, t.slot.waitFor([Slot.done, Slot.error], STEP_TIMEOUT_MS, "a data-parallel gradient"));
-      let o = 0;
-      // The worker's gradient, shaped like ours (the map's extra reference to each leaf is dropped after use).
-      parts.push(treeOps.map((g: Array) => {
-        const [n, shape] = [g.size, g.shape];
-        g.dispose();
-        const part = np.array(t.out.slice(o, o + n), { dtype: this.dtype }).reshape(shape);
-        o += n;
-        return part;
-      }, treeRef(g0)) as ModelParams);
-      loss += w[i + 1]! * t.out[o]!;
+      parts.push(readTree(this.layout, t.out, this.dtype));
+      loss += w[i + 1]! * t.out[t.out.length - 1]!; // the loss follows the gradient
     });
     return [loss, parts];
   }

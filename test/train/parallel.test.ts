@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { initEngine, Rng, np, treeLeaves, treeDispose, treeRef, type Array } from "../../src/engine/index.js";
 import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
 import { saveTrainState, loadTrainState } from "../../src/train/checkpoint.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource, type DataSource } from "../../src/train/data-source.js";
 import { makeObjective } from "../../src/train/objectives.js";
 import { makeGradStep, disposeStep } from "../../src/train/step.js";
 import { ParallelGrads, shardSizes, packInputs, unpackInputs } from "../../src/train/parallel.js";
@@ -34,11 +34,12 @@ test("shards cover the batch; inputs survive packing", () => {
   b!.dispose();
 });
 
-test("the gradient over 3 threads (uneven shards) equals the one-thread gradient of the whole batch", () => {
+/** The gradient of `cfg`'s loss on one 7-row batch of `data`: over 3 threads (shards 3/2/2) vs one thread. */
+function compareGradients(cfg: ModelConfig, data: DataSource): void {
   const o = resolveTrainOptions({ batch: 7, workers: 3 });
-  const state = createTrainState(config, o);
+  const state = createTrainState(cfg, o);
   const objective = makeObjective(state.config, o, np.float32);
-  const inputs = objective.draw(new Rng(9), openDataSource("8gaussians"), state.params);
+  const inputs = objective.draw(new Rng(9), data, state.params);
   const whole = makeGradStep<ModelParams, Array[]>(objective.loss);
   const par = new ParallelGrads(state.config, o, np.float32, state.params, objective.loss);
   try {
@@ -62,6 +63,21 @@ test("the gradient over 3 threads (uneven shards) equals the one-thread gradient
     disposeStep(whole);
     disposeTrainState(state);
   }
+}
+
+test("the gradient over 3 threads (uneven shards) equals the one-thread gradient of the whole batch", () => {
+  compareGradients(config, openDataSource("8gaussians"));
+});
+
+test("… also for a class-conditional net whose one-hot input (41 columns) is wider than its embedding (4)", () => {
+  const classes = Array.from({ length: 40 }, (_, k) => String(k));
+  const base = openDataSource("8gaussians");
+  const data: DataSource = {
+    ...base,
+    cond: { kind: "class", classes, embedDim: 4 },
+    sampleCond: (n, rng) => ({ x: base.sample(n, rng), labels: Int32Array.from({ length: n }, () => Math.floor(rng.uniform() * 40)) }),
+  };
+  compareGradients({ ...config, cond: data.cond! }, data);
 });
 
 test("training on 2 threads follows the one-thread run, and resumes exactly", () => {
