@@ -16,7 +16,7 @@ export { createTrainState, train, modelFromState, disposeTrainState, type TrainS
 export { saveTrainState, loadTrainState, loadModel, LIBRARY_VERSION } from "./train/checkpoint.js";
 export * from "./likelihood/index.js";
 export * from "./metrics/index.js";
-export * from "./couplings/index.js";
+export * from "./pairing/index.js";
 export { evaluate, evaluable, type Evaluable, type EvalData, type EvalOptions, type EvalReport } from "./evaluate.js";
 export { generatePairs, pairedSource, straightness, type ReflowPairs } from "./reflow.js";
 export * from "./model/conditioning.js";

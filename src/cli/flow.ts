@@ -66,7 +66,7 @@ export const flowTrainSpec: CommandSpec = {
   },
   examples: [
     "flowmatch train --model realnvp --data moons --steps 2000 --out runs/rnvp",
-    "flowmatch train --model glow --data ../shared/data/digits8x8.csv.gz --out runs/glow-digits",
+    "flowmatch train --model glow --data digits --out runs/glow-digits",
     "flowmatch train --model nsf --data 8gaussians --out runs/nsf --resume --steps 4000",
   ],
 };

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
 import { DataError } from "../errors.js";
 
 export interface CsvOptions {
@@ -28,6 +29,16 @@ export interface CsvTable {
   cols: number;
   /** Names of the kept columns, present when the file had a header. */
   header?: string[];
+}
+
+/** Data sets that ship with the package (in its data/ folder), usable by name wherever a CSV path is accepted. */
+export const BUILTIN_DATASETS: Readonly<Record<string, string>> = Object.freeze({ digits: "digits8x8.csv.gz" });
+
+/** The file behind a built-in data set name (e.g. "digits"), or undefined for any other string. */
+export function builtinDataPath(name: string): string | undefined {
+  const file = BUILTIN_DATASETS[name];
+  // src/data/ and dist/data/ both sit two levels below the package root.
+  return file === undefined ? undefined : fileURLToPath(new URL(`../../data/${file}`, import.meta.url));
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -116,7 +127,8 @@ function resolveColumns(
 }
 
 /** Reads and parses a CSV file; a path ending in `.gz` is gunzipped first. Errors name `path`. */
-export function loadCsv(path: string, opts: CsvOptions = {}): CsvTable {
+export function loadCsv(spec: string, opts: CsvOptions = {}): CsvTable {
+  const path = builtinDataPath(spec) ?? spec;
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

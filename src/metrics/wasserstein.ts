@@ -2,7 +2,7 @@
  * Exact 2-Wasserstein distance between two equal-size empirical sets (uniform weights): the optimal coupling of
  * equal uniform masses is a permutation (Birkhoff), found by the O(n³) assignment solver on squared Euclidean costs.
  */
-import { solveAssignment } from "../couplings/assignment.js";
+import { solveAssignment } from "../pairing/assignment.js";
 import { OptionError } from "../errors.js";
 import { pairwiseSqDist, pointCount } from "./distance.js";
 

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import type { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import type { ToyDistribution } from "../data/toy.js";
-import { loadCsv } from "../data/csv.js";
+import { loadCsv, builtinDataPath } from "../data/csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "../data/normalize.js";
 import { DataError } from "../errors.js";
 import type { CondConfig } from "../model/conditioning.js";
@@ -42,7 +42,7 @@ export interface CondSpec {
 }
 
 export function isCsvSpec(spec: string): boolean {
-  return /\.csv(\.gz)?$/i.test(spec) || spec.includes("/") || existsSync(spec);
+  return builtinDataPath(spec) !== undefined || /\.csv(\.gz)?$/i.test(spec) || spec.includes("/") || existsSync(spec);
 }
 
 /** Opens a data source; unknown names list the valid ones. */

@@ -19,7 +19,7 @@ import { drawProbes } from "../likelihood/divergence.js";
 import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
 import { networkApply, type ModelConfig } from "../model/velocity-model.js";
 import { encodeClasses, encodeContext } from "../model/conditioning.js";
-import { getCoupling, bridgeSample } from "../couplings/index.js";
+import { getCoupling, bridgeSample } from "../pairing/index.js";
 import { OptionError } from "../errors.js";
 import type { DataSource } from "./data-source.js";
 import type { TrainOptions } from "./options.js";

@@ -23,7 +23,7 @@ export interface TrainOptions {
   /** "fm" (flow matching, default) or "mle" (CNF maximum likelihood through the ODE solve). */
   objective: Objective;
   mle: MleOptions;
-  /** How noise and data rows are paired in a batch: independent, ot, sinkhorn, sb (see src/couplings). */
+  /** How noise and data rows are paired in a batch: independent, ot, sinkhorn, sb (see src/pairing). */
   coupling: string;
   couplingOptions: { reg?: number; sigma?: number; iterations?: number };
   /** Probability of replacing a row's condition by ∅ while training (classifier-free guidance). */

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { cliSandbox, assertOneLineError } from "../util/cli.js";
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { decodePng } from "../../src/plot/index.js";
 
 const { dir, cli } = cliSandbox("fm-flow-cli-");
@@ -48,8 +47,7 @@ test("train --model realnvp → sample → plot → eval → resume", () => {
 });
 
 test("train --model glow on the 8×8 digits: image [8, 8, 1], label dropped, dequantized, test bits/dim", () => {
-  const digits = fileURLToPath(new URL("../../../shared/data/digits8x8.csv.gz", import.meta.url));
-  const r = cli("train", "--model", "glow", "--data", digits, "--steps", "3", "--batch", "32", "--layers", "1", "--hidden", "16", "--out", "g");
+  const r = cli("train", "--model", "glow", "--data", "digits", "--steps", "3", "--batch", "32", "--layers", "1", "--hidden", "16", "--out", "g");
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /test NLL [0-9.]+ ± [0-9.]+ nats, [0-9.]+ bits\/dim \(179 held-out rows, dequantized, 17 levels\)/);
   const cfg = JSON.parse(readFileSync(join(dir, "g", "config.json"), "utf8"));

@@ -4,10 +4,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { DataError } from "../../src/errors.js";
-import { loadCsv, parseCsv } from "../../src/data/index.js";
+import { loadCsv, parseCsv, builtinDataPath } from "../../src/data/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flowmatch-csv-"));
 
@@ -96,13 +95,9 @@ test("loadCsv reads plain and gzipped files and names a missing path", () => {
   throwsWith(() => loadCsv(join(dir, "fake.csv.gz")), "fake.csv.gz", "gzip");
 });
 
-/** shared/ sits inside the checkout or next to it (/work/main and /work/shared). */
-const digitsPath = ["../../shared/data/digits8x8.csv.gz", "../../../shared/data/digits8x8.csv.gz"]
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((p) => existsSync(p));
-
-test("the shared digits8x8.csv.gz: 1797 rows x 65 columns, pixels 0..16, labels 0..9", { skip: !digitsPath }, () => {
-  const path = digitsPath!;
+test("the built-in digits (data/digits8x8.csv.gz): 1797 rows x 65 columns, pixels 0..16, labels 0..9", () => {
+  const path = builtinDataPath("digits")!;
+  assert.ok(path && existsSync(path), "data/digits8x8.csv.gz ships with the repository");
   const t = loadCsv(path);
   assert.equal(t.rows, 1797);
   assert.equal(t.cols, 65);

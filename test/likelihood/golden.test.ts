@@ -19,7 +19,7 @@ interface Golden {
   logprob: { x1: number[][]; z: number[][]; logp1: number[] };
 }
 const golden = JSON.parse(
-  readFileSync(new URL("../../../shared/reference/golden_mlp_tanh.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/golden_mlp_tanh.json", import.meta.url), "utf8"),
 ) as Golden;
 
 export function goldenModel(g: Golden): VelocityModel {

@@ -1,7 +1,7 @@
 /** Exact assignment: brute force over all permutations, LP duality certificates, and a large run. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { solveAssignment } from "../../src/couplings/assignment.js";
+import { solveAssignment } from "../../src/pairing/assignment.js";
 import { Rng } from "../../src/engine/index.js";
 import { DataError, ShapeError } from "../../src/errors.js";
 

@@ -17,7 +17,7 @@ interface Golden {
   forward: { x0: number[][]; t: number[]; x_t: number[][][] };
 }
 const golden = JSON.parse(
-  readFileSync(new URL("../../../shared/reference/golden_mlp_tanh.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../fixtures/golden_mlp_tanh.json", import.meta.url), "utf8"),
 ) as Golden;
 
 const f64 = (rows: number[][]): JArray =>

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
 import {
   bridgeSample, schrodingerBridge, getCoupling, sinkhornPlanFromCost, squaredDistances, exactOtPairing,
-} from "../../src/couplings/index.js";
+} from "../../src/pairing/index.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 
 const n = 5, d = 3;

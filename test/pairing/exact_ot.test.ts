@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
-import { exactOt, exactOtPairing, getCoupling, couplingNames, independent } from "../../src/couplings/index.js";
+import { exactOt, exactOtPairing, getCoupling, couplingNames, independent } from "../../src/pairing/index.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 
 function* permutations(n: number): Generator<number[]> {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
 import {
   sinkhorn, sinkhornPlan, sinkhornPlanFromCost, samplePairsFromPlan, exactOtPairing, squaredDistances, getCoupling,
-} from "../../src/couplings/index.js";
+} from "../../src/pairing/index.js";
 import { OptionError } from "../../src/errors.js";
 
 function marginals(plan: Float64Array, n: number) {
