@@ -76,6 +76,7 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
       method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 0, t1: 1, trajectory: o.trajectory,
     });
   } finally {
+    x0.dispose(); // odeint borrows it
     cond?.cond.dispose();
     cond?.nullCond?.dispose();
   }
@@ -93,6 +94,11 @@ export function invert(model: VelocityModel, x: Float64Array, o: Omit<SampleOpti
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const z = model.config.standardizer ? standardize(x, model.config.standardizer) : x;
   const x1 = fromHost(z, [x.length / D, D], model.dtype);
-  const r = odeint(model.odeFunc(), x1, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 1, t1: 0 });
+  let r;
+  try {
+    r = odeint(model.odeFunc(), x1, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 1, t1: 0 });
+  } finally {
+    x1.dispose(); // odeint borrows it
+  }
   return { noise: toHostF64(r.x), nfe: r.nfe };
 }

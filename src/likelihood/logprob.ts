@@ -108,6 +108,7 @@ function solveAugmented(model: FieldModel, s0: Array, sign: 1 | -1, t0: number, 
     );
     return { s: toHostF64(r.x), nfe: r.nfe };
   } finally {
+    s0.dispose(); // odeint borrows it
     probes?.dispose();
     (g as unknown as { dispose(): void }).dispose();
   }

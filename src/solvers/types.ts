@@ -4,6 +4,7 @@
  * run under `grad`/`jit` tracing without host readbacks.
  */
 import type { Array } from "../engine/index.js";
+import type { Tableau } from "./tableaux.js";
 
 /** dx/dt = f(t, x). Consumes `x`; returns an array with x's shape and dtype. */
 export type OdeFunc = (t: number, x: Array) => Array;
@@ -41,7 +42,7 @@ export interface OdeResult {
   nfe: number;
   /** With `trajectory`: the grid times. */
   ts?: number[];
-  /** With `trajectory`: the states at `ts` (each owned by the caller; the first is x0). */
+  /** With `trajectory`: the states at `ts` (each owned by the caller; the first is a new reference to x0). */
   trajectory?: Array[];
   /**
    * Adaptive solvers: the grid of accepted steps (t0 first, t1 last). Replaying a fixed-step solve of the same
@@ -59,6 +60,11 @@ export interface Solver {
   order: number;
   /** Whether the solver chooses its own step sizes. */
   adaptive: boolean;
-  /** Integrates `f` from x0 (consumed, even when it throws) according to `opts`. */
+  /** The Butcher tableau of a Runge–Kutta solver (what `solveOnGrid` replays under grad); absent for others. */
+  tableau?: Tableau;
+  /**
+   * Integrates `f` from x0 according to `opts`. Consumes x0, even when it throws (`odeint` hands each solver a
+   * reference of its own, so callers of `odeint` keep theirs).
+   */
   solve(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult;
 }

@@ -132,10 +132,12 @@ function mleObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objectiv
       const probes = hutch ? drawProbes(rng, m.probes, B, D, m.probeKind, dtype) : undefined;
       let grid = uniform;
       if (m.method === "dopri5") {
+        const s0 = initial(x1.ref);
         const r = odeint(
           (t, s) => rhs(treeRef(params), s, np.full([], t, { dtype }), probes ? [probes.ref] : []),
-          initial(x1.ref), { method: "dopri5", t0: 1, t1: 0, rtol: m.rtol, atol: m.atol },
+          s0, { method: "dopri5", t0: 1, t1: 0, rtol: m.rtol, atol: m.atol },
         );
+        s0.dispose(); // odeint borrows it
         r.x.dispose();
         grid = Float64Array.from(r.stepTimes!);
       }

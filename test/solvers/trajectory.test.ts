@@ -53,11 +53,13 @@ test("trajectory on a descending `times` grid follows the grid and ends at x", (
   }
 });
 
-test("without `trajectory` no ts/trajectory are returned and x0 is consumed", () => {
+test("without `trajectory` no ts/trajectory are returned, and x0 is borrowed (still owned by the caller)", () => {
   const a = x0();
   const r = odeint(f, a, { method: "heun", steps: 4 });
   assert.equal(r.ts, undefined);
   assert.equal(r.trajectory, undefined);
-  assert.equal(a.refCount, 0);
+  assert.equal(a.refCount, 1);
+  assert.deepEqual(read(a), X0);
+  a.dispose();
   r.x.dispose();
 });

@@ -1,54 +1,27 @@
 /**
- * Dormand–Prince 5(4) with FSAL and a standard step-size controller (safety 0.9, factor bounds [0.2, 10]).
+ * The adaptive driver for embedded Runge–Kutta pairs (dopri5, or any registered tableau with `bHat`): a standard
+ * step-size controller (safety 0.9, factor bounds [0.2, 10], exponent −1/(q+1) for the embedded order q).
  *
  * The error norm is RMS(err / (atol + rtol·max(|x_old|, |x_new|))) over all elements of the state (the whole
- * batch), reduced with jax ops and read back as one scalar per step; that readback is why dopri5, unlike the
- * fixed-step methods, cannot run under grad/jit tracing. Output points (`times`, or the uniform trajectory grid)
+ * batch), reduced with jax ops and read back as one scalar per step; that readback is why adaptive solves, unlike
+ * the fixed-step ones, cannot run under grad/jit tracing. Output points (`times`, or the uniform trajectory grid)
  * are hit exactly by shortening the step that would cross them, so no dense output is needed.
  *
- * NFE identity: 1 (the first slope) + 1 (the initial-step heuristic, only when `firstStep` is not given)
- * + 6 × (accepted + rejected) — each attempt evaluates stages 2..7, and stage 7 of an accepted step is the next
- * step's first stage (FSAL).
+ * NFE identity for an FSAL pair with s stages (dopri5: s = 7): 1 (the first slope) + 1 (the initial-step
+ * heuristic, only when `firstStep` is not given) + (s − 1) × (accepted + rejected). Without FSAL each accepted
+ * step adds one more evaluation (the next step's first slope).
  */
 import { np, type Array } from "../engine/index.js";
 import { OptionError } from "../errors.js";
 import { nonNegative, positiveInt, positiveNumber, timeGrid, timeSpan } from "./common.js";
-import type { OdeFunc, OdeOptions, OdeResult, Solver } from "./types.js";
-
-const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
-const A: number[][] = [
-  [],
-  [1 / 5],
-  [3 / 40, 9 / 40],
-  [44 / 45, -56 / 15, 32 / 9],
-  [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
-  [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
-  [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
-];
-/** 5th-order weights (= last row of A; b7 = 0) and the embedded 4th-order weights. */
-const B5 = [...A[6]!, 0];
-const B4 = [5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40];
-/** Error weights: difference of the two solutions per unit step. */
-const E = B5.map((b, i) => b - B4[i]!);
+import { isFsal, numberTime, rkStep, type RkStepResult } from "./runge-kutta.js";
+import type { Tableau } from "./tableaux.js";
+import type { OdeFunc, OdeOptions, OdeResult } from "./types.js";
 
 export const DOPRI5_DEFAULTS = { rtol: 1e-5, atol: 1e-5, maxSteps: 10000 } as const;
 const SAFETY = 0.9;
 const MIN_FACTOR = 0.2;
 const MAX_FACTOR = 10;
-/** Controller exponent −1/(q+1) with q = 4, the order of the embedded error estimate. */
-const EXPONENT = -1 / 5;
-
-/** Σ c_i k_i over nonzero c_i, without consuming the k_i. */
-function combo(ks: Array[], cs: number[]): Array {
-  let acc: Array | undefined;
-  for (let i = 0; i < cs.length; i++) {
-    if (cs[i] === 0) continue;
-    const term = ks[i]!.ref.mul(cs[i]!);
-    acc = acc === undefined ? term : acc.add(term);
-  }
-  if (acc === undefined) throw new Error("dopri5: empty combination");
-  return acc;
-}
 
 /** Root mean square over all elements, read back as one number. Consumes `a`. */
 function rms(a: Array): number {
@@ -59,7 +32,9 @@ function rms(a: Array): number {
  * Hairer, Nørsett & Wanner (Solving ODEs I, II.4) starting step: from the sizes of x0, f0 and a finite-difference
  * estimate of f's derivative. Costs one evaluation. Returns a magnitude. Consumes nothing.
  */
-function initialStep(f: OdeFunc, t0: number, x0: Array, f0: Array, span: number, dir: number, rtol: number, atol: number): number {
+function initialStep(
+  f: OdeFunc, t0: number, x0: Array, f0: Array, span: number, dir: number, rtol: number, atol: number, q: number,
+): number {
   const scale = np.abs(x0.ref).mul(rtol).add(atol);
   const d0 = rms(x0.ref.div(scale.ref));
   const d1 = rms(f0.ref.div(scale.ref));
@@ -68,18 +43,23 @@ function initialStep(f: OdeFunc, t0: number, x0: Array, f0: Array, span: number,
   const f1 = f(t0 + dir * h0, x0.ref.add(f0.ref.mul(dir * h0)));
   const d2 = rms(f1.sub(f0.ref).div(scale)) / h0;
   const dmax = Math.max(d1, d2);
-  const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1 / 5);
+  const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1 / (q + 1));
   return Math.min(100 * h0, h1, span);
 }
 
-function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
+/** Integrates with the embedded pair `tab` under step-size control. Consumes x0 (also when it throws). */
+export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
+  const name = tab.name;
+  const q = Math.min(tab.order, tab.embeddedOrder!);
+  const exponent = -1 / (q + 1);
+  const fsal = isFsal(tab);
   let outs: number[], rtol: number, atol: number, maxSteps: number, firstStep: number | undefined;
   try {
     const { t0, t1 } = timeSpan(opts);
     outs = opts.times !== undefined || opts.trajectory ? timeGrid(opts) : [t0, t1];
     rtol = nonNegative("rtol", opts.rtol, DOPRI5_DEFAULTS.rtol);
     atol = nonNegative("atol", opts.atol, DOPRI5_DEFAULTS.atol);
-    if (rtol === 0 && atol === 0) throw new OptionError("odeint: dopri5 needs rtol > 0 or atol > 0");
+    if (rtol === 0 && atol === 0) throw new OptionError(`odeint: ${name} needs rtol > 0 or atol > 0`);
     maxSteps = positiveInt("maxSteps", opts.maxSteps, DOPRI5_DEFAULTS.maxSteps);
     firstStep = positiveNumber("firstStep", opts.firstStep);
   } catch (e) {
@@ -107,9 +87,9 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
 
   let x = x0;
   let t = t0;
-  let k1 = f(t, x.ref);
+  let k1: Array | undefined = f(t, x.ref);
   let nfe = 1;
-  let h = firstStep ?? initialStep(f, t0, x, k1, Math.abs(tEnd - t0), dir, rtol, atol);
+  let h = firstStep ?? initialStep(f, t0, x, k1, Math.abs(tEnd - t0), dir, rtol, atol, q);
   if (firstStep === undefined) nfe += 1;
   let accepted = 0;
   let rejected = 0;
@@ -117,7 +97,7 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
 
   const fail = (msg: string): never => {
     x.dispose();
-    k1.dispose();
+    k1?.dispose();
     trajectory?.forEach((a) => a.dispose());
     throw new OptionError(msg);
   };
@@ -127,7 +107,7 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
     while (dir * (target - t) > 0) {
       if (accepted + rejected >= maxSteps) {
         fail(
-          `odeint: dopri5 exceeded maxSteps = ${maxSteps} (${accepted} accepted, ${rejected} rejected) at t = ${t} ` +
+          `odeint: ${name} exceeded maxSteps = ${maxSteps} (${accepted} accepted, ${rejected} rejected) at t = ${t} ` +
             `while integrating from ${t0} to ${tEnd}; raise maxSteps or loosen rtol/atol (now ${rtol}/${atol})`,
         );
       }
@@ -137,38 +117,31 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
       const hs = tNew - t; // signed step actually taken
       if (Math.abs(hs) <= 10 * Number.EPSILON * Math.max(Math.abs(t), 1)) {
         fail(
-          `odeint: dopri5 step size underflow (|h| = ${Math.abs(hs)}) at t = ${t}; the problem may be stiff or ` +
+          `odeint: ${name} step size underflow (|h| = ${Math.abs(hs)}) at t = ${t}; the problem may be stiff or ` +
             `non-finite there, or rtol/atol (${rtol}/${atol}) too tight`,
         );
       }
-      const ks: Array[] = [k1];
-      for (let s = 1; s < 7; s++) {
-        const y = x.ref.add(combo(ks, A[s]!).mul(hs));
-        if (s < 6) {
-          ks.push(f(t + C[s]! * hs, y));
-        } else {
-          // Stage 7 is evaluated at the 5th-order solution itself (FSAL).
-          ks.push(f(tNew, y.ref));
-          ks.push(y);
-        }
+      if (k1 === undefined) {
+        k1 = f(t, x.ref);
+        nfe++;
       }
-      const xNew = ks.pop()!;
-      nfe += 6;
-      const err = combo(ks, E).mul(hs);
+      const step: RkStepResult = rkStep<number>(tab, numberTime, f, t, hs, x, { k1, error: true, t1: tNew });
+      nfe += step.nfe;
+      const xNew = step.x;
       const scale = np.maximum(np.abs(x.ref), np.abs(xNew.ref)).mul(rtol).add(atol);
-      const norm = rms(err.div(scale));
-      const k7 = ks[6]!;
-      for (let s = 1; s < 6; s++) ks[s]!.dispose();
+      const norm = rms(step.err!.div(scale));
+      const kLast: Array | undefined = fsal ? step.ks[step.ks.length - 1]!.ref : undefined;
+      step.ks.forEach((k) => k.dispose());
       const hMag = Math.abs(hs);
       if (norm <= 1) {
         accepted++;
         x.dispose();
         k1.dispose();
         x = xNew;
-        k1 = k7;
+        k1 = kLast;
         t = tNew;
         stepTimes.push(t);
-        let factor = norm === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, EXPONENT)));
+        let factor = norm === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)));
         if (lastRejected) factor = Math.min(1, factor);
         // A step shortened only to land on an output time says little about the natural step: keep the larger.
         h = clipped ? Math.max(h, hMag * factor) : hMag * factor;
@@ -176,16 +149,14 @@ function solveDopri5(f: OdeFunc, x0: Array, opts: OdeOptions): OdeResult {
       } else {
         rejected++;
         xNew.dispose();
-        k7.dispose();
-        const factor = Number.isFinite(norm) ? Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, EXPONENT)) : MIN_FACTOR;
+        kLast?.dispose();
+        const factor = Number.isFinite(norm) ? Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)) : MIN_FACTOR;
         h = hMag * Math.min(1, factor);
         lastRejected = true;
       }
     }
     trajectory?.push(x.ref);
   }
-  k1.dispose();
+  k1?.dispose();
   return finish(x, nfe, accepted, rejected);
 }
-
-export const dopri5: Solver = { name: "dopri5", order: 5, adaptive: true, solve: solveDopri5 };
