@@ -17,6 +17,7 @@ export { saveTrainState, loadTrainState, loadModel, LIBRARY_VERSION } from "./tr
 export * from "./likelihood/index.js";
 export * from "./metrics/index.js";
 export * from "./pairing/index.js";
+export { createMatcher, type Matcher, type MatcherOptions, type MatcherSample } from "./fm/index.js";
 export { evaluate, evaluable, type Evaluable, type EvalData, type EvalOptions, type EvalReport } from "./evaluate.js";
 export { generatePairs, pairedSource, straightness, type ReflowPairs } from "./reflow.js";
 export * from "./model/conditioning.js";

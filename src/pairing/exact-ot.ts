@@ -5,7 +5,7 @@
  * replacement), so the batch keeps its marginals. O(n³) worst case, fast in practice for n ≤ a few thousand.
  */
 import { solveAssignment } from "./assignment.js";
-import { batchSize, gatherRows, squaredDistances, type Coupling, type PairedBatch } from "./coupling.js";
+import { batchSize, gatherRows, squaredDistances, type Pairing, type PairedBatch } from "./pairing.js";
 
 /** Result of {@link exactOtPairing}: x0 row i goes with x1 row perm[i]; cost = Σ_i |x0_i − x1_perm[i]|². */
 export interface OtPairing {
@@ -15,15 +15,15 @@ export interface OtPairing {
 
 /** The optimal permutation for host batches x0, x1 [n, dim]. */
 export function exactOtPairing(x0: Float64Array, x1: Float64Array, dim: number): OtPairing {
-  const n = batchSize("exact OT coupling", x0, x1, dim);
+  const n = batchSize("exact OT pairing", x0, x1, dim);
   const { perm, cost } = solveAssignment(squaredDistances(x0, x1, n, dim), n);
   return { perm, cost };
 }
 
-export const exactOt: Coupling = {
+export const exactOt: Pairing = {
   name: "ot",
   pair(x0, x1, dim): PairedBatch {
     const { perm } = exactOtPairing(x0, x1, dim);
-    return { x0, x1: gatherRows(x1, perm, dim) };
+    return { x0, x1: gatherRows(x1, perm, dim), cols: perm };
   },
 };

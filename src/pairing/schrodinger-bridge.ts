@@ -15,7 +15,7 @@
  */
 import type { Rng } from "../engine/index.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { batchSize, gatherRows, squaredDistances, type Coupling } from "./coupling.js";
+import { batchSize, gatherRows, squaredDistances, type Pairing } from "./pairing.js";
 import { exactOtPairing } from "./exact-ot.js";
 import { pairsFromPlan, sinkhorn, sinkhornPlanFromCost, type SinkhornOptions } from "./sinkhorn.js";
 
@@ -31,12 +31,12 @@ export interface SchrodingerBridgeOptions {
 
 export function schrodingerBridge(
   options: SchrodingerBridgeOptions = {},
-): Coupling & { readonly sigma: number; readonly otMethod: "sinkhorn" | "exact" } {
+): Pairing & { readonly sigma: number; readonly otMethod: "sinkhorn" | "exact" } {
   const sigma = options.sigma ?? 1;
   const otMethod = options.otMethod ?? "sinkhorn";
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new OptionError(`sb coupling: expected sigma > 0, got ${sigma}`);
+  if (!(Number.isFinite(sigma) && sigma > 0)) throw new OptionError(`sb pairing: expected sigma > 0, got ${sigma}`);
   if (otMethod !== "sinkhorn" && otMethod !== "exact") {
-    throw new OptionError(`sb coupling: unknown otMethod "${otMethod}"; valid: sinkhorn, exact`);
+    throw new OptionError(`sb pairing: unknown otMethod "${otMethod}"; valid: sinkhorn, exact`);
   }
   const sk: Omit<SinkhornOptions, "reg"> = sinkhorn({ iterations: options.iterations, tol: options.tol }).options; // validated
   return {
@@ -44,8 +44,11 @@ export function schrodingerBridge(
     sigma,
     otMethod,
     pair(x0, x1, dim, rng: Rng) {
-      const n = batchSize("sb coupling", x0, x1, dim);
-      if (otMethod === "exact") return { x0, x1: gatherRows(x1, exactOtPairing(x0, x1, dim).perm, dim) };
+      const n = batchSize("sb pairing", x0, x1, dim);
+      if (otMethod === "exact") {
+        const { perm } = exactOtPairing(x0, x1, dim);
+        return { x0, x1: gatherRows(x1, perm, dim), cols: perm };
+      }
       const { plan } = sinkhornPlanFromCost(squaredDistances(x0, x1, n, dim), n, 2 * sigma * sigma, sk);
       return pairsFromPlan(x0, x1, dim, plan, rng);
     },

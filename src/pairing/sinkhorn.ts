@@ -1,5 +1,5 @@
 /**
- * Entropic optimal transport by Sinkhorn's algorithm (Cuturi 2013), and the minibatch coupling that draws pairs
+ * Entropic optimal transport by Sinkhorn's algorithm (Cuturi 2013), and the minibatch pairing that draws pairs
  * from its plan (Tong et al. 2023, torchcfm's OTPlanSampler with method "sinkhorn").
  *
  * The plan P minimizes ⟨P, C⟩ − ε·H(P) over n×n matrices with uniform marginals 1/n, for the squared Euclidean cost
@@ -8,16 +8,16 @@
  * overflows. As ε → 0 the plan tends to the exact OT plan (a permutation matrix divided by n); as ε → ∞ to the
  * independent plan 1/n².
  *
- * Regularization: the coupling's `reg` is relative to the batch's mean cost, ε = reg · mean(C), so that one value
+ * Regularization: the pairing's `reg` is relative to the batch's mean cost, ε = reg · mean(C), so that one value
  * works whatever the data scale and dimension (POT/torchcfm take an absolute ε; {@link sinkhornPlanFromCost} does
- * too, and the Schrödinger-bridge coupling uses it with ε = 2σ²).
+ * too, and the Schrödinger-bridge pairing uses it with ε = 2σ²).
  *
  * Pairs: `pair` draws n index pairs (i, j) independently from the plan's joint distribution, with replacement, as
- * torchcfm does — so, unlike the exact coupling, some x0 (and x1) rows repeat and others are left out.
+ * torchcfm does — so, unlike the exact pairing, some x0 (and x1) rows repeat and others are left out.
  */
 import type { Rng } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import { batchSize, gatherRows, squaredDistances, type Coupling, type PairedBatch } from "./coupling.js";
+import { batchSize, gatherRows, squaredDistances, type Pairing, type PairedBatch } from "./pairing.js";
 
 export interface SinkhornOptions {
   /** ε relative to the mean cost (> 0). Default 0.05. */
@@ -128,7 +128,7 @@ export function sinkhornPlanFromCost(
  */
 export function sinkhornPlan(x0: Float64Array, x1: Float64Array, dim: number, options: SinkhornOptions = {}): SinkhornResult {
   const o = checkOptions(options);
-  const n = batchSize("sinkhorn coupling", x0, x1, dim);
+  const n = batchSize("sinkhorn pairing", x0, x1, dim);
   const cost = squaredDistances(x0, x1, n, dim);
   let mean = 0;
   for (let k = 0; k < cost.length; k++) mean += cost[k];
@@ -164,11 +164,11 @@ export function samplePairsFromPlan(plan: Float64Array, n: number, count: number
 export function pairsFromPlan(x0: Float64Array, x1: Float64Array, dim: number, plan: Float64Array, rng: Rng): PairedBatch {
   const n = x0.length / dim;
   const { rows, cols } = samplePairsFromPlan(plan, n, n, rng);
-  return { x0: gatherRows(x0, rows, dim), x1: gatherRows(x1, cols, dim) };
+  return { x0: gatherRows(x0, rows, dim), x1: gatherRows(x1, cols, dim), rows, cols };
 }
 
-/** The entropic-OT coupling (`--coupling sinkhorn`). */
-export function sinkhorn(options: SinkhornOptions = {}): Coupling & { readonly options: Required<SinkhornOptions> } {
+/** The entropic-OT pairing (`--coupling sinkhorn`). */
+export function sinkhorn(options: SinkhornOptions = {}): Pairing & { readonly options: Required<SinkhornOptions> } {
   const o = checkOptions(options);
   return {
     name: "sinkhorn",

@@ -11,15 +11,13 @@
  */
 import { np, jit, Rng, fromHost, treeRef, addScalar, mulScalar, type Array, type DType } from "../engine/index.js";
 import { mlpApply, type MlpParams } from "../nn/mlp.js";
-import { getScheduler } from "../paths/scheduler.js";
-import "../paths/index.js";
-import { samplePath, mseLoss } from "../paths/affine.js";
+import { mseLoss } from "../paths/affine.js";
 import { augmentedDynamics, augmentedWidth } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
 import { networkApply, type ModelConfig } from "../model/velocity-model.js";
 import { encodeClasses, encodeContext } from "../model/conditioning.js";
-import { getCoupling, bridgeSample } from "../pairing/index.js";
+import { createMatcher } from "../fm/matcher.js";
 import { OptionError } from "../errors.js";
 import type { DataSource } from "./data-source.js";
 import type { TrainOptions } from "./options.js";
@@ -38,21 +36,16 @@ export function makeObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): 
 
 /**
  * Flow matching. Per batch (all from the host rng, in this order): data rows x1 (with their conditions), noise x0
- * (or fixed reflow pairs), the coupling's pairing, times t, condition dropout, bridge noise (sb). The network is
- * regressed on the target of its prediction kind: the path velocity u_t, x1, or ε = x0.
+ * (or fixed reflow pairs), then the matcher's pairing, times t and bridge noise (sb), then condition dropout. The
+ * network is regressed on the matcher's target for its prediction kind: the path velocity u_t, x1, or ε = x0.
  */
 function fmObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective {
-  const sched = getScheduler(cfg.path);
-  const { batch: B, timeSampling, logitNormal } = o;
-  const prediction = cfg.prediction ?? "velocity";
-  const sb = o.coupling === "sb";
-  if (sb && prediction !== "velocity") throw new OptionError("the sb coupling trains a velocity; use --prediction velocity");
-  if (sb && cfg.path !== "condot") throw new OptionError("the sb coupling uses its own Brownian-bridge path; use --path condot");
-  if (cfg.cond && o.coupling !== "independent") {
-    throw new OptionError(`conditioning works with the independent coupling only (got ${o.coupling}): pairs would mix conditions`);
-  }
-  const coupling = o.coupling === "independent" ? undefined : getCoupling(o.coupling, o.couplingOptions);
-  const sigma = (o.couplingOptions.sigma ?? 1);
+  const B = o.batch;
+  const fm = createMatcher({
+    path: cfg.path, pairing: o.coupling, pairingOptions: o.couplingOptions,
+    timeSampling: o.timeSampling, logitNormal: o.logitNormal, prediction: cfg.prediction,
+  });
+  const sb = fm.pairing.name === "sb";
   return {
     draw(rng, data) {
       const D = data.dim;
@@ -65,38 +58,25 @@ function fmObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective
           ({ x: x1, labels, context } = data.sampleCond(B, rng));
         } else x1 = data.sample(B, rng);
         x0 = rng.normals(B * D);
-        if (coupling) ({ x0, x1 } = coupling.pair(x0, x1, D, rng));
       }
-      const t = new Float64Array(B);
-      for (let i = 0; i < B; i++) {
-        t[i] = timeSampling === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(logitNormal.mean + logitNormal.std * rng.normal())));
-      }
-      const inputs = [fromHost(x0, [B, D], dtype), fromHost(x1, [B, D], dtype), fromHost(t, [B], dtype)];
-      if (sb) {
-        const { xt, ut } = bridgeSample(x0, x1, t, rng.normals(B * D), sigma, D);
-        inputs[0]!.dispose();
-        inputs[1]!.dispose();
-        inputs[0] = fromHost(xt, [B, D], dtype);
-        inputs[1] = fromHost(ut, [B, D], dtype);
-      }
+      // Labels and context rows travel with their data rows through the pairing.
+      const d = fm.draw(x0, x1, D, { rng, labels, context, pair: !data.samplePairs });
+      const inputs = sb
+        ? [fromHost(d.xt!, [B, D], dtype), fromHost(d.ut!, [B, D], dtype), fromHost(d.t, [B], dtype)]
+        : [fromHost(d.x0, [B, D], dtype), fromHost(d.x1, [B, D], dtype), fromHost(d.t, [B], dtype)];
       if (cfg.cond) {
         const drop = globalThis.Array.from({ length: B }, () => rng.uniform() < o.condDropout);
-        if (labels) labels = labels.map((k, i) => (drop[i] ? -1 : k));
+        labels = d.labels?.map((k, i) => (drop[i] ? -1 : k));
         inputs.push(cfg.cond.kind === "class"
           ? fromHost(encodeClasses(labels!, cfg.cond.classes.length), [B, cfg.cond.classes.length + 1], dtype)
-          : fromHost(encodeContext(context!, B, cfg.cond.dim, drop), [B, cfg.cond.dim + 1], dtype));
+          : fromHost(encodeContext(d.context!, B, cfg.cond.dim, drop), [B, cfg.cond.dim + 1], dtype));
       }
       return inputs;
     },
     loss(p, [a, b, t, cond]) {
       if (sb) return mseLoss(networkApply(cfg, p, a!, t!, cond), b!); // a = x_t, b = u_t
-      const [x0, x1] = [a!, b!];
-      const { xt, ut } = samplePath(sched, x0.ref, x1.ref, t!.ref);
-      const target = prediction === "velocity" ? ut : prediction === "x1" ? x1.ref : x0.ref;
-      if (prediction !== "velocity") ut.dispose();
-      x0.dispose();
-      x1.dispose();
-      return mseLoss(networkApply(cfg, p, xt, t!, cond), target);
+      const { xt, ut } = fm.target(a!, b!, t!.ref); // a = x0, b = x1; ut is the target of the prediction kind
+      return mseLoss(networkApply(cfg, p, xt, t!, cond), ut);
     },
     dispose() {},
   };

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
-import { exactOt, exactOtPairing, getCoupling, couplingNames, independent } from "../../src/pairing/index.js";
+import { exactOt, exactOtPairing, getPairing, pairingNames, independent } from "../../src/pairing/index.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 
 function* permutations(n: number): Generator<number[]> {
@@ -84,9 +84,9 @@ test("exact OT never does worse than the identity pairing and leaves inputs unto
 });
 
 test("registry: names, independent passes through, bad input errors", () => {
-  assert.deepEqual(couplingNames(), ["independent", "ot", "sinkhorn", "sb"]);
-  for (const name of couplingNames()) assert.equal(getCoupling(name).name, name);
-  assert.throws(() => getCoupling("emd"), (e: Error) => e instanceof OptionError && /independent, ot, sinkhorn, sb/.test(e.message));
+  assert.deepEqual(pairingNames(), ["independent", "ot", "sinkhorn", "sb"]);
+  for (const name of pairingNames()) assert.equal(getPairing(name).name, name);
+  assert.throws(() => getPairing("emd"), (e: Error) => e instanceof OptionError && /independent, ot, sinkhorn, sb/.test(e.message));
   const x0 = new Float64Array([1, 2, 3, 4]), x1 = new Float64Array([5, 6, 7, 8]);
   const p = independent.pair(x0, x1, 2, new Rng(0));
   assert.equal(p.x0, x0);

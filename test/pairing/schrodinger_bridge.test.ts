@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
 import {
-  bridgeSample, schrodingerBridge, getCoupling, sinkhornPlanFromCost, squaredDistances, exactOtPairing,
+  bridgeSample, schrodingerBridge, getPairing, sinkhornPlanFromCost, squaredDistances, exactOtPairing,
 } from "../../src/pairing/index.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 
@@ -55,7 +55,7 @@ test("endpoints: x_0 = x0, x_1 = x1, finite target x1 − x0; σ = 0 is the Cond
   }
 });
 
-test("SB coupling draws pairs from the entropic plan with ε = 2σ² (absolute), or the exact-OT permutation", () => {
+test("SB pairing draws pairs from the entropic plan with ε = 2σ² (absolute), or the exact-OT permutation", () => {
   const r = new Rng(8);
   const m = 4, dim = 1;
   const a = new Float64Array([0, 1, 2, 3]), b = new Float64Array([0.1, 1.2, 2.1, 3.3]);
@@ -79,7 +79,7 @@ test("SB coupling draws pairs from the entropic plan with ε = 2σ² (absolute),
   const { perm } = exactOtPairing(x0, x1, d);
   assert.deepEqual(exact.x0, x0);
   for (let i = 0; i < n; i++) assert.deepEqual(exact.x1.subarray(i * d, i * d + d), x1.subarray(perm[i] * d, perm[i] * d + d));
-  assert.equal((getCoupling("sb", { sigma: 0.3 }) as ReturnType<typeof schrodingerBridge>).sigma, 0.3);
+  assert.equal((getPairing("sb", { sigma: 0.3 }) as ReturnType<typeof schrodingerBridge>).sigma, 0.3);
 });
 
 test("bad options and shapes", () => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/engine/index.js";
 import {
-  sinkhorn, sinkhornPlan, sinkhornPlanFromCost, samplePairsFromPlan, exactOtPairing, squaredDistances, getCoupling,
+  sinkhorn, sinkhornPlan, sinkhornPlanFromCost, samplePairsFromPlan, exactOtPairing, squaredDistances, getPairing,
 } from "../../src/pairing/index.js";
 import { OptionError } from "../../src/errors.js";
 
@@ -104,7 +104,7 @@ test("sampled pairs follow the plan's joint distribution (with replacement)", ()
   }
 });
 
-test("sinkhorn coupling: n pairs drawn from the plan; with a clear OT solution and tiny reg, the OT pairs", () => {
+test("sinkhorn pairing: n pairs drawn from the plan; with a clear OT solution and tiny reg, the OT pairs", () => {
   const rng = new Rng(4);
   const n = 12, d = 2;
   // x1 is a shuffled, slightly perturbed copy of x0, so the OT pairing (each x0 with its own copy) is far from ties.
@@ -112,7 +112,7 @@ test("sinkhorn coupling: n pairs drawn from the plan; with a clear OT solution a
   const shuffle = [5, 2, 11, 0, 7, 9, 1, 3, 10, 4, 8, 6];
   const x1 = new Float64Array(n * d);
   shuffle.forEach((src, i) => { for (let k = 0; k < d; k++) x1[i * d + k] = x0[src * d + k] + 0.01 * rng.normal(); });
-  const c = getCoupling("sinkhorn", { reg: 1e-3 });
+  const c = getPairing("sinkhorn", { reg: 1e-3 });
   const out = c.pair(x0, x1, d, rng);
   assert.equal(out.x0.length, n * d);
   assert.equal(out.x1.length, n * d);
@@ -122,7 +122,7 @@ test("sinkhorn coupling: n pairs drawn from the plan; with a clear OT solution a
     assert.ok(dd < 0.01, `pair ${i} is an OT pair (x0 with its own copy)`);
   }
   // Large reg: nearly independent, so some sampled pairs are not OT pairs.
-  const loose = getCoupling("sinkhorn", { reg: 100 }).pair(x0, x1, d, rng);
+  const loose = getPairing("sinkhorn", { reg: 100 }).pair(x0, x1, d, rng);
   let off = 0;
   for (let i = 0; i < n; i++) {
     let dd = 0;

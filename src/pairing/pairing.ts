@@ -1,23 +1,30 @@
 /**
- * A coupling decides which noise sample x0 is paired with which data sample x1 in a training minibatch (t = 0 is
- * noise, t = 1 is data). Couplings work on host batches — row-major Float64Array [n, dim] — because the trainer
- * draws batches on the host and the pairing algorithms (assignment, Sinkhorn) are sequential host code.
+ * A pairing decides which noise sample x0 goes with which data sample x1 in a training minibatch (t = 0 is
+ * noise, t = 1 is data) — the minibatch coupling of OT-CFM, named "pairing" here so it cannot be confused with
+ * the coupling layers of normalizing flows. Pairings work on host batches — row-major Float64Array [n, dim] —
+ * because the trainer draws batches on the host and the pairing algorithms (assignment, Sinkhorn) are sequential host code.
  */
 import type { Rng } from "../engine/index.js";
 import { DataError, ShapeError } from "../errors.js";
 
-/** Paired batches: row i of `x0` goes with row i of `x1`; both row-major [n, dim]. */
+/**
+ * Paired batches: row i of `x0` goes with row i of `x1`; both row-major [n, dim]. `rows`/`cols` say which input
+ * rows were taken (pair i = input x0 row rows[i] and input x1 row cols[i]; absent: the identity), so whatever
+ * belongs to a data row — its class label or context vector — can travel with it.
+ */
 export interface PairedBatch {
   x0: Float64Array;
   x1: Float64Array;
+  rows?: Int32Array;
+  cols?: Int32Array;
 }
 
-export interface Coupling {
+export interface Pairing {
   /** The name the CLI uses (`--coupling NAME`). */
   readonly name: string;
   /**
    * Pair noise `x0` [n, dim] with data `x1` [n, dim] (same n). Never modifies its inputs; may return them as they
-   * are (independent). `rng` is used only by couplings that sample.
+   * are (independent). `rng` is used only by pairings that sample.
    */
   pair(x0: Float64Array, x1: Float64Array, dim: number, rng: Rng): PairedBatch;
 }
@@ -45,7 +52,7 @@ export function squaredDistances(x0: Float64Array, x1: Float64Array, n: number, 
         const d = x0[i * dim + k] - x1[j * dim + k];
         s += d * d;
       }
-      if (!Number.isFinite(s)) throw new DataError(`coupling: non-finite value in x0 row ${i} or x1 row ${j}`);
+      if (!Number.isFinite(s)) throw new DataError(`pairing: non-finite value in x0 row ${i} or x1 row ${j}`);
       c[i * n + j] = s;
     }
   }
