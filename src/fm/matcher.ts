@@ -20,7 +20,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import { getScheduler, type Scheduler } from "../paths/scheduler.js";
 import "../paths/index.js";
 import { samplePath } from "../paths/affine.js";
-import { bridgeSample, getPairing, gatherRows, type Pairing, type PairingOptions } from "../pairing/index.js";
+import { bridgeSample, getPairing, gatherRows, type PairedBatch, type Pairing, type PairingOptions } from "../pairing/index.js";
 
 type Prediction = "velocity" | "x1" | "eps";
 
@@ -36,6 +36,13 @@ export interface MatcherOptions {
   logitNormal?: { mean: number; std: number };
   /** What the network regresses on: the velocity u_t (default), the data x1, or the noise ε = x0. */
   prediction?: Prediction;
+  /**
+   * With class labels, pair only rows of the same label (default true). A pairing across labels would hand each
+   * class the noise nearest to its data, so x0 given a label would no longer be N(0, I) while sampling draws it
+   * so: on 8gaussians a label's samples then land in its mode about a third of the time instead of nearly always.
+   * false pairs the whole batch and permutes the labels with their rows (torchcfm's guided matcher).
+   */
+  pairWithinLabels?: boolean;
 }
 
 /** A host batch after the random stage: row i of each array belongs to pair i (all row-major, owned). */
@@ -110,6 +117,7 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   const sb = pairing.name === "sb";
   if (sb && prediction !== "velocity") throw new OptionError("the sb coupling trains a velocity; use --prediction velocity");
   if (sb && pathName !== "condot") throw new OptionError("the sb coupling uses its own Brownian-bridge path; use --path condot");
+  const withinLabels = options.pairWithinLabels ?? true;
   const sigma = (pairing as { sigma?: number }).sigma ?? options.pairingOptions?.sigma ?? 1;
 
   const drawTimes = (n: number, rng: Rng, given: MatcherDrawOptions["t"]): Float64Array => {
@@ -129,9 +137,11 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
     if (o.context !== undefined && o.context.length % Math.max(n, 1) !== 0) {
       throw new ShapeError(`matcher: context of ${o.context.length} values is not [${n}, C]`);
     }
-    const p = o.pair === false ? { x0, x1 } : pairing.pair(x0, x1, dim, o.rng);
+    const p: PairedBatch = o.pair === false ? { x0, x1 }
+      : o.labels !== undefined && withinLabels && pairing.name !== "independent" ? pairByLabel(pairing, x0, x1, dim, o.labels, o.rng)
+      : pairing.pair(x0, x1, dim, o.rng);
     const out: MatcherDraw = { x0: p.x0, x1: p.x1, t: drawTimes(n, o.rng, o.t) };
-    const cols = "cols" in p ? p.cols : undefined;
+    const cols = p.cols;
     if (o.labels !== undefined) out.labels = cols ? Int32Array.from(cols, (j) => o.labels![j]!) : Int32Array.from(o.labels);
     if (o.context !== undefined) {
       const C = o.context.length / Math.max(n, 1);
@@ -182,4 +192,31 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   };
 
   return { path: sb ? "sb" : pathName, pairing, prediction, draw, target, sample };
+}
+
+/**
+ * Pairs each label's rows among themselves (labels in ascending order, each group in row order) and puts the
+ * pairs back at that label's row positions, so row i keeps label i; rows/cols index the whole batch.
+ */
+function pairByLabel(pairing: Pairing, x0: Float64Array, x1: Float64Array, dim: number, labels: ArrayLike<number>, rng: Rng): PairedBatch {
+  const n = labels.length;
+  if (x0.length !== n * dim || x1.length !== n * dim) throw new ShapeError(`matcher: x0, x1 must both be [${n}, ${dim}]`);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const g = groups.get(labels[i]!);
+    if (g) g.push(i);
+    else groups.set(labels[i]!, [i]);
+  }
+  const out = { x0: new Float64Array(n * dim), x1: new Float64Array(n * dim), rows: new Int32Array(n), cols: new Int32Array(n) };
+  for (const k of [...groups.keys()].sort((a, b) => a - b)) {
+    const idx = groups.get(k)!;
+    const p = pairing.pair(gatherRows(x0, idx, dim), gatherRows(x1, idx, dim), dim, rng);
+    idx.forEach((i, r) => {
+      out.x0.set(p.x0.subarray(r * dim, (r + 1) * dim), i * dim);
+      out.x1.set(p.x1.subarray(r * dim, (r + 1) * dim), i * dim);
+      out.rows[i] = idx[p.rows ? p.rows[r]! : r]!;
+      out.cols[i] = idx[p.cols ? p.cols[r]! : r]!;
+    });
+  }
+  return out;
 }
