@@ -38,6 +38,7 @@ export const trainSpec: CommandSpec = {
     path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
     prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
     coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
+    pairing: { type: "string", help: "alias of --coupling" },
     "sinkhorn-reg": { type: "string", help: "sinkhorn: entropic regularization relative to the mean cost", default: "0.05" },
     "sb-sigma": { type: "string", help: "sb: bridge noise σ", default: "1" },
     cond: { type: "string", help: "condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
@@ -151,7 +152,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
       logitNormal: { mean: num(v, "t-mean")!, std: num(v, "t-std")! },
       objective: String(v.objective) as TrainOptions["objective"],
-      coupling: String(v.coupling),
+      coupling: String(v.pairing ?? v.coupling),
       couplingOptions: { reg: num(v, "sinkhorn-reg", { min: 0 }), sigma: num(v, "sb-sigma", { min: 0 }) },
       condDropout: num(v, "cond-dropout", { min: 0 }),
       mle: {
