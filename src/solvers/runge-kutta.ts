@@ -48,7 +48,9 @@ export function solutionStages(tab: Tableau): number {
 export function isFsal(tab: Tableau): boolean {
   const s = tab.c.length;
   const last = tab.a[s - 1]!;
-  return s > 1 && tab.c[s - 1] === 1 && (tab.b[s - 1] ?? 0) === 0 && tab.b.every((w, j) => j === s - 1 || (last[j] ?? 0) === w);
+  if (s < 2 || tab.c[s - 1] !== 1 || (tab.b[s - 1] ?? 0) !== 0) return false;
+  for (let j = 0; j < s - 1; j++) if ((last[j] ?? 0) !== (tab.b[j] ?? 0)) return false;
+  return true;
 }
 
 export interface RkStepOptions<T> {

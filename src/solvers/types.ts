@@ -23,13 +23,13 @@ export interface OdeOptions {
    * Fixed-step methods step exactly on this grid; dopri5 steps exactly onto each of its points.
    */
   times?: number[];
-  /** dopri5 relative tolerance (default 1e-5). */
+  /** Adaptive methods (dopri5): relative tolerance (default 1e-5). */
   rtol?: number;
-  /** dopri5 absolute tolerance (default 1e-5). */
+  /** Adaptive methods: absolute tolerance (default 1e-5). */
   atol?: number;
-  /** dopri5 limit on accepted + rejected steps (default 10000); exceeding it throws OptionError. */
+  /** Adaptive methods: limit on accepted + rejected steps (default 10000); exceeding it throws OptionError. */
   maxSteps?: number;
-  /** dopri5 initial step size (magnitude); default: the Hairer–Nørsett–Wanner initial-step heuristic. */
+  /** Adaptive methods: initial step size (magnitude); default: the Hairer–Nørsett–Wanner initial-step heuristic. */
   firstStep?: number;
   /** Also return the states at every grid time (`times`, or the uniform grid of steps+1 points incl. endpoints). */
   trajectory?: boolean;

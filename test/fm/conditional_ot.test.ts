@@ -25,9 +25,10 @@ function modeShare(file: string, k: number): number {
   return rows.filter((r) => nearest(r) === k).length / rows.length;
 }
 
-for (const coupling of ["ot", "sinkhorn"]) {
-  test(`conditional 8gaussians with --coupling ${coupling}: --label k samples land in mode k`, () => {
-    let r = cli("train", "--data", "8gaussians", "--cond", "mode", "--coupling", coupling, "--steps", "400", "--batch", "128",
+// The second run also checks --pairing, the alias of --coupling.
+for (const [flag, coupling] of [["--coupling", "ot"], ["--pairing", "sinkhorn"]]) {
+  test(`conditional 8gaussians with ${flag} ${coupling}: --label k samples land in mode k`, () => {
+    let r = cli("train", "--data", "8gaussians", "--cond", "mode", flag!, coupling!, "--steps", "400", "--batch", "128",
       "--hidden", "64,64", "--seed", "1", "--out", `m-${coupling}`, "-q");
     assert.equal(r.code, 0, r.err);
     for (const k of [0, 3, 6]) {
