@@ -40,7 +40,8 @@ export interface MatcherOptions {
    * With class labels, pair only rows of the same label (default true). A pairing across labels would hand each
    * class the noise nearest to its data, so x0 given a label would no longer be N(0, I) while sampling draws it
    * so: on 8gaussians a label's samples then land in its mode about a third of the time instead of nearly always.
-   * false pairs the whole batch and permutes the labels with their rows (torchcfm's guided matcher).
+   * false pairs the whole batch and permutes the labels with their rows (torchcfm's guided matcher). Context
+   * vectors cannot be grouped: they always travel with their rows through a whole-batch pairing.
    */
   pairWithinLabels?: boolean;
 }
