@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { initEngine, toHostF64 } from "../../src/engine/index.js";
 import { FLOW_ARCHS } from "../../src/flows/architectures.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "../../src/train/flow-trainer.js";
-import { saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint } from "../../src/train/flow-checkpoint.js";
+import { saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint } from "../../src/node/train-state.js";
 import { openDataSource } from "../../src/train/data-source.js";
 
 await initEngine();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { saveTrainState, loadTrainState, loadModel } from "../../src/train/checkpoint.js";
+import { saveTrainState, loadTrainState, loadModel } from "../../src/node/train-state.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { sample } from "../../src/sample.js";
 import type { ModelConfig } from "../../src/model/velocity-model.js";
