@@ -1,4 +1,9 @@
-/** flowmatch: flow matching, CNFs and normalizing flows in TypeScript. t = 0 is noise, t = 1 is data. */
+/**
+ * flowmatch: flow matching, CNFs and normalizing flows in TypeScript. t = 0 is noise, t = 1 is data.
+ *
+ * This entry is the isomorphic core: it imports no Node built-in, so it bundles for browsers. Files (CSV paths,
+ * checkpoint directories) and worker threads live in `flowmatch/node`, which re-exports everything here.
+ */
 export * from "./errors.js";
 export * from "./engine/index.js";
 export * from "./nn/index.js";
@@ -10,10 +15,11 @@ export * from "./plot/index.js";
 export { VelocityModel, type ModelConfig } from "./model/velocity-model.js";
 export { treeToHost, treeFromHost } from "./model/host.js";
 export { sample, invert, type SampleOptions, type SampleResult } from "./sample.js";
-export { openDataSource, type DataSource } from "./train/data-source.js";
+export { openDataSource, type DataSource, type DataSourceOptions, type CondSpec } from "./train/data-source.js";
 export { defaultTrainOptions, resolveTrainOptions, type TrainOptions, type TimeSampling } from "./train/options.js";
 export { createTrainState, train, modelFromState, disposeTrainState, type TrainState, type Progress, type TrainRunOptions } from "./train/trainer.js";
-export { saveTrainState, loadTrainState, loadModel, LIBRARY_VERSION } from "./train/checkpoint.js";
+export { trainStateToBytes, trainStateFromBytes, modelFromBytes, LIBRARY_VERSION } from "./train/checkpoint.js";
+export { registerDataParallel, type DataParallel, type DataParallelFactory } from "./train/data-parallel.js";
 export * from "./likelihood/index.js";
 export * from "./metrics/index.js";
 export * from "./pairing/index.js";
@@ -23,9 +29,8 @@ export { generatePairs, pairedSource, straightness, type ReflowPairs } from "./r
 export * from "./model/conditioning.js";
 export { networkApply, PREDICTION_T_EPS, type ModelParams } from "./model/velocity-model.js";
 export { makeObjective, type Objective } from "./train/objectives.js";
-export { ParallelGrads } from "./train/parallel.js";
 export { defaultMleOptions, type MleOptions } from "./train/options.js";
 export * as flows from "./flows/index.js";
 export { FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch } from "./flows/index.js";
 export { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "./train/flow-trainer.js";
-export { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "./train/flow-checkpoint.js";
+export { flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes } from "./train/flow-checkpoint.js";

@@ -3,17 +3,14 @@
  * data's density is known) plus sample metrics (MMD, energy distance, W2). `--logp-out` writes log q per input row.
  */
 import { initEngine, Rng } from "../engine/index.js";
-import { loadModel } from "../train/checkpoint.js";
 import { isToyName, getToy } from "../data/registry.js";
-import { isCsvSpec } from "../train/data-source.js";
-import { loadCsv } from "../data/csv.js";
 import { evaluate, evaluable, type EvalData, type EvalReport } from "../evaluate.js";
-import { writeFileAtomic } from "../io/index.js";
+import { loadModel, loadCsv, writeFileAtomic, isFlowCheckpoint } from "../node/index.js";
+import { isCsvSpec } from "../node/csv.js";
 import { DataError, OptionError, ShapeError } from "../errors.js";
 import { toyNames } from "../data/registry.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
 import { progressBar } from "./progress.js";
-import { isFlowCheckpoint } from "../train/flow-checkpoint.js";
 import { flowEvalCommand } from "./flow.js";
 
 export const evalSpec: CommandSpec = {

@@ -4,8 +4,9 @@
  * `plot` and `eval`, which dispatch here when the checkpoint's config.json says kind "normalizing-flow".
  */
 import { initEngine, Rng } from "../engine/index.js";
-import { checkpointExists, writeFileAtomic } from "../io/index.js";
-import { loadCsv } from "../data/csv.js";
+import { checkpointExists, writeFileAtomic, loadCsv, saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../node/index.js";
+import { isCsvSpec } from "../node/csv.js";
+import { openFlowData } from "../node/data.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../flows/architectures.js";
 import type { FlowModel } from "../flows/model.js";
@@ -13,10 +14,8 @@ import { meanBitsPerDim } from "../likelihood/units.js";
 import { nll } from "../metrics/index.js";
 import { evaluate, type Evaluable, type EvalReport } from "../evaluate.js";
 import { renderPanels, type ScatterPanel } from "../plot/index.js";
-import { isCsvSpec } from "../train/data-source.js";
-import { openFlowData, dequantize, squareImageShape, type FlowDataSource } from "../train/flow-data.js";
+import { dequantize, squareImageShape, type FlowDataSource } from "../train/flow-data.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState } from "../train/flow-trainer.js";
-import { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../train/flow-checkpoint.js";
 import type { TrainOptions } from "../train/options.js";
 import { DataError, OptionError, ShapeError } from "../errors.js";
 import { parseCommand, num, intList, type CommandSpec } from "./args.js";

@@ -3,7 +3,7 @@
  * copy of it on those fixed pairs; reports straightness and few-step quality before and after.
  */
 import { initEngine, treeCopy, treeDispose } from "../engine/index.js";
-import { loadModel, saveTrainState } from "../train/checkpoint.js";
+import { loadModel, saveTrainState } from "../node/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState, recentLoss } from "../train/trainer.js";
 import { generatePairs, pairedSource, straightness } from "../reflow.js";
 import { OptionError } from "../errors.js";

@@ -1,15 +1,12 @@
 /** `flowmatch sample` and `flowmatch plot`: draw samples from a saved model; write CSV or a PNG figure. */
 import { initEngine, Rng } from "../engine/index.js";
-import { loadModel } from "../train/checkpoint.js";
 import { sample } from "../sample.js";
-import { openDataSource } from "../train/data-source.js";
+import { loadModel, openDataSource, writeFileAtomic, isFlowCheckpoint } from "../node/index.js";
 import { unstandardize } from "../data/normalize.js";
 import { renderPanels } from "../plot/index.js";
-import { writeFileAtomic } from "../io/index.js";
 import type { VelocityModel } from "../model/velocity-model.js";
 import { OptionError } from "../errors.js";
 import { parseCommand, num, type CommandSpec } from "./args.js";
-import { isFlowCheckpoint } from "../train/flow-checkpoint.js";
 import { flowSampleCommand, flowPlotCommand } from "./flow.js";
 
 const solverOpts = {

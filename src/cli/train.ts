@@ -1,9 +1,7 @@
 /** `flowmatch train`: flow-matching training with a progress bar, periodic atomic checkpoints and --resume. */
 import { initEngine, activations, type ActivationName } from "../engine/index.js";
-import { checkpointExists } from "../io/index.js";
-import { openDataSource } from "../train/data-source.js";
+import { checkpointExists, openDataSource, saveTrainState, loadTrainState } from "../node/index.js";
 import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../train/trainer.js";
-import { saveTrainState, loadTrainState } from "../train/checkpoint.js";
 import type { TrainOptions } from "../train/options.js";
 import { defaultMlpConfig } from "../nn/mlp.js";
 import { ShapeError, OptionError } from "../errors.js";

@@ -2,11 +2,9 @@
  * Numeric CSV loading for training data. Strict on purpose: a bad cell is reported as `file:line:column` with the
  * offending text instead of silently becoming NaN or 0 (JavaScript's `Number("")` is 0), because one bad value
  * poisons a whole training run. Supported: comma separators, whitespace around cells, one pair of double quotes
- * around a cell (no commas inside quotes), `\n` or `\r\n`, blank lines (skipped), a UTF-8 BOM, gzip (`.gz`).
+ * around a cell (no commas inside quotes), `\n` or `\r\n`, blank lines (skipped), a UTF-8 BOM. Files (and gzip) are
+ * read by `loadCsv` from `flowmatch/node`; this module parses text and runs anywhere.
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { DataError } from "../errors.js";
 
 export interface CsvOptions {
@@ -29,16 +27,6 @@ export interface CsvTable {
   cols: number;
   /** Names of the kept columns, present when the file had a header. */
   header?: string[];
-}
-
-/** Data sets that ship with the package (in its data/ folder), usable by name wherever a CSV path is accepted. */
-export const BUILTIN_DATASETS: Readonly<Record<string, string>> = Object.freeze({ digits: "digits8x8.csv.gz" });
-
-/** The file behind a built-in data set name (e.g. "digits"), or undefined for any other string. */
-export function builtinDataPath(name: string): string | undefined {
-  const file = BUILTIN_DATASETS[name];
-  // src/data/ and dist/data/ both sit two levels below the package root.
-  return file === undefined ? undefined : fileURLToPath(new URL(`../../data/${file}`, import.meta.url));
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -124,25 +112,4 @@ function resolveColumns(
     if (j < 0) throw new DataError(`${file}: no column named "${c}"; the header has: ${names.join(", ")}`);
     return j;
   });
-}
-
-/** Reads and parses a CSV file; a path ending in `.gz` is gunzipped first. Errors name `path`. */
-export function loadCsv(spec: string, opts: CsvOptions = {}): CsvTable {
-  const path = builtinDataPath(spec) ?? spec;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new DataError(`${path}: no such file`);
-    throw new DataError(`${path}: cannot read the file (${(err as Error).message})`);
-  }
-  if (path.endsWith(".gz")) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new DataError(`${path}: not a valid gzip file (${(err as Error).message})`);
-    }
-  }
-  return parseCsv(bytes.toString("utf8"), path, opts);
 }

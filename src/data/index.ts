@@ -1,11 +1,11 @@
-/** Data: 2-D toy distributions (samplers, exact log densities where they exist), CSV loading, standardization. */
+/** Data: 2-D toy distributions (samplers, exact log densities where they exist), CSV parsing, standardization. */
 export type { ToyDistribution } from "./toy.js";
 export { eightGaussians, type EightGaussians } from "./eight_gaussians.js";
 export { checkerboard, inCheckerboard } from "./checkerboard.js";
 export { gaussian } from "./gaussian.js";
 export { moons, circles, swissroll, twoSpirals, pinwheel, rings } from "./shapes.js";
 export { toyNames, getToy, isToyName } from "./registry.js";
-export { parseCsv, loadCsv, builtinDataPath, BUILTIN_DATASETS, type CsvOptions, type CsvTable } from "./csv.js";
+export { parseCsv, type CsvOptions, type CsvTable } from "./csv.js";
 export {
   fitStandardizer,
   standardize,

@@ -62,9 +62,21 @@ export function materialize(x: jax.Array): void {
   if (x instanceof jax.Array) x.ref.dataSync();
 }
 
-/** A host Float64Array as an array of `shape` and `dtype` (the values pass through float64, then are cast once). */
-export function fromHost(data: Float64Array, shape: number[], dtype: jax.DType): jax.Array {
-  return jax.numpy.array(data, { dtype: jax.numpy.float64 }).reshape(shape).astype(dtype);
+/**
+ * Host numbers as a 1-D array of `dtype`, uploaded in that dtype: float32 goes up as a Float32Array (rounded on the
+ * host, the same rounding a cast would do), never through float64, which WebGPU does not have.
+ */
+export function hostArray(data: ArrayLike<number>, dtype: jax.DType): jax.Array {
+  const np = jax.numpy;
+  if (dtype === np.float64) return np.array(data instanceof Float64Array ? data : Float64Array.from(data), { dtype });
+  if (dtype === np.int32) return np.array(data instanceof Int32Array ? data : Int32Array.from(data), { dtype });
+  const f32 = np.array(data instanceof Float32Array ? data : Float32Array.from(data), { dtype: np.float32 });
+  return dtype === np.float32 ? f32 : f32.astype(dtype);
+}
+
+/** A host array as an array of `shape` and `dtype`, uploaded in `dtype` (see `hostArray`). */
+export function fromHost(data: ArrayLike<number>, shape: number[], dtype: jax.DType): jax.Array {
+  return hostArray(data, dtype).reshape(shape);
 }
 
 /** The values of `a` (consumed) as a Float64Array, whatever its float dtype. */

@@ -3,7 +3,7 @@
  * sample, shape [B] (consumes z, not params); `sample` draws n events from the host rng (deterministic on every
  * backend), scaled by `temperature` (the standard deviation multiplier of Glow's reduced-temperature sampling).
  */
-import { np, Rng, fromHost, exp, f64, mulScalar, type Array, type DType } from "../engine/index.js";
+import { np, Rng, fromHost, exp, mulScalar, type Array, type DType } from "../engine/index.js";
 import { OptionError } from "../errors.js";
 import { checkEvent, sizeOf, sumEvent } from "./shape.js";
 import type { Params } from "./types.js";
@@ -34,7 +34,7 @@ export class StandardNormal implements BaseDistribution<Record<string, never>> {
   logProb(_params: Record<string, never>, z: Array): Array {
     checkEvent(z, this.eventShape, "StandardNormal.logProb");
     const d = sizeOf(this.eventShape);
-    return mulScalar(sumEvent(z.ref.mul(z)), -0.5).sub(f64(0.5 * d * LOG_2PI).astype(z.dtype));
+    return mulScalar(sumEvent(z.ref.mul(z)), -0.5).sub(np.full([], 0.5 * d * LOG_2PI, { dtype: z.dtype }));
   }
   sample(_params: Record<string, never>, n: number, rng: Rng, dtype: DType, temperature = 1): Array {
     checkTemperature(temperature);
@@ -57,7 +57,7 @@ export class DiagonalNormal implements BaseDistribution<DiagonalNormalParams> {
     const d = sizeOf(this.eventShape);
     const u = z.sub(p.loc.ref).mul(exp(p.logScale.ref.neg()));
     const quad = mulScalar(sumEvent(u.ref.mul(u)), -0.5);
-    return quad.sub(p.logScale.ref.sum()).sub(f64(0.5 * d * LOG_2PI).astype(quad.dtype));
+    return quad.sub(p.logScale.ref.sum()).sub(np.full([], 0.5 * d * LOG_2PI, { dtype: quad.dtype }));
   }
   sample(p: DiagonalNormalParams, n: number, rng: Rng, dtype: DType, temperature = 1): Array {
     checkTemperature(temperature);

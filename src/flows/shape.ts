@@ -2,7 +2,7 @@
  * Shape helpers shared by the flow layers: checking that x is [B, ...eventShape] (and ctx [B, C]) and flattening the
  * event axes, so that layers written for vectors [B, D] also accept images [B, H, W, C].
  */
-import { np, type Array } from "../engine/index.js";
+import { np, fromHost, type Array } from "../engine/index.js";
 import { ShapeError } from "../errors.js";
 
 /** Product of a shape's sizes (1 for []). */
@@ -58,7 +58,7 @@ export function selectColumns(x: Array, idx: readonly number[]): Array {
   const D = x.shape[1]!;
   const m = new Float64Array(D * idx.length);
   idx.forEach((src, j) => (m[src * idx.length + j] = 1));
-  return np.matmul(x, np.array(m, { dtype: np.float64 }).reshape([D, idx.length]).astype(x.dtype));
+  return np.matmul(x, fromHost(m, [D, idx.length], x.dtype));
 }
 
 /** The inverse of a permutation of 0…n−1; throws if `perm` is not one. */

@@ -1,4 +1,4 @@
-/** Host-side persistence: safetensors bytes, checkpoint directories, dotted-name <-> tree conversion. */
+/** Host-side persistence: safetensors bytes, checkpoints as bytes, dotted-name <-> tree conversion (directories: flowmatch/node). */
 export {
   type Dtype,
   type HostTensor,
@@ -13,9 +13,9 @@ export {
   CONFIG_FILE,
   WEIGHTS_FILE,
   type CheckpointFiles,
-  checkpointExists,
-  loadCheckpoint,
-  saveCheckpoint,
-  writeFileAtomic,
+  type CheckpointBytes,
+  type CheckpointSource,
+  encodeCheckpoint,
+  decodeCheckpoint,
 } from "./checkpoint.js";
 export { flattenNamed, isHostTensorLike, unflattenNamed } from "./tree.js";

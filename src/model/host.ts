@@ -1,5 +1,5 @@
 /** Moving parameter pytrees between jax-js arrays and host tensors (for checkpoints). */
-import { np, treeOps, type Array, type DType, type Tree } from "../engine/index.js";
+import { np, treeOps, fromHost, type Array, type DType, type Tree } from "../engine/index.js";
 import type { HostTensor } from "../io/safetensors.js";
 import { CheckpointError } from "../errors.js";
 
@@ -18,7 +18,7 @@ export function treeFromHost<T>(h: unknown, dtype = np.float32, where = "checkpo
     if (node && typeof node === "object" && "dtype" in node && "data" in node) {
       const t = node as HostTensor;
       if (t.dtype !== "F32" && t.dtype !== "F64") throw new CheckpointError(`${where}: tensor ${path} has dtype ${t.dtype}, expected F32 or F64`);
-      return np.array(t.data as Float32Array, { dtype: t.dtype === "F64" ? np.float64 : np.float32 }).reshape(t.shape).astype(dtype);
+      return fromHost(t.data as Float32Array | Float64Array, t.shape, dtype);
     }
     if (globalThis.Array.isArray(node)) return (node as unknown[]).map((v, i) => visit(v, `${path}.${i}`));
     if (node && typeof node === "object") return Object.fromEntries(Object.entries(node as object).map(([k, v]) => [k, visit(v, `${path}.${k}`)]));
@@ -52,7 +52,7 @@ export function treeFromTensors(template: unknown, tensors: Record<string, HostT
       if (!t) throw new CheckpointError(`${where}: tensor ${name} is missing`);
       if (t.shape.join() !== want.join()) throw new CheckpointError(`${where}: tensor ${name} has shape [${t.shape}], expected [${want}]`);
       if (t.dtype !== "F32" && t.dtype !== "F64") throw new CheckpointError(`${where}: tensor ${name} has dtype ${t.dtype}, expected F32 or F64`);
-      return np.array(t.data as Float32Array, { dtype: t.dtype === "F64" ? np.float64 : np.float32 }).reshape(t.shape).astype(dtype);
+      return fromHost(t.data as Float32Array | Float64Array, t.shape, dtype);
     }
     if (globalThis.Array.isArray(node)) return node.map((v, i) => visit(v, `${name}.${i}`));
     if (node && typeof node === "object") return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, `${name}.${k}`)]));

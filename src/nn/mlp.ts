@@ -2,7 +2,7 @@
  * The velocity network: an MLP v(x, t) on [x, embed(t)] with configurable widths and activation. Parameters are a
  * plain pytree `{ layers: [{ w, b }, …] }` (row-vector convention h = x @ w + b, as in the reference data).
  */
-import { np, activations, Rng, type Array, type ActivationName } from "../engine/index.js";
+import { np, activations, Rng, fromHost, hostArray, type Array, type ActivationName } from "../engine/index.js";
 import { embedTime, timeEmbeddingWidth, type TimeEmbeddingConfig } from "./time-embedding.js";
 
 export interface MlpConfig {
@@ -45,8 +45,8 @@ export function initMlp(c: MlpConfig, seed: number, dtype = np.float32): MlpPara
     const bound = 1 / Math.sqrt(fin);
     const draw = (n: number) => Float64Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound);
     layers.push({
-      w: np.array(draw(fin * fout), { dtype: np.float64 }).reshape([fin, fout]).astype(dtype),
-      b: np.array(draw(fout), { dtype: np.float64 }).astype(dtype),
+      w: fromHost(draw(fin * fout), [fin, fout], dtype),
+      b: hostArray(draw(fout), dtype),
     });
   }
   return { layers };

@@ -1,12 +1,12 @@
 /**
- * A dependency-free PNG encoder (8-bit RGB, non-interlaced) and a small decoder, built on node:zlib's deflate.
+ * A small PNG encoder (8-bit RGB, non-interlaced) and decoder, built on fflate's zlib streams so that it runs in
+ * browsers as well as Node (node:zlib would tie the core to Node).
  *
- * Why hand-written: the CLI must write figures without npm packages, and PNG is just zlib data plus a few
- * CRC-protected chunks. The decoder exists so tests (and callers who want to check a file) can read back what
+ * Why hand-written: PNG is just zlib data plus a few CRC-protected chunks, not worth an image library. The decoder exists so tests (and callers who want to check a file) can read back what
  * was written; it accepts any 8-bit non-interlaced greyscale / RGB / grey+alpha / RGBA file with all five
  * scanline filters, and returns RGB (alpha is dropped, not composited).
  */
-import { deflateSync, inflateSync } from "node:zlib";
+import { zlibSync, unzlibSync } from "fflate";
 import { DataError, OptionError, ShapeError } from "../errors.js";
 
 /** The 8-byte PNG signature: \x89 P N G \r \n \x1a \n. */
@@ -133,7 +133,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array, option
   const parts = [
     PNG_SIGNATURE,
     pngChunk("IHDR", ihdr),
-    pngChunk("IDAT", new Uint8Array(deflateSync(raw, { level }))),
+    pngChunk("IDAT", zlibSync(raw, { level: level as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 })),
     pngChunk("IEND", new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
@@ -209,7 +209,7 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; r
   }
   let raw: Uint8Array;
   try {
-    raw = new Uint8Array(inflateSync(zdata));
+    raw = unzlibSync(zdata);
   } catch (e) {
     throw new DataError(`decodePng: corrupt image data (${(e as Error).message})`);
   }

@@ -1,9 +1,17 @@
 /**
- * Train state ⇄ checkpoint directory (config.json + weights.safetensors with params, EMA and Adam moments).
+ * Train state ⇄ checkpoint bytes (config.json's text + weights.safetensors with params, EMA and Adam moments).
+ * Browser-safe; `saveTrainState`/`loadTrainState` in `flowmatch/node` put the same two files in a directory.
+ *
+ * @example
+ * ```ts
+ * const bytes = trainStateToBytes(state);            // { configJson, weights }
+ * const resumed = trainStateFromBytes(bytes);         // continues exactly where `state` stopped
+ * const model = modelFromBytes(bytes);                // EMA weights when the run used EMA
+ * ```
  */
 import { np, treeLeaves, type Tree } from "../engine/index.js";
 import { Rng } from "../engine/rng.js";
-import { saveCheckpoint, loadCheckpoint, flattenNamed, type HostTensor } from "../io/index.js";
+import { encodeCheckpoint, decodeCheckpoint, flattenNamed, CONFIG_FILE, type HostTensor, type CheckpointBytes, type CheckpointFiles } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
 import { treeToHost, treeSkeleton, treeFromTensors } from "../model/host.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
@@ -35,8 +43,8 @@ export interface RunState<C, P extends Tree> {
   losses: number[];
 }
 
-/** Writes a run's full state atomically to `dir` (config.json + weights.safetensors); shared by all trainers. */
-export function saveRunState<C, P extends Tree>(dir: string, s: RunState<C, P>): void {
+/** A run's full state as checkpoint contents (config object + named tensors); shared by all trainers. */
+export function runStateFiles<C, P extends Tree>(s: RunState<C, P>): CheckpointFiles {
   const dtype = treeLeaves(s.params)[0]?.dtype === np.float64 ? "float64" : "float32";
   const config = {
     format: FORMAT,
@@ -52,7 +60,7 @@ export function saveRunState<C, P extends Tree>(dir: string, s: RunState<C, P>):
     ...flattenNamed(treeToHost(s.m), "opt.m"),
     ...flattenNamed(treeToHost(s.v), "opt.v"),
   };
-  saveCheckpoint(dir, { config: config as unknown as Record<string, unknown>, tensors });
+  return { config: config as unknown as Record<string, unknown>, tensors };
 }
 
 /** The run fields of a loaded config.json, with `tree(prefix)` supplying the four stored parameter trees. */
@@ -75,16 +83,19 @@ export function restoreRunState<C, P extends Tree>(
   };
 }
 
-/** Writes the full train state atomically to `dir`. */
-export function saveTrainState(dir: string, s: TrainState): void {
-  saveRunState(dir, s);
+/** The full train state as checkpoint bytes (borrows `s`). */
+export function trainStateToBytes(s: TrainState): CheckpointBytes {
+  return encodeCheckpoint(runStateFiles(s));
 }
 
-function readConfig(dir: string) {
-  const ck = loadCheckpoint(dir);
+/**
+ * Reads decoded checkpoint contents; `dir` names the origin in error messages (a directory, or "" for bytes).
+ * Exported for the directory layer (flowmatch/node).
+ */
+export function readTrainCheckpoint(ck: CheckpointFiles, dir = "") {
   const c = ck.config as unknown as ConfigJson;
   if (c.format !== FORMAT || !c.model || !c.model.mlp) {
-    throw new CheckpointError(`${dir}/config.json: not a flowmatch checkpoint (format "${String(c.format)}")`);
+    throw new CheckpointError(`${dir ? `${dir}/` : ""}${CONFIG_FILE}: not a flowmatch checkpoint (format "${String(c.format)}")`);
   }
   const dtype = c.dtype === "float64" ? np.float64 : np.float32;
   /** The pytree stored under `prefix` ("params", "ema", "opt.m", …) as arrays of the checkpoint's dtype. */
@@ -92,20 +103,30 @@ function readConfig(dir: string) {
   const template = VelocityModel.init(c.model, 0, dtype);
   const skel = treeSkeleton(template.params);
   template.dispose();
-  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir) as ModelParams;
+  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir || "checkpoint") as ModelParams;
   return { c, tensors: ck.tensors, tree };
 }
 
-/** Restores a train state saved by `saveTrainState`, ready to continue with `train`. */
-export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState {
-  const { c, tree } = readConfig(dir);
+/** The train state in checkpoint contents, ready to continue with `train`; `dir` as in `readTrainCheckpoint`. */
+export function trainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}): TrainState {
+  const { c, tree } = readTrainCheckpoint(ck, dir);
   return restoreRunState(c.model, c.train, tree, overrides);
 }
 
-/** Loads the model for sampling/evaluation: EMA weights when the run used EMA, else the raw parameters. */
-export function loadModel(dir: string, opts: { ema?: boolean } = {}): VelocityModel {
-  const { c, tensors, tree } = readConfig(dir);
+/** The model in checkpoint contents: EMA weights when the run used EMA (unless `ema: false`), else the raw parameters. */
+export function modelFromFiles(ck: CheckpointFiles, dir = "", opts: { ema?: boolean } = {}): VelocityModel {
+  const { c, tensors, tree } = readTrainCheckpoint(ck, dir);
   const useEma = opts.ema ?? (c.train?.options?.emaDecay ?? 0) > 0;
   const prefix = useEma && Object.keys(tensors).some((k) => k.startsWith("ema.")) ? "ema" : "params";
   return new VelocityModel(c.model, tree(prefix));
+}
+
+/** Restores a train state from `trainStateToBytes` (or a checkpoint directory's two files), ready for `train`. */
+export function trainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}): TrainState {
+  return trainStateFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", overrides);
+}
+
+/** The model for sampling/evaluation from checkpoint bytes: EMA weights when the run used EMA, else the raw parameters. */
+export function modelFromBytes(bytes: CheckpointBytes, opts: { ema?: boolean } = {}): VelocityModel {
+  return modelFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", opts);
 }

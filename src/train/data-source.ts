@@ -1,18 +1,24 @@
 /**
- * Where training batches come from: a named toy distribution (fresh samples every step) or a numeric CSV file
- * (rows drawn with replacement), always in standardized units. `spec` is what a user types after `--data`.
+ * Where training batches come from: a named toy distribution (fresh samples every step) or a numeric table in
+ * memory (rows drawn with replacement), always in standardized units. CSV files open through `openDataSource` from
+ * `flowmatch/node`, which reads the file and hands the parsed table to this one.
+ *
+ * @example
+ * ```ts
+ * const toy = openDataSource("8gaussians");
+ * const table = openDataSource(parseCsv("x,y\n0,1\n2,3\n", "points.csv"), { name: "points.csv" });
+ * ```
  */
-import { existsSync } from "node:fs";
 import type { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import type { ToyDistribution } from "../data/toy.js";
-import { loadCsv, builtinDataPath } from "../data/csv.js";
+import type { CsvTable } from "../data/csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "../data/normalize.js";
 import { DataError } from "../errors.js";
 import type { CondConfig } from "../model/conditioning.js";
 
 export interface DataSource {
-  /** The spec it was opened from: a toy name or a file path. */
+  /** The spec it was opened from: a toy name, a file path, or the name given to a table. */
   spec: string;
   kind: "toy" | "csv";
   dim: number;
@@ -41,26 +47,36 @@ export interface CondSpec {
   embedDim?: number;
 }
 
-export function isCsvSpec(spec: string): boolean {
-  return builtinDataPath(spec) !== undefined || /\.csv(\.gz)?$/i.test(spec) || spec.includes("/") || existsSync(spec);
+export interface DataSourceOptions {
+  /** Reuse a saved standardizer (resume, evaluation) instead of fitting one. */
+  standardizer?: Standardizer;
+  /** Table columns to keep (0-based), when there is no condition. */
+  columns?: number[];
+  /** Condition columns (or "mode" for toys with modes). */
+  cond?: CondSpec;
+  /** The saved condition of a resumed run (keeps label order and embedding width). */
+  condConfig?: CondConfig;
+  /** The table's name in error messages and in `DataSource.spec` (default "table"). */
+  name?: string;
 }
 
-/** Opens a data source; unknown names list the valid ones. */
-export function openDataSource(
-  spec: string,
-  opts: { standardizer?: Standardizer; columns?: number[]; cond?: CondSpec; condConfig?: CondConfig } = {},
-): DataSource {
+/** Opens a toy by name, or a parsed table (see `parseCsv`); unknown names list the valid ones. */
+export function openDataSource(spec: string | CsvTable, opts: DataSourceOptions = {}): DataSource {
+  if (typeof spec !== "string") return tableSource(spec, opts.name ?? "table", opts);
   if (isToyName(spec)) {
     const toy = getToy(spec);
     const src: DataSource = { spec, kind: "toy", dim: toy.dim, toy, sample: (n, rng) => toy.sample(n, rng) };
     if (opts.cond) attachModeLabels(src, toy, opts.cond);
     return src;
   }
-  if (opts.cond) return openConditionalCsv(spec, opts.cond, opts.standardizer, opts.condConfig);
-  if (!isCsvSpec(spec)) {
-    throw new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-  }
-  const t = loadCsv(spec, opts.columns ? { columns: opts.columns } : {});
+  throw new DataError(
+    `unknown data "${spec}": give one of: ${toyNames.join(", ")}, or a table from parseCsv (CSV files open with openDataSource from flowmatch/node)`,
+  );
+}
+
+function tableSource(table: CsvTable, spec: string, opts: DataSourceOptions): DataSource {
+  if (opts.cond) return openConditionalCsv(table, spec, opts.cond, opts.standardizer, opts.condConfig);
+  const t = opts.columns ? selectColumns(table, opts.columns, spec) : table;
   if (t.rows < 2) throw new DataError(`${spec}: need at least 2 data rows, found ${t.rows}`);
   const s = opts.standardizer ?? fitStandardizer(t.data, t.rows, t.cols);
   const z = standardize(t.data, s);
@@ -104,9 +120,20 @@ function attachModeLabels(src: DataSource, toy: ToyDistribution, c: CondSpec): v
   };
 }
 
-/** A CSV whose condition columns (by header name or 0-based index) are split off the data columns. */
-function openConditionalCsv(spec: string, c: CondSpec, standardizer?: Standardizer, known?: CondConfig): DataSource {
-  const t = loadCsv(spec);
+/** The table's `columns` (0-based), in that order. */
+function selectColumns(t: CsvTable, columns: number[], spec: string): CsvTable {
+  for (const c of columns) {
+    if (!Number.isInteger(c) || c < 0 || c >= t.cols) {
+      throw new DataError(`${spec}: column index ${c} is out of range (the file has ${t.cols} columns, 0-based)`);
+    }
+  }
+  const data = new Float64Array(t.rows * columns.length);
+  for (let i = 0; i < t.rows; i++) columns.forEach((j, k) => (data[i * columns.length + k] = t.data[i * t.cols + j]!));
+  return { data, rows: t.rows, cols: columns.length, ...(t.header ? { header: columns.map((j) => t.header![j]!) } : {}) };
+}
+
+/** A table whose condition columns (by header name or 0-based index) are split off the data columns. */
+function openConditionalCsv(t: CsvTable, spec: string, c: CondSpec, standardizer?: Standardizer, known?: CondConfig): DataSource {
   const names = t.header ?? Array.from({ length: t.cols }, (_, j) => String(j));
   const condCols = c.columns.map((name) => {
     let j = names.indexOf(name);

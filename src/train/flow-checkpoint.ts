@@ -1,22 +1,26 @@
 /**
- * Flow train state ⇄ checkpoint directory, in the same layout as flow-matching checkpoints (checkpoint.ts):
+ * Flow train state ⇄ checkpoint bytes, in the same layout as flow-matching checkpoints (checkpoint.ts):
  * config.json (format, library, `model` = the FlowConfig with kind "normalizing-flow" — including
  * `actnormInitialized` and the LU seeds —, train options, step, rng state, losses, dtype) and weights.safetensors
- * with params.*, ema.*, opt.m.*, opt.v.*, written atomically by saveCheckpoint.
+ * with params.*, ema.*, opt.m.*, opt.v.*. Browser-safe; `flowmatch/node` writes the same files to a directory.
  *
  * Loading rebuilds the parameter tree's structure from the config (see `treeFromTensors`), so empty containers (a
  * parameter-free base or layer) survive the round trip.
+ *
+ * @example
+ * ```ts
+ * const bytes = flowTrainStateToBytes(state);
+ * const flow = flowModelFromBytes(bytes); // EMA weights when the run used EMA
+ * ```
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { np, treeDispose } from "../engine/index.js";
-import { loadCheckpoint, CONFIG_FILE } from "../io/index.js";
+import { encodeCheckpoint, decodeCheckpoint, CONFIG_FILE, type CheckpointBytes, type CheckpointFiles } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
 import { resolveFlowConfig, type FlowConfig } from "../flows/architectures.js";
 import { FlowModel, type FlowParams } from "../flows/model.js";
 import type { FlowTrainState } from "./flow-trainer.js";
 import type { TrainOptions } from "./options.js";
-import { FORMAT, saveRunState, restoreRunState } from "./checkpoint.js";
+import { FORMAT, runStateFiles, restoreRunState } from "./checkpoint.js";
 import { treeSkeleton, treeFromTensors } from "../model/host.js";
 
 interface FlowConfigJson {
@@ -28,50 +32,56 @@ interface FlowConfigJson {
   dtype: "float32" | "float64";
 }
 
-/** True when `dir/config.json` describes a normalizing flow (cheap: reads only the JSON; false on any problem). */
-export function isFlowCheckpoint(dir: string): boolean {
-  try {
-    const c = JSON.parse(readFileSync(join(dir, CONFIG_FILE), "utf8")) as { model?: { kind?: string } };
-    return c?.model?.kind === "normalizing-flow";
-  } catch {
-    return false;
-  }
+/** True when a parsed config.json describes a normalizing flow (not a flow-matching model). */
+export function isFlowConfig(config: unknown): boolean {
+  return (config as { model?: { kind?: string } } | null)?.model?.kind === "normalizing-flow";
 }
 
-/** Writes the full train state atomically to `dir` (the shared checkpoint layout). */
-export function saveFlowTrainState(dir: string, s: FlowTrainState): void {
-  saveRunState(dir, s);
+/** The full flow train state as checkpoint bytes (borrows `s`). */
+export function flowTrainStateToBytes(s: FlowTrainState): CheckpointBytes {
+  return encodeCheckpoint(runStateFiles(s));
 }
 
-function readFlow(dir: string) {
-  const ck = loadCheckpoint(dir);
+/** Reads decoded flow checkpoint contents; `dir` names the origin in error messages ("" for bytes). */
+function readFlow(ck: CheckpointFiles, dir: string) {
+  const where = `${dir ? `${dir}/` : ""}${CONFIG_FILE}`;
   const c = ck.config as unknown as FlowConfigJson;
   if (c.format !== FORMAT || c.model?.kind !== "normalizing-flow")
-    throw new CheckpointError(`${dir}/config.json: not a flowmatch normalizing-flow checkpoint`);
+    throw new CheckpointError(`${where}: not a flowmatch normalizing-flow checkpoint`);
   let model: FlowConfig;
   try {
     model = resolveFlowConfig(c.model);
   } catch (e) {
-    throw new CheckpointError(`${dir}/config.json: bad model config (${(e as Error).message})`);
+    throw new CheckpointError(`${where}: bad model config (${(e as Error).message})`);
   }
   const dtype = c.dtype === "float64" ? np.float64 : np.float32;
   const template = FlowModel.init(model, dtype);
   const skel = treeSkeleton(template.params);
   treeDispose(template.params);
-  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir) as FlowParams;
+  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir || "checkpoint") as FlowParams;
   const has = (prefix: string) => Object.keys(ck.tensors).some((k) => k.startsWith(`${prefix}.`));
   return { c, model, tree, has };
 }
 
-/** Restores a train state saved by `saveFlowTrainState`, ready to continue with `trainFlow`. */
-export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}): FlowTrainState {
-  const { c, model, tree } = readFlow(dir);
+/** The flow train state in checkpoint contents, ready for `trainFlow` (used by the directory layer too). */
+export function flowTrainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}): FlowTrainState {
+  const { c, model, tree } = readFlow(ck, dir);
   return restoreRunState(model, c.train, tree, overrides);
 }
 
-/** Loads the flow for sampling/evaluation: EMA weights when the run used EMA (unless `ema: false`). */
-export function loadFlowModel(dir: string, opts: { ema?: boolean } = {}): FlowModel {
-  const { c, model, tree, has } = readFlow(dir);
+/** The flow in checkpoint contents: EMA weights when the run used EMA (unless `ema: false`). */
+export function flowModelFromFiles(ck: CheckpointFiles, dir = "", opts: { ema?: boolean } = {}): FlowModel {
+  const { c, model, tree, has } = readFlow(ck, dir);
   const useEma = (opts.ema ?? (c.train?.options?.emaDecay ?? 0) > 0) && has("ema");
   return new FlowModel(model, tree(useEma ? "ema" : "params"));
+}
+
+/** Restores a flow train state from `flowTrainStateToBytes`, ready to continue with `trainFlow`. */
+export function flowTrainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}): FlowTrainState {
+  return flowTrainStateFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", overrides);
+}
+
+/** The flow for sampling/evaluation from checkpoint bytes: EMA weights when the run used EMA (unless `ema: false`). */
+export function flowModelFromBytes(bytes: CheckpointBytes, opts: { ema?: boolean } = {}): FlowModel {
+  return flowModelFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", opts);
 }

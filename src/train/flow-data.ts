@@ -1,6 +1,6 @@
 /**
  * Training data for discrete normalizing flows: a toy (fresh samples every step, plus a fixed held-out sample) or a
- * CSV file split into train and test rows. On top of `openDataSource` it adds what likelihood training of tables
+ * table (parsed CSV; files open through `openFlowData` from `flowmatch/node`) split into train and test rows. On top of `openDataSource` it adds what likelihood training of tables
  * and images needs:
  *  - column selection (e.g. dropping a label column) and an image shape [H, W, C] for multi-scale Glow;
  *  - a held-out test split (a seeded shuffle; the standardizer is fitted on the training rows only);
@@ -12,10 +12,10 @@
  */
 import { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
-import { loadCsv } from "../data/csv.js";
+import type { CsvTable } from "../data/csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "../data/normalize.js";
 import { DataError, OptionError } from "../errors.js";
-import { isCsvSpec, type DataSource } from "./data-source.js";
+import type { DataSource } from "./data-source.js";
 
 export interface FlowDataOptions {
   /** Columns to keep (0-based). Default: all, except that `dropLabel` drops the last. */
@@ -32,6 +32,8 @@ export interface FlowDataOptions {
   standardizer?: Standardizer;
   /** Points in the toy's held-out sample (default 5000). */
   toyTestSize?: number;
+  /** The table's name in error messages and in `spec` (default "table"). */
+  name?: string;
 }
 
 export interface FlowDataSource extends DataSource {
@@ -54,16 +56,22 @@ export function integerLevels(v: Float64Array): number {
   return max + 1;
 }
 
-/** Opens toy or CSV data for flow training; unknown names list the valid ones. */
-export function openFlowData(spec: string, o: FlowDataOptions = {}): FlowDataSource {
+/** Opens a toy by name or a parsed table for flow training; unknown names list the valid ones. */
+export function openFlowData(data: string | CsvTable, o: FlowDataOptions = {}): FlowDataSource {
   const seed = o.seed ?? 0;
-  if (isToyName(spec)) {
+  if (typeof data === "string") {
+    const spec = data;
+    if (!isToyName(spec)) {
+      throw new DataError(
+        `unknown data "${spec}": give one of: ${toyNames.join(", ")}, or a table from parseCsv (CSV files open with openFlowData from flowmatch/node)`,
+      );
+    }
     const toy = getToy(spec);
     const test = toy.sample(o.toyTestSize ?? 5000, new Rng((0x7f4a7c15 ^ (seed + 991)) >>> 0));
     return { spec, kind: "toy", dim: toy.dim, toy, sample: (n, rng) => toy.sample(n, rng), test };
   }
-  if (!isCsvSpec(spec)) throw new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-  const probe = loadCsv(spec);
+  const spec = o.name ?? "table";
+  const probe = data;
   let columns = o.columns;
   if (!columns) {
     const n = probe.cols;

@@ -11,7 +11,7 @@ import {
 import type { MlpParams } from "../nn/mlp.js";
 import { makeObjective } from "./objectives.js";
 import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
-import { ParallelGrads } from "./parallel.js";
+import { dataParallelFactory, type DataParallelFactory } from "./data-parallel.js";
 import { condEmbedWidth } from "../model/conditioning.js";
 import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
@@ -51,6 +51,8 @@ export interface TrainRunOptions {
   stopAt?: number;
   /** How often (steps) to call onProgress; default 10. */
   progressEvery?: number;
+  /** Data-parallel gradients for `options.workers > 1`; default: the registered one (worker threads in flowmatch/node). */
+  parallel?: DataParallelFactory;
 }
 
 /** A fresh run: parameters initialized from the seed; the RNG stream derived from it. */
@@ -76,8 +78,9 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   const dtype = state.params.layers[0].w.dtype;
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
 
+  const parallel = o.workers > 1 ? dataParallelFactory(run.parallel) : undefined; // fails before anything is allocated
   const objective = makeObjective(cfg, o, dtype);
-  const step = o.workers > 1 ? dataParallelStep(state, objective.loss, dtype) : makeOptimizerStep(objective.loss, o);
+  const step = parallel ? dataParallelStep(state, objective.loss, dtype, parallel) : makeOptimizerStep(objective.loss, o);
 
   const last = Math.min(o.steps, run.stopAt ?? o.steps);
   const every = run.progressEvery ?? 10;
@@ -116,9 +119,11 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
   return state;
 }
 
-/** An `OptimizerStep` whose gradient is computed on `options.workers` threads (see parallel.ts). */
-function dataParallelStep(state: TrainState, loss: (p: MlpParams, i: Array[]) => Array, dtype: DType): OptimizerStep<MlpParams, Array[]> {
-  const grads = new ParallelGrads(state.config, state.options, dtype, state.params, loss);
+/** An `OptimizerStep` whose gradient is computed on `options.workers` threads (see data-parallel.ts). */
+function dataParallelStep(
+  state: TrainState, loss: (p: MlpParams, i: Array[]) => Array, dtype: DType, parallel: DataParallelFactory,
+): OptimizerStep<MlpParams, Array[]> {
+  const grads = parallel(state.config, state.options, dtype, state.params, loss);
   const update = makeUpdateStep<MlpParams>(state.options, grads.weights);
   const step = (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
     const [l, parts] = grads.lossAndGradParts(params, inputs);

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DataError } from "../../src/errors.js";
-import { loadCsv, parseCsv, builtinDataPath } from "../../src/data/index.js";
+import { parseCsv } from "../../src/data/index.js";
+import { loadCsv, builtinDataPath } from "../../src/node/csv.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flowmatch-csv-"));
 

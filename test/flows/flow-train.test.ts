@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { initEngine, toHostF64 } from "../../src/engine/index.js";
 import { FLOW_ARCHS } from "../../src/flows/architectures.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "../../src/train/flow-trainer.js";
-import { saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint } from "../../src/train/flow-checkpoint.js";
+import { saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint } from "../../src/node/train-state.js";
+import { flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes } from "../../src/train/flow-checkpoint.js";
 import { openDataSource } from "../../src/train/data-source.js";
 
 await initEngine();
@@ -76,6 +77,32 @@ test("save → load reproduces logProb and samples exactly, with ActNorm's data-
     before.dispose();
     after.dispose();
     disposeFlowTrainState(s);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("flow checkpoint bytes (no file system): exact resume and the same model as the directory", () => {
+  const dir = mkdtempSync(join(tmpdir(), "flow-bytes-"));
+  try {
+    const full = trainFlow(createFlowTrainState(cfg, opts), data);
+    const part = trainFlow(createFlowTrainState(cfg, opts), data, { stopAt: 7 });
+    const bytes = flowTrainStateToBytes(part);
+    saveFlowTrainState(dir, part);
+    disposeFlowTrainState(part);
+    assert.equal(readFileSync(join(dir, "config.json"), "utf8"), bytes.configJson);
+    const resumed = trainFlow(flowTrainStateFromBytes(bytes), data);
+    assert.deepEqual(resumed.losses, full.losses);
+    const x = data.sample(40, new (full.rng.constructor as never as typeof import("../../src/engine/rng.js").Rng)(5));
+    const fromBytes = flowModelFromBytes(flowTrainStateToBytes(resumed));
+    const fromDir = loadFlowModel(dir);
+    const fromState = flowModelFromState(full);
+    assert.deepEqual(Array.from(fromBytes.logProb(x)), Array.from(fromState.logProb(x)));
+    assert.notDeepEqual(Array.from(fromDir.logProb(x)), Array.from(fromState.logProb(x))); // the directory holds step 7
+    assert.throws(() => flowTrainStateFromBytes({ configJson: "{}", weights: bytes.weights }), /config\.json: not a flowmatch normalizing-flow checkpoint/);
+    for (const m of [fromBytes, fromDir, fromState]) m.dispose();
+    disposeFlowTrainState(full);
+    disposeFlowTrainState(resumed);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,13 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CheckpointError } from "../../src/errors.js";
-import {
-  checkpointExists,
-  encodeSafetensors,
-  loadCheckpoint,
-  saveCheckpoint,
-  type CheckpointFiles,
-} from "../../src/io/index.js";
+import { encodeSafetensors, type CheckpointFiles } from "../../src/io/index.js";
+import { checkpointExists, loadCheckpoint, saveCheckpoint } from "../../src/node/checkpoint-dir.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "flowmatch-io-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../src/io/index.js";
+import { writeFileAtomic } from "../../src/node/checkpoint-dir.js";
 
 test("writeFileAtomic creates the directory, replaces the file, and leaves no temp sibling", () => {
   const dir = mkdtempSync(join(tmpdir(), "fm-atomic-"));

@@ -12,7 +12,7 @@ import { initEngine, np, Rng, jit, valueAndGrad, treeRef, toHostF64, treeLeaves,
 import { makeObjective } from "../../src/train/objectives.js";
 import { resolveTrainOptions, type TrainOptions } from "../../src/train/options.js";
 import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
-import { saveTrainState, loadTrainState } from "../../src/train/checkpoint.js";
+import { saveTrainState, loadTrainState } from "../../src/node/train-state.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
 import { logProb } from "../../src/likelihood/index.js";

@@ -1,4 +1,4 @@
-// Data-parallel flow-matching gradients on worker threads (src/train/parallel.ts): the same gradient as one thread,
+// Data-parallel flow-matching gradients on worker threads (src/node/parallel.ts): the same gradient as one thread,
 // the same training run up to rounding, and an exact resume.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -6,12 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initEngine, Rng, np, treeLeaves, treeDispose, treeRef, type Array } from "../../src/engine/index.js";
-import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
-import { saveTrainState, loadTrainState } from "../../src/train/checkpoint.js";
+// The node entry registers the worker threads that `train` uses for workers > 1.
+import { createTrainState, train, disposeTrainState, saveTrainState, loadTrainState } from "../../src/node/index.js";
+import { registerDataParallel } from "../../src/train/data-parallel.js";
 import { openDataSource, type DataSource } from "../../src/train/data-source.js";
 import { makeObjective } from "../../src/train/objectives.js";
 import { makeGradStep, disposeStep } from "../../src/train/step.js";
-import { ParallelGrads, shardSizes, packInputs, unpackInputs } from "../../src/train/parallel.js";
+import { ParallelGrads, shardSizes, packInputs, unpackInputs, workerThreadGrads } from "../../src/node/parallel.js";
 import { resolveTrainOptions } from "../../src/train/options.js";
 import { OptionError } from "../../src/errors.js";
 import type { ModelConfig, ModelParams } from "../../src/model/velocity-model.js";
@@ -104,4 +105,24 @@ test("workers: a positive integer, flow matching only", () => {
   assert.throws(() => resolveTrainOptions({ workers: 0 }), OptionError);
   assert.throws(() => resolveTrainOptions({ workers: 2, objective: "mle" }), /flow matching/);
   assert.throws(() => resolveTrainOptions({ workers: 9, batch: 8 }), /must not exceed the batch/);
+});
+
+test("without the node entry's threads, workers > 1 fails in one line; TrainRunOptions.parallel supplies them", () => {
+  const opts = { steps: 3, batch: 16, seed: 1, warmupSteps: 0, checkpointEvery: 0, workers: 2 };
+  const data = openDataSource("moons");
+  registerDataParallel(undefined); // as in the pure core (nothing imported flowmatch/node)
+  try {
+    const state = createTrainState(config, opts);
+    assert.throws(() => train(state, data), (e: unknown) => e instanceof OptionError && /flowmatch\/node/.test(e.message) && !e.message.includes("\n"));
+    assert.equal(state.step, 0);
+    // An explicit factory works without registration and gives the registered run's losses.
+    const own = train(state, data, { parallel: workerThreadGrads });
+    registerDataParallel(workerThreadGrads);
+    const reg = train(createTrainState(config, opts), data);
+    assert.deepEqual(own.losses, reg.losses);
+    disposeTrainState(own);
+    disposeTrainState(reg);
+  } finally {
+    registerDataParallel(workerThreadGrads);
+  }
 });

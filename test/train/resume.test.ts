@@ -1,11 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { saveTrainState, loadTrainState, loadModel } from "../../src/train/checkpoint.js";
+import { saveTrainState, loadTrainState, loadModel } from "../../src/node/train-state.js";
+import { trainStateToBytes, trainStateFromBytes, modelFromBytes } from "../../src/train/checkpoint.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { sample } from "../../src/sample.js";
 import type { ModelConfig } from "../../src/model/velocity-model.js";
@@ -48,6 +49,31 @@ test("save → load → sample gives bit-identical samples for the same seed", (
     const other = sample(loadModel(dir), 200, { method: "rk4", steps: 10, seed: 10 });
     assert.notDeepEqual(Array.from(other.samples), Array.from(before.samples));
     disposeTrainState(s);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("checkpoint bytes (no file system): exact resume, and the same model as the directory", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fm-bytes-"));
+  try {
+    const data = openDataSource("moons");
+    const full = train(createTrainState(config, opts), data);
+    const part = train(createTrainState(config, opts), data, { stopAt: 11 });
+    const bytes = trainStateToBytes(part);
+    saveTrainState(dir, part);
+    disposeTrainState(part);
+    // The bytes are the directory's two files.
+    assert.equal(readFileSync(join(dir, "config.json"), "utf8"), bytes.configJson);
+    assert.deepEqual(new Uint8Array(readFileSync(join(dir, "weights.safetensors"))), bytes.weights);
+    const resumed = train(trainStateFromBytes(bytes), data);
+    assert.deepEqual(resumed.losses, full.losses);
+    const a = sample(modelFromBytes(trainStateToBytes(resumed)), 100, { method: "rk4", steps: 8, seed: 2 });
+    const b = sample(modelFromState(full), 100, { method: "rk4", steps: 8, seed: 2 });
+    assert.deepEqual(Array.from(a.samples), Array.from(b.samples));
+    assert.throws(() => trainStateFromBytes({ configJson: '{"format":"other"}', weights: bytes.weights }), /config\.json: not a flowmatch checkpoint/);
+    disposeTrainState(full);
+    disposeTrainState(resumed);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

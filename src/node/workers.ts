@@ -7,17 +7,10 @@
  * Under tsx (running from the .ts sources, as the tests do) a worker does not inherit tsx's module hooks, so
  * `startWorker` registers them in the worker before importing the module.
  */
-import type { Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 
-/**
- * Starts `moduleUrl` (a .js or, under tsx, a .ts module) in a worker thread with `workerData`. node:worker_threads is looked up
- * at call time, not imported, so the engine still loads in a browser.
- */
+/** Starts `moduleUrl` (a .js or, under tsx, a .ts module) in a worker thread with `workerData`. */
 export function startWorker(moduleUrl: URL, workerData: unknown): Worker {
-  const wt = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.("node:worker_threads") as
-    typeof import("node:worker_threads") | undefined;
-  if (!wt) throw new Error("worker threads need Node >= 20.16 (process.getBuiltinModule)");
-  const { Worker } = wt;
   const href = moduleUrl.href;
   const worker = href.endsWith(".ts")
     ? new Worker(`import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(href)}); })`, { eval: true, workerData })

@@ -4,10 +4,10 @@
  */
 import { workerData } from "node:worker_threads";
 import { initEngine, treeOps } from "../engine/index.js";
-import { SyncSlot, Slot } from "../engine/workers.js";
+import { SyncSlot, Slot } from "./workers.js";
 import { VelocityModel } from "../model/velocity-model.js";
-import { makeObjective } from "./objectives.js";
-import { makeGradStep } from "./step.js";
+import { makeObjective } from "../train/objectives.js";
+import { makeGradStep } from "../train/step.js";
 import { floatsOf, unpackInputs, treeLayout, readTree, writeTree, type GradWorkerData } from "./parallel.js";
 
 const d = workerData as GradWorkerData;

@@ -6,12 +6,13 @@
  * memory every step; the workers hold no state of their own, so a run resumes the same with any thread count.
  */
 import { np, treeOps, treeLeaves, treeRef, treeSize, type Array, type DType } from "../engine/index.js";
-import { startWorker, SyncSlot, Slot } from "../engine/workers.js";
+import { startWorker, SyncSlot, Slot } from "./workers.js";
 import type { Worker } from "node:worker_threads";
 import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
 import { condInputWidth } from "../model/conditioning.js";
-import { makeGradStep, disposeStep, type GradStep } from "./step.js";
-import type { TrainOptions } from "./options.js";
+import { makeGradStep, disposeStep, type GradStep } from "../train/step.js";
+import type { TrainOptions } from "../train/options.js";
+import type { DataParallel, DataParallelFactory } from "../train/data-parallel.js";
 
 /** At most this many inputs of at most this many dimensions per step (fm draws x0, x1, t and a condition). */
 const MAX_INPUTS = 8, MAX_NDIM = 4, META = 1 + MAX_INPUTS * (1 + MAX_NDIM);
@@ -94,7 +95,8 @@ export function shardSizes(batch: number, workers: number): number[] {
   return globalThis.Array.from({ length: workers }, (_, i) => base + (i === 0 ? batch - base * workers : 0));
 }
 
-export class ParallelGrads {
+/** `DataParallel` on Node worker threads; `train` uses it by default once flowmatch/node is imported. */
+export class ParallelGrads implements DataParallel {
   private readonly threads: { worker: Worker; slot: SyncSlot; meta: Int32Array; inputs: Floats; out: Floats }[] = [];
   private readonly params: Floats;
   private readonly layout: TreeLayout;
@@ -189,3 +191,7 @@ export class ParallelGrads {
     disposeStep(this.local);
   }
 }
+
+/** The worker-thread `DataParallelFactory` (registered by flowmatch/node; pass it as `TrainRunOptions.parallel`). */
+export const workerThreadGrads: DataParallelFactory = (config, options, dtype, template, loss) =>
+  new ParallelGrads(config, options, dtype, template, loss);

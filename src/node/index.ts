@@ -1,0 +1,29 @@
+/**
+ * flowmatch/node: the core (`flowmatch`, re-exported here in full) plus what needs Node: CSV files and built-in
+ * data sets, checkpoint directories, and worker threads for data-parallel training. Importing this entry
+ * registers the worker threads, so `options.workers > 1` works in `train`.
+ *
+ * @example
+ * ```ts
+ * import { initEngine, createTrainState, train, openDataSource, saveTrainState, loadModel, defaultMlpConfig } from "flowmatch/node";
+ * await initEngine();
+ * const data = openDataSource("points.csv"); // a CSV path, a built-in data set ("digits") or a toy name
+ * const config = { kind: "flow-matching", mlp: defaultMlpConfig(data.dim), path: "condot", standardizer: data.standardizer } as const;
+ * train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
+ * const model = loadModel("runs/points");
+ * ```
+ */
+import { registerDataParallel } from "../train/data-parallel.js";
+import { workerThreadGrads } from "./parallel.js";
+
+export * from "../index.js";
+export { loadCsv, builtinDataPath, BUILTIN_DATASETS } from "./csv.js";
+export { saveCheckpoint, loadCheckpoint, checkpointExists, writeFileAtomic } from "./checkpoint-dir.js";
+export {
+  saveTrainState, loadTrainState, loadModel,
+  saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint,
+} from "./train-state.js";
+export { openDataSource } from "./data.js";
+export { ParallelGrads, workerThreadGrads } from "./parallel.js";
+
+registerDataParallel(workerThreadGrads);
