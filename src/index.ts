@@ -25,6 +25,6 @@ export { makeObjective, type Objective } from "./train/objectives.js";
 export { ParallelGrads } from "./train/parallel.js";
 export { defaultMleOptions, type MleOptions } from "./train/options.js";
 export * as flows from "./flows/index.js";
-export { FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch } from "./flows/index.js";
+export { Flow, FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch, type FlowModelConfig } from "./flows/index.js";
 export { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "./train/flow-trainer.js";
 export { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "./train/flow-checkpoint.js";
