@@ -8,13 +8,15 @@ import { checkpointExists, writeFileAtomic } from "../io/index.js";
 import { loadCsv } from "../data/csv.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../flows/architectures.js";
-import type { FlowModel } from "../flows/model.js";
+import type { Flow } from "../flows/model.js";
+import { flowContext, flowContextDim } from "../flows/flow-config.js";
+import { labelIndex } from "../model/conditioning.js";
 import { meanBitsPerDim } from "../likelihood/units.js";
 import { nll } from "../metrics/index.js";
 import { evaluate, type Evaluable, type EvalReport } from "../evaluate.js";
 import { renderPanels, type ScatterPanel } from "../plot/index.js";
-import { isCsvSpec } from "../train/data-source.js";
-import { openFlowData, dequantize, squareImageShape, type FlowDataSource } from "../train/flow-data.js";
+import { isCsvSpec, openDataSource, type CondSpec } from "../train/data-source.js";
+import { openFlowData, dequantize, squareImageShape, flowTableRows, type FlowConds, type FlowDataSource } from "../train/flow-data.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState } from "../train/flow-trainer.js";
 import { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../train/flow-checkpoint.js";
 import type { TrainOptions } from "../train/options.js";
@@ -56,6 +58,8 @@ export const flowTrainSpec: CommandSpec = {
     columns: { type: "string", help: "CSV columns to use, 0-based (e.g. 0-63 or 0,2,5); default all (glow drops a label column)" },
     dequantize: { type: "string", help: "auto (integer data 0…L−1), off, or a level count L", default: "auto" },
     "test-fraction": { type: "string", help: "CSV rows held out for the test NLL", default: "0.1" },
+    cond: { type: "string", help: "conditional flow: condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
+    "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
@@ -68,6 +72,7 @@ export const flowTrainSpec: CommandSpec = {
     "flowmatch train --model realnvp --data moons --steps 2000 --out runs/rnvp",
     "flowmatch train --model glow --data digits --out runs/glow-digits",
     "flowmatch train --model nsf --data 8gaussians --out runs/nsf --resume --steps 4000",
+    "flowmatch train --model nsf --data points.csv --cond label --out runs/cnsf   # then: sample --model runs/cnsf --label 3",
   ],
 };
 
@@ -86,6 +91,24 @@ function parseColumns(raw: string | undefined): number[] | undefined {
   return out;
 }
 
+/** The context rows of a conditional flow for points with these conditions (undefined for an unconditional flow). */
+function contextOf(model: Flow, n: number, conds: FlowConds | undefined): Float64Array | undefined {
+  const c = model.config;
+  if (c.ctxDim === 0) return undefined;
+  if (!conds) throw new DataError("this flow is conditional but the data give no conditions");
+  return c.cond ? flowContext(c.cond, n, conds) : conds.context;
+}
+
+function parseCondSpec(v: Record<string, unknown>): CondSpec | undefined {
+  const type = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
+  if (type !== undefined && type !== "class" && type !== "context") throw new OptionError(`--cond-type must be class or context, got "${type}"`);
+  if (v.cond === undefined) {
+    if (type) throw new OptionError("--cond-type needs --cond");
+    return undefined;
+  }
+  return { columns: String(v.cond).split(",").map((c) => c.trim()), kind: type };
+}
+
 function parseDequantize(raw: string): "auto" | "off" | number {
   if (raw === "auto" || raw === "off") return raw;
   const n = Number(raw);
@@ -94,10 +117,10 @@ function parseDequantize(raw: string): "auto" | "off" | number {
 }
 
 /** Test NLL (nats) and bits/dim of the held-out points; dequantized data get one draw of uniform noise. */
-export function testReport(model: FlowModel, data: FlowDataSource, seed: number): { n: number; nll: number; stderr: number; bitsPerDim: number } {
+export function testReport(model: Flow, data: FlowDataSource, seed: number): { n: number; nll: number; stderr: number; bitsPerDim: number } {
   const D = model.dim;
   const pts = data.dequantize ? dequantize(data.test, new Rng((seed + 4242) >>> 0)) : data.test;
-  const logp = model.logProb(pts);
+  const logp = model.logProb(pts, { ctx: contextOf(model, pts.length / D, data.testCond) });
   const L = data.dequantize?.levels;
   const r = nll(logp);
   return { n: logp.length, nll: r.mean, stderr: r.stderr, bitsPerDim: meanBitsPerDim(logp, D, L ? { dequantization: { levels: L, range: L } } : {}) };
@@ -133,7 +156,8 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
     state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
     const c = state.config;
     if (c.arch !== arch) throw new OptionError(`--resume: the checkpoint in ${out} is a ${c.arch} flow, not ${arch}`);
-    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed });
+    const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
+    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
   } else {
@@ -141,16 +165,17 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
     let image = v.image !== undefined ? intList(v, "image") : undefined;
     if (image && (arch !== "glow" || image.length !== 3)) throw new OptionError("--image H,W,C is for --model glow (three sizes)");
     let note = "";
+    const condSpec = parseCondSpec(v);
     if (arch === "glow" && !image && isCsvSpec(spec) && !isToyName(spec)) {
-      const cols = columns?.length ?? loadCsv(spec).cols;
+      const cols = columns?.length ?? loadCsv(spec).cols - (condSpec?.columns.length ?? 0);
       image = squareImageShape(cols);
-      if (!image && !columns && squareImageShape(cols - 1)) {
+      if (!image && !columns && !condSpec && squareImageShape(cols - 1)) {
         columns = Array.from({ length: cols - 1 }, (_, i) => i);
         image = squareImageShape(cols - 1);
         note = `; last column dropped as a label`;
       }
     }
-    data = openFlowData(spec, { columns, dequantize: parseDequantize(String(v.dequantize)), testFraction, seed });
+    data = openFlowData(spec, { columns, dequantize: parseDequantize(String(v.dequantize)), testFraction, seed, cond: condSpec });
     if (image && image.reduce((a, b) => a * b, 1) !== data.dim)
       throw new ShapeError(`--image ${image.join(",")} has ${image.reduce((a, b) => a * b, 1)} values but ${spec} rows have ${data.dim}`);
     const eventShape = image ?? [data.dim];
@@ -159,11 +184,13 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
       levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 1 }),
       variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
       dequantize: data.dequantize, columns: data.columns, data: spec,
+      ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
     };
     state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
     if (!quiet) {
       const dq = data.dequantize ? `, dequantized (${data.dequantize.levels} levels)` : "";
-      process.stderr.write(`${describeFlow(state.config)}; data ${spec}${dq}${note}\n`);
+      const cd = data.cond ? `, conditioned on ${data.cond.source} (${data.cond.kind === "class" ? `${data.cond.classes.length} classes` : `${data.cond.dim} values`})` : "";
+      process.stderr.write(`${describeFlow(state.config)}; data ${spec}${dq}${cd}${note}\n`);
     }
   }
   const s = state;
@@ -205,7 +232,8 @@ export async function flowSampleCommand(v: Record<string, unknown>): Promise<voi
   const model = loadFlowModel(String(v.model));
   try {
     const n = num(v, "n", { int: true, min: 1 })!;
-    const x = model.sample(n, { seed: num(v, "seed", { int: true, min: 0 }) ?? 0, temperature: temperatureOf(v) });
+    const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
+    const x = model.sample(n, { seed, temperature: temperatureOf(v), ctx: sampleContext(model, n, v, seed) });
     const csv = toCsv(x, model.dim);
     if (v.out) {
       writeFileAtomic(String(v.out), csv);
@@ -216,21 +244,49 @@ export async function flowSampleCommand(v: Record<string, unknown>): Promise<voi
   }
 }
 
-/** Data points (data units) for plots and evaluation, with the model's column selection. */
-function evalPoints(model: FlowModel, spec: string, n: number | undefined, seed: number): { points: Float64Array; logProbTrue?: (x: Float64Array) => Float64Array } {
+/**
+ * The context rows for n samples of a conditional flow: `--label K` (class labels), `--context a,b,…` (shared by
+ * all samples), or, for class labels without `--label`, labels drawn uniformly (an equal-weight mixture).
+ */
+function sampleContext(model: Flow, n: number, v: Record<string, unknown>, seed: number): Float64Array | undefined {
+  const { ctxDim: C, cond } = model.config;
+  if (C === 0) {
+    if (v.label !== undefined || v.context !== undefined) throw new OptionError("this flow is unconditional: --label and --context do not apply");
+    return undefined;
+  }
+  if (v.context !== undefined) {
+    if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})`);
+    const vals = String(v.context).split(",").map(Number);
+    if (vals.length !== C || !vals.every(Number.isFinite)) throw new OptionError(`--context: expected ${C} comma-separated numbers, got "${String(v.context)}"`);
+    return Float64Array.from(vals);
+  }
+  if (cond?.kind !== "class") throw new OptionError(`this flow is conditional: pass --context with ${C} comma-separated values${cond ? ` (${cond.source})` : ""}`);
+  if (v.label !== undefined) return flowContext(cond, 1, { labels: [labelIndex(cond, String(v.label))] });
+  const rng = new Rng((seed ^ 0x3c6ef372) >>> 0);
+  return flowContext(cond, n, { labels: Int32Array.from({ length: n }, () => rng.int(cond.classes.length)) });
+}
+
+/** Data points (data units) for plots and evaluation, with the model's column selection (and conditions). */
+function evalPoints(model: Flow, spec: string, n: number | undefined, seed: number): { points: Float64Array; conds?: FlowConds; logProbTrue?: (x: Float64Array) => Float64Array } {
+  const cond = model.config.cond;
   if (isToyName(spec)) {
     const toy = getToy(spec);
-    return { points: toy.sample(n ?? 5000, new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0)), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
+    const rng = new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
+    if (cond) {
+      // The same draws as the unconditional branch, with each point's condition (its mode) alongside.
+      const { x, ...conds } = openDataSource(spec, { cond: { columns: (cond.source ?? "").split(","), kind: cond.kind } }).sampleCond!(n ?? 5000, rng);
+      return { points: x, conds };
+    }
+    return { points: toy.sample(n ?? 5000, rng), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
   }
   if (!isCsvSpec(spec)) throw new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-  const t = loadCsv(spec);
-  const cols = model.config.columns ?? Array.from({ length: t.cols }, (_, i) => i);
-  if (cols.some((c) => c >= t.cols) || cols.length !== model.dim)
-    throw new ShapeError(`${spec} has ${t.cols} columns but the model uses ${model.dim} (columns ${cols[0]}…${cols[cols.length - 1]})`);
-  const rows = n === undefined ? t.rows : Math.min(n, t.rows);
-  const pts = new Float64Array(rows * cols.length);
-  for (let r = 0; r < rows; r++) cols.forEach((c, j) => (pts[r * cols.length + j] = t.data[r * t.cols + c]!));
-  return { points: pts };
+  const cols = model.config.columns;
+  if (cols && cols.length !== model.dim) throw new ShapeError(`the model's config lists ${cols.length} columns but it has dimension ${model.dim}`);
+  const r = flowTableRows(spec, { columns: cols, cond, n });
+  const rows = r.conds?.labels?.length ?? (r.conds?.context ? r.conds.context.length / model.config.ctxDim : undefined);
+  if (r.points.length % model.dim !== 0 || (rows !== undefined && rows * model.dim !== r.points.length))
+    throw new ShapeError(`${spec}: its data columns do not match the model's ${model.dim}`);
+  return r;
 }
 
 function firstTwo(x: Float64Array, D: number): Float64Array {
@@ -257,6 +313,26 @@ function mosaic(title: string, x: Float64Array, shape: number[], g: number): Sca
   return { title, points: new Float64Array(0), heatmap: { values, nx, ny, extent: [0, nx, 0, ny] } };
 }
 
+/** Rows of x [n, D] whose label is k. */
+function onlyLabel(x: Float64Array, D: number, labels: Int32Array, k: number): Float64Array {
+  const keep = [...labels.keys()].filter((i) => labels[i] === k);
+  const out = new Float64Array(keep.length * D);
+  keep.forEach((r, i) => out.set(x.subarray(r * D, (r + 1) * D), i * D));
+  return out;
+}
+
+/** log p on a grid: given one label or context; for class labels without --label, the equal-weight mixture. */
+function gridLogProb(model: Flow, grid: Float64Array, v: Record<string, unknown>, label: number | undefined): Float64Array {
+  const cond = model.config.cond;
+  if (model.config.ctxDim === 0 || cond?.kind !== "class" || label !== undefined) return model.logProb(grid, { ctx: sampleContext(model, 1, v, 0) });
+  const K = cond.classes.length;
+  const per = cond.classes.map((_, k) => model.logProb(grid, { ctx: flowContext(cond, 1, { labels: [k] }) }));
+  return grid.subarray(0, grid.length / model.dim).map((_, i) => {
+    const m = Math.max(...per.map((lp) => lp[i]!));
+    return m + Math.log(per.reduce((s, lp) => s + Math.exp(lp[i]! - m), 0) / K);
+  });
+}
+
 /** `flowmatch plot` for a flow: 2-D: data | samples | log-density heatmap; images: data and sample mosaics. */
 export async function flowPlotCommand(v: Record<string, unknown>): Promise<void> {
   await initEngine();
@@ -266,16 +342,20 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
     const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
     const D = model.dim;
     const spec = (v.data as string | undefined) ?? model.config.data;
-    const samples = model.sample(n, { seed, temperature: temperatureOf(v) });
+    const samples = model.sample(n, { seed, temperature: temperatureOf(v), ctx: sampleContext(model, n, v, seed) });
     const panels: ScatterPanel[] = [];
+    const cond = model.config.cond;
+    const label = v.label !== undefined && cond?.kind === "class" ? labelIndex(cond, String(v.label)) : undefined;
+    const what = label !== undefined ? `, label ${cond!.kind === "class" ? cond!.classes[label] : ""}` : cond?.kind === "class" ? ", all labels" : "";
     const shape = model.eventShape;
     if (shape.length === 3) {
       if (spec) panels.push(mosaic(`data (${spec})`, evalPoints(model, spec, 16, seed).points, shape, 4));
       panels.push(mosaic(`samples (T=${temperatureOf(v)})`, samples, shape, 4));
     } else {
-      const data = spec ? evalPoints(model, spec, n, seed).points : undefined;
-      if (data) panels.push({ title: `data (${spec})`, points: firstTwo(data, D) });
-      panels.push({ title: `samples (${model.config.arch})`, points: firstTwo(samples, D), color: [200, 60, 30] });
+      const ev = spec ? evalPoints(model, spec, n, seed) : undefined;
+      const data = ev && label !== undefined && ev.conds?.labels ? onlyLabel(ev.points, D, ev.conds.labels, label) : ev?.points;
+      if (data) panels.push({ title: `data (${spec}${what})`, points: firstTwo(data, D) });
+      panels.push({ title: `samples (${model.config.arch}${what})`, points: firstTwo(samples, D), color: [200, 60, 30] });
       if (D === 2) {
         const all = data ? Float64Array.from([...data, ...samples]) : samples;
         const q = (k: number) => {
@@ -293,7 +373,7 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
             grid[2 * (i * G + j)] = ext[0] + ((j + 0.5) / G) * (ext[1] - ext[0]);
             grid[2 * (i * G + j) + 1] = ext[2] + ((i + 0.5) / G) * (ext[3] - ext[2]);
           }
-        const lp = model.logProb(grid);
+        const lp = gridLogProb(model, grid, v, label);
         let hi = -Infinity;
         for (const x of lp) if (Number.isFinite(x) && x > hi) hi = x;
         panels.push({ title: "log-density", points: new Float64Array(0), heatmap: { values: lp, nx: G, ny: G, extent: ext, range: [hi - 10, hi] } });
@@ -307,8 +387,14 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
 }
 
 /** A flow as an `Evaluable` (exact log p; samples from the base at temperature 1). */
-export function flowEvaluable(model: FlowModel): Evaluable {
-  return { dim: model.dim, logProb: (x) => ({ logp: model.logProb(x) }), sample: (n, seed) => model.sample(n, { seed }) };
+export function flowEvaluable(model: Flow, conds?: FlowConds): Evaluable {
+  const C = model.config.ctxDim;
+  const ctx = (n: number) => {
+    if (C === 0) return undefined;
+    const all = contextOf(model, conds?.labels?.length ?? (conds?.context?.length ?? 0) / C, conds)!;
+    return all.subarray(0, n * C);
+  };
+  return { dim: model.dim, logProb: (x) => ({ logp: model.logProb(x, { ctx: ctx(x.length / model.dim) }) }), sample: (n, seed) => model.sample(n, { seed, ctx: ctx(n) }) };
 }
 
 function fmt(r: EvalReport, dq?: number): string {
@@ -341,7 +427,7 @@ export async function flowEvalCommand(v: Record<string, unknown>, nGiven: boolea
     const L = model.config.dequantize?.levels;
     const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
     const samples = num(v, "samples", { int: true, min: 0 })!;
-    const report = evaluate(flowEvaluable(model), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
     if (v["logp-out"]) {
       writeFileAtomic(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n");
       process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);

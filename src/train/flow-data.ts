@@ -216,3 +216,22 @@ export function squareImageShape(D: number): number[] | undefined {
   const s = Math.round(Math.sqrt(D));
   return s * s === D && s % 4 === 0 ? [s, s, 1] : undefined;
 }
+
+/**
+ * The first `n` rows (all by default) of a CSV in data units, in file order, with a model's data columns and, for a
+ * conditional model, each row's condition (labels mapped through the saved class list). For evaluation and plots.
+ */
+export function flowTableRows(spec: string, o: { columns?: number[]; cond?: CondConfig; n?: number } = {}): { points: Float64Array; conds?: FlowConds } {
+  const t = loadCsv(spec);
+  const condCols = o.cond ? condColumns(spec, t.header, t.cols, (o.cond.source ?? "").split(",")) : [];
+  const cols = o.columns ?? globalThis.Array.from({ length: t.cols }, (_, j) => j).filter((j) => !condCols.includes(j));
+  const bad = cols.find((c) => c >= t.cols);
+  if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} columns but the model uses column ${bad}`);
+  const rows = o.n === undefined ? t.rows : Math.min(o.n, t.rows);
+  const D = cols.length;
+  const points = new Float64Array(rows * D);
+  for (let r = 0; r < rows; r++) cols.forEach((c, j) => (points[r * D + j] = t.data[r * t.cols + c]!));
+  if (!o.cond) return { points };
+  const all = readConds(spec, t, condCols, { columns: (o.cond.source ?? "").split(","), kind: o.cond.kind }, o.cond);
+  return { points, conds: all.labels ? { labels: all.labels.slice(0, rows) } : { context: all.context!.slice(0, rows * condCols.length) } };
+}
