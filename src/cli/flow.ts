@@ -346,7 +346,7 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
     const panels: ScatterPanel[] = [];
     const cond = model.config.cond;
     const label = v.label !== undefined && cond?.kind === "class" ? labelIndex(cond, String(v.label)) : undefined;
-    const what = label !== undefined ? `, label ${cond!.kind === "class" ? cond!.classes[label] : ""}` : cond?.kind === "class" ? ", all labels" : "";
+    const what = cond?.kind !== "class" ? "" : label !== undefined ? `, label ${cond.classes[label]}` : ", all labels";
     const shape = model.eventShape;
     if (shape.length === 3) {
       if (spec) panels.push(mosaic(`data (${spec})`, evalPoints(model, spec, 16, seed).points, shape, 4));

@@ -31,7 +31,8 @@ import { OptionError, ShapeError } from "../errors.js";
 import { buildFlow, needsDataInit, resolveFlowConfig, type FlowConfig, type FlowConfigInput } from "./architectures.js";
 import type { BaseDistribution } from "./base.js";
 import { Chain, hasDataInit } from "./chain.js";
-import type { CustomFlowConfig } from "./flow-config.js";
+import { flowContextDim, type CustomFlowConfig } from "./flow-config.js";
+import type { CondConfig } from "../model/conditioning.js";
 import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
 
@@ -54,8 +55,10 @@ export interface FlowOptions {
   seed?: number;
   /** Parameter dtype (default float32). */
   dtype?: DType;
-  /** Context width of a conditional flow (default 0); the bijector's conditioners must take that many values. */
+  /** Context width of a conditional flow (default 0, or the condition's width); the bijector's conditioners must take that many values. */
   ctxDim?: number;
+  /** Conditions from the data (class labels become one-hot contexts in training, see `flowContext`). */
+  cond?: CondConfig;
   /** Data units → model units (z = (x − mean)/std), applied by logProb/sample. */
   standardizer?: Standardizer;
   /** Parameters to take ownership of instead of initializing. */
@@ -70,8 +73,9 @@ type Jitted = (...a: unknown[]) => unknown;
 export function customFlowConfig(bijector: Bijector, base: BaseDistribution, o: FlowOptions = {}): CustomFlowConfig {
   const layers = bijector instanceof Chain ? bijector.layers.map((l) => l.name) : [bijector.name];
   return {
-    kind: "normalizing-flow", arch: "custom", eventShape: [...bijector.eventShape], ctxDim: o.ctxDim ?? 0, seed: o.seed ?? 0,
-    structure: { layers, base: base.name }, ...(o.standardizer ? { standardizer: o.standardizer } : {}), actnormInitialized: false,
+    kind: "normalizing-flow", arch: "custom", eventShape: [...bijector.eventShape], ctxDim: o.ctxDim ?? (o.cond ? flowContextDim(o.cond) : 0),
+    seed: o.seed ?? 0, structure: { layers, base: base.name }, ...(o.standardizer ? { standardizer: o.standardizer } : {}),
+    ...(o.cond ? { cond: o.cond } : {}), actnormInitialized: false,
   };
 }
 
