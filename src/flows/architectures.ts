@@ -1,5 +1,6 @@
 /**
- * Named discrete-flow architectures built from the bijector layers, and the JSON config that rebuilds them. The
+ * Named discrete-flow architectures: builders of a bijector chain and base (`buildFlow`; `Flow.init(config)` gives the
+ * model, the same `Flow` a user assembles by hand), and the JSON config that rebuilds them. The
  * config records everything the structure depends on (sizes, masks' parities follow from the layer index, the LU
  * seeds, the autoregressive orders), so `buildFlow(config)` gives the same model on load as at training time; the
  * parameters come from `init` with the config's seed, or from a checkpoint.

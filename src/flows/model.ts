@@ -16,7 +16,7 @@
  * ```ts
  * const D = 2;
  * const flow = new Flow(
- *   new flows.Chain([new flows.AffineCoupling([D], { hidden: [32], mask: flows.halfMask(D) }), flows.Permute.reverse([D])]),
+ *   new flows.Chain([new flows.AffineCoupling([D], { hidden: [32], activation: "relu", mask: flows.halfMask(D) }), flows.Permute.reverse([D])]),
  *   new flows.StandardNormal([D]),
  *   { seed: 1 },
  * );
