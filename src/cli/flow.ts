@@ -9,13 +9,14 @@ import { loadCsv } from "../data/csv.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../flows/architectures.js";
 import type { Flow } from "../flows/model.js";
-import { flowContext, flowContextDim } from "../flows/flow-config.js";
+import { flowContextDim } from "../flows/flow-config.js";
 import { labelIndex } from "../model/conditioning.js";
+import { contextOf, parseCondSpec, sampleContext, onlyLabel, gridLogProb } from "./flow-cond.js";
 import { meanBitsPerDim } from "../likelihood/units.js";
 import { nll } from "../metrics/index.js";
 import { evaluate, type Evaluable, type EvalReport } from "../evaluate.js";
 import { renderPanels, type ScatterPanel } from "../plot/index.js";
-import { isCsvSpec, openDataSource, type CondSpec } from "../train/data-source.js";
+import { isCsvSpec, openDataSource } from "../train/data-source.js";
 import { openFlowData, dequantize, squareImageShape, flowTableRows, type FlowConds, type FlowDataSource } from "../train/flow-data.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState } from "../train/flow-trainer.js";
 import { saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../train/flow-checkpoint.js";
@@ -89,24 +90,6 @@ function parseColumns(raw: string | undefined): number[] | undefined {
     for (let i = a; i <= b; i++) out.push(i);
   }
   return out;
-}
-
-/** The context rows of a conditional flow for points with these conditions (undefined for an unconditional flow). */
-function contextOf(model: Flow, n: number, conds: FlowConds | undefined): Float64Array | undefined {
-  const c = model.config;
-  if (c.ctxDim === 0) return undefined;
-  if (!conds) throw new DataError("this flow is conditional but the data give no conditions");
-  return c.cond ? flowContext(c.cond, n, conds) : conds.context;
-}
-
-function parseCondSpec(v: Record<string, unknown>): CondSpec | undefined {
-  const type = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
-  if (type !== undefined && type !== "class" && type !== "context") throw new OptionError(`--cond-type must be class or context, got "${type}"`);
-  if (v.cond === undefined) {
-    if (type) throw new OptionError("--cond-type needs --cond");
-    return undefined;
-  }
-  return { columns: String(v.cond).split(",").map((c) => c.trim()), kind: type };
 }
 
 function parseDequantize(raw: string): "auto" | "off" | number {
@@ -244,28 +227,6 @@ export async function flowSampleCommand(v: Record<string, unknown>): Promise<voi
   }
 }
 
-/**
- * The context rows for n samples of a conditional flow: `--label K` (class labels), `--context a,b,…` (shared by
- * all samples), or, for class labels without `--label`, labels drawn uniformly (an equal-weight mixture).
- */
-function sampleContext(model: Flow, n: number, v: Record<string, unknown>, seed: number): Float64Array | undefined {
-  const { ctxDim: C, cond } = model.config;
-  if (C === 0) {
-    if (v.label !== undefined || v.context !== undefined) throw new OptionError("this flow is unconditional: --label and --context do not apply");
-    return undefined;
-  }
-  if (v.context !== undefined) {
-    if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})`);
-    const vals = String(v.context).split(",").map(Number);
-    if (vals.length !== C || !vals.every(Number.isFinite)) throw new OptionError(`--context: expected ${C} comma-separated numbers, got "${String(v.context)}"`);
-    return Float64Array.from(vals);
-  }
-  if (cond?.kind !== "class") throw new OptionError(`this flow is conditional: pass --context with ${C} comma-separated values${cond ? ` (${cond.source})` : ""}`);
-  if (v.label !== undefined) return flowContext(cond, 1, { labels: [labelIndex(cond, String(v.label))] });
-  const rng = new Rng((seed ^ 0x3c6ef372) >>> 0);
-  return flowContext(cond, n, { labels: Int32Array.from({ length: n }, () => rng.int(cond.classes.length)) });
-}
-
 /** Data points (data units) for plots and evaluation, with the model's column selection (and conditions). */
 function evalPoints(model: Flow, spec: string, n: number | undefined, seed: number): { points: Float64Array; conds?: FlowConds; logProbTrue?: (x: Float64Array) => Float64Array } {
   const cond = model.config.cond;
@@ -311,26 +272,6 @@ function mosaic(title: string, x: Float64Array, shape: number[], g: number): Sca
       for (let j = 0; j < W; j++) values[(ny - 1 - (gi * H + i)) * nx + gj * W + j] = x[k * H * W * C + (i * W + j) * C]!;
   }
   return { title, points: new Float64Array(0), heatmap: { values, nx, ny, extent: [0, nx, 0, ny] } };
-}
-
-/** Rows of x [n, D] whose label is k. */
-function onlyLabel(x: Float64Array, D: number, labels: Int32Array, k: number): Float64Array {
-  const keep = [...labels.keys()].filter((i) => labels[i] === k);
-  const out = new Float64Array(keep.length * D);
-  keep.forEach((r, i) => out.set(x.subarray(r * D, (r + 1) * D), i * D));
-  return out;
-}
-
-/** log p on a grid: given one label or context; for class labels without --label, the equal-weight mixture. */
-function gridLogProb(model: Flow, grid: Float64Array, v: Record<string, unknown>, label: number | undefined): Float64Array {
-  const cond = model.config.cond;
-  if (model.config.ctxDim === 0 || cond?.kind !== "class" || label !== undefined) return model.logProb(grid, { ctx: sampleContext(model, 1, v, 0) });
-  const K = cond.classes.length;
-  const per = cond.classes.map((_, k) => model.logProb(grid, { ctx: flowContext(cond, 1, { labels: [k] }) }));
-  return grid.subarray(0, grid.length / model.dim).map((_, i) => {
-    const m = Math.max(...per.map((lp) => lp[i]!));
-    return m + Math.log(per.reduce((s, lp) => s + Math.exp(lp[i]! - m), 0) / K);
-  });
 }
 
 /** `flowmatch plot` for a flow: 2-D: data | samples | log-density heatmap; images: data and sample mosaics. */
