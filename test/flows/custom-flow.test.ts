@@ -129,3 +129,24 @@ test("checkpoint round trip of a custom flow: same structure → identical logPr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a bijector that declares no jit support runs eagerly with the same results; training refuses it", () => {
+  using flow = makeFlow(7);
+  // The same layers behind a wrapper that says neither direction may be jitted.
+  const inner = flow.bijector;
+  const eagerOnly: flows.Bijector = {
+    name: "eager-only", fast: inner.fast, eventShape: inner.eventShape, jit: { forward: false, inverse: false },
+    init: (rng, dtype) => inner.init(rng, dtype),
+    forward: (p, x, c) => inner.forward(p, x, c),
+    inverse: (p, y, c) => inner.inverse(p, y, c),
+  };
+  using eager = new Flow(eagerOnly, flow.base, { params: treeCopy(flow.params) });
+  const x = data.sample(20, new Rng(4));
+  const [a, b] = [flow.logProb(x), eager.logProb(x)];
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-5 * (1 + Math.abs(v)), `${v} vs ${b[i]}`));
+  const [sa, sb] = [flow.sample(10, { seed: 1 }), eager.sample(10, { seed: 1 })];
+  sa.forEach((v, i) => assert.ok(Math.abs(v - sb[i]!) < 1e-5 * (1 + Math.abs(v))));
+  const state = createFlowTrainState(eager, { steps: 1 });
+  assert.throws(() => trainFlow(state, data), /cannot be jit-compiled/);
+  disposeFlowTrainState(state);
+});
