@@ -31,6 +31,6 @@ export { networkApply, PREDICTION_T_EPS, type ModelParams } from "./model/veloci
 export { makeObjective, type Objective } from "./train/objectives.js";
 export { defaultMleOptions, type MleOptions } from "./train/options.js";
 export * as flows from "./flows/index.js";
-export { FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch } from "./flows/index.js";
+export { Flow, FlowModel, FLOW_ARCHS, buildFlow, resolveFlowConfig, type FlowConfig, type FlowArch, type FlowModelConfig } from "./flows/index.js";
 export { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "./train/flow-trainer.js";
 export { flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes } from "./train/flow-checkpoint.js";

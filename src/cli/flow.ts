@@ -9,12 +9,16 @@ import { isCsvSpec } from "../node/csv.js";
 import { openFlowData } from "../node/data.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../flows/architectures.js";
-import type { FlowModel } from "../flows/model.js";
+import type { Flow } from "../flows/model.js";
+import { flowContextDim } from "../flows/flow-config.js";
+import { labelIndex } from "../model/conditioning.js";
+import { contextOf, parseCondSpec, sampleContext, onlyLabel, gridLogProb } from "./flow-cond.js";
 import { meanBitsPerDim } from "../likelihood/units.js";
 import { nll } from "../metrics/index.js";
 import { evaluate, type Evaluable, type EvalReport } from "../evaluate.js";
 import { renderPanels, type ScatterPanel } from "../plot/index.js";
-import { dequantize, squareImageShape, type FlowDataSource } from "../train/flow-data.js";
+import { openDataSource } from "../node/data.js";
+import { dequantize, squareImageShape, flowTableRows, type FlowConds, type FlowDataSource } from "../train/flow-data.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState } from "../train/flow-trainer.js";
 import type { TrainOptions } from "../train/options.js";
 import { DataError, OptionError, ShapeError } from "../errors.js";
@@ -55,6 +59,8 @@ export const flowTrainSpec: CommandSpec = {
     columns: { type: "string", help: "CSV columns to use, 0-based (e.g. 0-63 or 0,2,5); default all (glow drops a label column)" },
     dequantize: { type: "string", help: "auto (integer data 0…L−1), off, or a level count L", default: "auto" },
     "test-fraction": { type: "string", help: "CSV rows held out for the test NLL", default: "0.1" },
+    cond: { type: "string", help: "conditional flow: condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
+    "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
@@ -67,6 +73,7 @@ export const flowTrainSpec: CommandSpec = {
     "flowmatch train --model realnvp --data moons --steps 2000 --out runs/rnvp",
     "flowmatch train --model glow --data digits --out runs/glow-digits",
     "flowmatch train --model nsf --data 8gaussians --out runs/nsf --resume --steps 4000",
+    "flowmatch train --model nsf --data points.csv --cond label --out runs/cnsf   # then: sample --model runs/cnsf --label 3",
   ],
 };
 
@@ -93,10 +100,10 @@ function parseDequantize(raw: string): "auto" | "off" | number {
 }
 
 /** Test NLL (nats) and bits/dim of the held-out points; dequantized data get one draw of uniform noise. */
-export function testReport(model: FlowModel, data: FlowDataSource, seed: number): { n: number; nll: number; stderr: number; bitsPerDim: number } {
+export function testReport(model: Flow, data: FlowDataSource, seed: number): { n: number; nll: number; stderr: number; bitsPerDim: number } {
   const D = model.dim;
   const pts = data.dequantize ? dequantize(data.test, new Rng((seed + 4242) >>> 0)) : data.test;
-  const logp = model.logProb(pts);
+  const logp = model.logProb(pts, { ctx: contextOf(model, pts.length / D, data.testCond) });
   const L = data.dequantize?.levels;
   const r = nll(logp);
   return { n: logp.length, nll: r.mean, stderr: r.stderr, bitsPerDim: meanBitsPerDim(logp, D, L ? { dequantization: { levels: L, range: L } } : {}) };
@@ -132,7 +139,8 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
     state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
     const c = state.config;
     if (c.arch !== arch) throw new OptionError(`--resume: the checkpoint in ${out} is a ${c.arch} flow, not ${arch}`);
-    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed });
+    const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
+    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
   } else {
@@ -140,16 +148,17 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
     let image = v.image !== undefined ? intList(v, "image") : undefined;
     if (image && (arch !== "glow" || image.length !== 3)) throw new OptionError("--image H,W,C is for --model glow (three sizes)");
     let note = "";
+    const condSpec = parseCondSpec(v);
     if (arch === "glow" && !image && isCsvSpec(spec) && !isToyName(spec)) {
-      const cols = columns?.length ?? loadCsv(spec).cols;
+      const cols = columns?.length ?? loadCsv(spec).cols - (condSpec?.columns.length ?? 0);
       image = squareImageShape(cols);
-      if (!image && !columns && squareImageShape(cols - 1)) {
+      if (!image && !columns && !condSpec && squareImageShape(cols - 1)) {
         columns = Array.from({ length: cols - 1 }, (_, i) => i);
         image = squareImageShape(cols - 1);
         note = `; last column dropped as a label`;
       }
     }
-    data = openFlowData(spec, { columns, dequantize: parseDequantize(String(v.dequantize)), testFraction, seed });
+    data = openFlowData(spec, { columns, dequantize: parseDequantize(String(v.dequantize)), testFraction, seed, cond: condSpec });
     if (image && image.reduce((a, b) => a * b, 1) !== data.dim)
       throw new ShapeError(`--image ${image.join(",")} has ${image.reduce((a, b) => a * b, 1)} values but ${spec} rows have ${data.dim}`);
     const eventShape = image ?? [data.dim];
@@ -158,11 +167,13 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
       levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 1 }),
       variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
       dequantize: data.dequantize, columns: data.columns, data: spec,
+      ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
     };
     state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
     if (!quiet) {
       const dq = data.dequantize ? `, dequantized (${data.dequantize.levels} levels)` : "";
-      process.stderr.write(`${describeFlow(state.config)}; data ${spec}${dq}${note}\n`);
+      const cd = data.cond ? `, conditioned on ${data.cond.source} (${data.cond.kind === "class" ? `${data.cond.classes.length} classes` : `${data.cond.dim} values`})` : "";
+      process.stderr.write(`${describeFlow(state.config)}; data ${spec}${dq}${cd}${note}\n`);
     }
   }
   const s = state;
@@ -204,7 +215,8 @@ export async function flowSampleCommand(v: Record<string, unknown>): Promise<voi
   const model = loadFlowModel(String(v.model));
   try {
     const n = num(v, "n", { int: true, min: 1 })!;
-    const x = model.sample(n, { seed: num(v, "seed", { int: true, min: 0 }) ?? 0, temperature: temperatureOf(v) });
+    const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
+    const x = model.sample(n, { seed, temperature: temperatureOf(v), ctx: sampleContext(model, n, v, seed) });
     const csv = toCsv(x, model.dim);
     if (v.out) {
       writeFileAtomic(String(v.out), csv);
@@ -215,21 +227,27 @@ export async function flowSampleCommand(v: Record<string, unknown>): Promise<voi
   }
 }
 
-/** Data points (data units) for plots and evaluation, with the model's column selection. */
-function evalPoints(model: FlowModel, spec: string, n: number | undefined, seed: number): { points: Float64Array; logProbTrue?: (x: Float64Array) => Float64Array } {
+/** Data points (data units) for plots and evaluation, with the model's column selection (and conditions). */
+function evalPoints(model: Flow, spec: string, n: number | undefined, seed: number): { points: Float64Array; conds?: FlowConds; logProbTrue?: (x: Float64Array) => Float64Array } {
+  const cond = model.config.cond;
   if (isToyName(spec)) {
     const toy = getToy(spec);
-    return { points: toy.sample(n ?? 5000, new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0)), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
+    const rng = new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
+    if (cond) {
+      // The same draws as the unconditional branch, with each point's condition (its mode) alongside.
+      const { x, ...conds } = openDataSource(spec, { cond: { columns: (cond.source ?? "").split(","), kind: cond.kind } }).sampleCond!(n ?? 5000, rng);
+      return { points: x, conds };
+    }
+    return { points: toy.sample(n ?? 5000, rng), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
   }
   if (!isCsvSpec(spec)) throw new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-  const t = loadCsv(spec);
-  const cols = model.config.columns ?? Array.from({ length: t.cols }, (_, i) => i);
-  if (cols.some((c) => c >= t.cols) || cols.length !== model.dim)
-    throw new ShapeError(`${spec} has ${t.cols} columns but the model uses ${model.dim} (columns ${cols[0]}…${cols[cols.length - 1]})`);
-  const rows = n === undefined ? t.rows : Math.min(n, t.rows);
-  const pts = new Float64Array(rows * cols.length);
-  for (let r = 0; r < rows; r++) cols.forEach((c, j) => (pts[r * cols.length + j] = t.data[r * t.cols + c]!));
-  return { points: pts };
+  const cols = model.config.columns;
+  if (cols && cols.length !== model.dim) throw new ShapeError(`the model's config lists ${cols.length} columns but it has dimension ${model.dim}`);
+  const r = flowTableRows(loadCsv(spec), spec, { columns: cols, cond, n });
+  const rows = r.conds?.labels?.length ?? (r.conds?.context ? r.conds.context.length / model.config.ctxDim : undefined);
+  if (r.points.length % model.dim !== 0 || (rows !== undefined && rows * model.dim !== r.points.length))
+    throw new ShapeError(`${spec}: its data columns do not match the model's ${model.dim}`);
+  return r;
 }
 
 function firstTwo(x: Float64Array, D: number): Float64Array {
@@ -265,16 +283,20 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
     const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
     const D = model.dim;
     const spec = (v.data as string | undefined) ?? model.config.data;
-    const samples = model.sample(n, { seed, temperature: temperatureOf(v) });
+    const samples = model.sample(n, { seed, temperature: temperatureOf(v), ctx: sampleContext(model, n, v, seed) });
     const panels: ScatterPanel[] = [];
+    const cond = model.config.cond;
+    const label = v.label !== undefined && cond?.kind === "class" ? labelIndex(cond, String(v.label)) : undefined;
+    const what = cond?.kind !== "class" ? "" : label !== undefined ? `, label ${cond.classes[label]}` : ", all labels";
     const shape = model.eventShape;
     if (shape.length === 3) {
       if (spec) panels.push(mosaic(`data (${spec})`, evalPoints(model, spec, 16, seed).points, shape, 4));
       panels.push(mosaic(`samples (T=${temperatureOf(v)})`, samples, shape, 4));
     } else {
-      const data = spec ? evalPoints(model, spec, n, seed).points : undefined;
-      if (data) panels.push({ title: `data (${spec})`, points: firstTwo(data, D) });
-      panels.push({ title: `samples (${model.config.arch})`, points: firstTwo(samples, D), color: [200, 60, 30] });
+      const ev = spec ? evalPoints(model, spec, n, seed) : undefined;
+      const data = ev && label !== undefined && ev.conds?.labels ? onlyLabel(ev.points, D, ev.conds.labels, label) : ev?.points;
+      if (data) panels.push({ title: `data (${spec}${what})`, points: firstTwo(data, D) });
+      panels.push({ title: `samples (${model.config.arch}${what})`, points: firstTwo(samples, D), color: [200, 60, 30] });
       if (D === 2) {
         const all = data ? Float64Array.from([...data, ...samples]) : samples;
         const q = (k: number) => {
@@ -292,7 +314,7 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
             grid[2 * (i * G + j)] = ext[0] + ((j + 0.5) / G) * (ext[1] - ext[0]);
             grid[2 * (i * G + j) + 1] = ext[2] + ((i + 0.5) / G) * (ext[3] - ext[2]);
           }
-        const lp = model.logProb(grid);
+        const lp = gridLogProb(model, grid, v, label);
         let hi = -Infinity;
         for (const x of lp) if (Number.isFinite(x) && x > hi) hi = x;
         panels.push({ title: "log-density", points: new Float64Array(0), heatmap: { values: lp, nx: G, ny: G, extent: ext, range: [hi - 10, hi] } });
@@ -306,8 +328,14 @@ export async function flowPlotCommand(v: Record<string, unknown>): Promise<void>
 }
 
 /** A flow as an `Evaluable` (exact log p; samples from the base at temperature 1). */
-export function flowEvaluable(model: FlowModel): Evaluable {
-  return { dim: model.dim, logProb: (x) => ({ logp: model.logProb(x) }), sample: (n, seed) => model.sample(n, { seed }) };
+export function flowEvaluable(model: Flow, conds?: FlowConds): Evaluable {
+  const C = model.config.ctxDim;
+  const ctx = (n: number) => {
+    if (C === 0) return undefined;
+    const all = contextOf(model, conds?.labels?.length ?? (conds?.context?.length ?? 0) / C, conds)!;
+    return all.subarray(0, n * C);
+  };
+  return { dim: model.dim, logProb: (x) => ({ logp: model.logProb(x, { ctx: ctx(x.length / model.dim) }) }), sample: (n, seed) => model.sample(n, { seed, ctx: ctx(n) }) };
 }
 
 function fmt(r: EvalReport, dq?: number): string {
@@ -340,7 +368,7 @@ export async function flowEvalCommand(v: Record<string, unknown>, nGiven: boolea
     const L = model.config.dequantize?.levels;
     const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
     const samples = num(v, "samples", { int: true, min: 0 })!;
-    const report = evaluate(flowEvaluable(model), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
     if (v["logp-out"]) {
       writeFileAtomic(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n");
       process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);

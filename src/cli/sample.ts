@@ -17,6 +17,7 @@ const solverOpts = {
   seed: { type: "string", help: "noise seed", default: "0" },
   temperature: { type: "string", help: "normalizing flows: base temperature (std multiplier)", default: "1" },
   label: { type: "string", help: "class-conditional models: the label to sample (default: ∅, unconditional)" },
+  context: { type: "string", help: "conditional normalizing flows: the context values, comma-separated" },
   guidance: { type: "string", help: "classifier-free guidance weight w: (1 + w)·v(c) − w·v(∅)", default: "0" },
 } as const;
 
@@ -61,6 +62,7 @@ function solverArgs(v: Record<string, unknown>) {
 
 function openModel(v: Record<string, unknown>, cmd: string): VelocityModel {
   if (!v.model) throw new OptionError(`${cmd}: --model DIR is required`);
+  if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
   return loadModel(String(v.model));
 }
 

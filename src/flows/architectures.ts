@@ -1,5 +1,6 @@
 /**
- * Named discrete-flow architectures built from the bijector layers, and the JSON config that rebuilds them. The
+ * Named discrete-flow architectures: builders of a bijector chain and base (`buildFlow`; `Flow.init(config)` gives the
+ * model, the same `Flow` a user assembles by hand), and the JSON config that rebuilds them. The
  * config records everything the structure depends on (sizes, masks' parities follow from the layer index, the LU
  * seeds, the autoregressive orders), so `buildFlow(config)` gives the same model on load as at training time; the
  * parameters come from `init` with the config's seed, or from a checkpoint.
@@ -22,7 +23,7 @@
  */
 import type { ActivationName, DType } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import type { Standardizer } from "../data/normalize.js";
+import type { CustomFlowConfig, FlowCommon } from "./flow-config.js";
 import { ActNorm } from "./actnorm.js";
 import { StandardNormal, DiagonalNormal, type BaseDistribution } from "./base.js";
 import { Chain } from "./chain.js";
@@ -45,12 +46,9 @@ export function isFlowArch(s: string): s is FlowArch {
   return (FLOW_ARCHS as readonly string[]).includes(s);
 }
 
-/** Everything needed to rebuild a flow (saved as config.json's `model`). */
-export interface FlowConfig {
-  kind: "normalizing-flow";
+/** Everything needed to rebuild a named flow (saved as config.json's `model`). */
+export interface FlowConfig extends FlowCommon {
   arch: FlowArch;
-  /** Event shape of one data point in model units: [D] for vectors, [H, W, C] for images (glow only). */
-  eventShape: number[];
   /** K: coupling / autoregressive / planar / radial layers, or flow steps per level for image glow. */
   layers: number;
   /** Conditioner (MLP / MADE) hidden widths. */
@@ -64,28 +62,10 @@ export interface FlowConfig {
   variant?: "coupling" | "autoregressive";
   /** Whether ActNorm layers are included (see the architecture list). */
   actnorm: boolean;
-  /** Context width of a conditional flow (0: unconditional). */
-  ctxDim: number;
   /** Base distribution: N(0, I) ("standard") or a diagonal Gaussian with learnable mean and scale. */
   base: "standard" | "diagonal";
-  /** Seed of `init`. */
-  seed: number;
   /** Seeds of the LU-linear / 1×1-conv layers in build order (they fix each layer's permutation and signs). */
   luSeeds: number[];
-  /** Data units → model units: z = (x − mean) / std per column (after dequantization noise, if any). */
-  standardizer?: Standardizer;
-  /**
-   * Uniform dequantization of integer data with `levels` levels 0…L−1: training adds u ~ U[0, 1) to every value, so
-   * the model density lives on [0, L) (standardized by mean L/2, std L, i.e. model units (x + u)/L − ½). A density
-   * of dequantized data in data units is then directly a bound on the discrete probability (bins of width 1).
-   */
-  dequantize?: { levels: number };
-  /** Columns of the CSV used (a label column may be dropped), in order. */
-  columns?: number[];
-  /** What it was trained on (toy name or file). */
-  data?: string;
-  /** True once ActNorm's data-dependent initialization has run (so resume/load never repeats it). */
-  actnormInitialized: boolean;
 }
 
 export type FlowConfigInput = Partial<FlowConfig> & { arch: FlowArch; eventShape: number[] };
@@ -141,6 +121,7 @@ export function resolveFlowConfig(c: FlowConfigInput): FlowConfig {
     ...(c.dequantize ? { dequantize: c.dequantize } : {}),
     ...(c.columns ? { columns: c.columns } : {}),
     ...(c.data !== undefined ? { data: c.data } : {}),
+    ...(c.cond ? { cond: c.cond } : {}),
     actnormInitialized: c.actnormInitialized ?? false,
   };
 }
@@ -206,13 +187,14 @@ export function buildFlow(c: FlowConfig): { bijector: Bijector; base: BaseDistri
   return { bijector: new Chain(L), base };
 }
 
-/** Whether any layer has a data-dependent initialization (ActNorm). */
+/** Whether any layer of a named flow has a data-dependent initialization (ActNorm). */
 export function needsDataInit(c: FlowConfig): boolean {
   return c.actnorm || c.arch === "nice";
 }
 
-/** A short human description, e.g. "realnvp: 8 layers, hidden 64,64 (2-D)". */
-export function describeFlow(c: FlowConfig, _dtype?: DType): string {
+/** A short human description, e.g. "realnvp: 8 layers, hidden 64,64 (event [2])". */
+export function describeFlow(c: FlowConfig | CustomFlowConfig, _dtype?: DType): string {
+  if (c.arch === "custom") return `custom flow: ${c.structure.layers.join(" → ")}, base ${c.structure.base} (event [${c.eventShape.join(", ")}])`;
   const lv = c.levels ? `${c.levels} levels × ` : "";
   return `${c.arch}: ${lv}${c.layers} layers, hidden ${c.hidden.join(",")} (event [${c.eventShape.join(", ")}])`;
 }

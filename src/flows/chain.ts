@@ -6,7 +6,7 @@
 import type { Array, DType, Rng } from "../engine/index.js";
 import { treeRef } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import type { Bijector, FastDirection, ForwardResult, InverseResult, Params } from "./types.js";
+import { jitSupport, type Bijector, type FastDirection, type ForwardResult, type InverseResult, type JitSupport, type Params } from "./types.js";
 
 /** The weakest of the layers' fast directions ("neither" when both a forward-only and an inverse-only are present). */
 export function weakestFast(fs: readonly FastDirection[]): FastDirection {
@@ -18,6 +18,8 @@ export function weakestFast(fs: readonly FastDirection[]): FastDirection {
 export class Chain implements Bijector<Params[]> {
   readonly name = "chain";
   readonly fast: FastDirection;
+  /** A direction is jittable when it is for every layer. */
+  readonly jit: JitSupport;
   readonly eventShape: number[];
 
   constructor(readonly layers: readonly Bijector[]) {
@@ -30,6 +32,8 @@ export class Chain implements Bijector<Params[]> {
         );
     });
     this.fast = weakestFast(layers.map((l) => l.fast));
+    const js = layers.map(jitSupport);
+    this.jit = { forward: js.every((j) => j.forward), inverse: js.every((j) => j.inverse) };
   }
 
   /** Each layer's init in turn, all drawing from the same rng stream. */
@@ -79,4 +83,12 @@ export class Chain implements Bijector<Params[]> {
     ctx?.dispose();
     return out;
   }
+}
+
+/**
+ * Whether running `dataInit` would change anything: a layer with its own data init (ActNorm), looking inside chains.
+ * A bijector that is not a Chain counts when it has a `dataInit`.
+ */
+export function hasDataInit(b: Bijector): boolean {
+  return b instanceof Chain ? b.layers.some(hasDataInit) : b.dataInit !== undefined;
 }

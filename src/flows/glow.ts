@@ -109,6 +109,8 @@ interface Level {
 export class MultiScaleGlow implements Bijector<MultiScaleGlowParams> {
   readonly name = "multiscale-glow";
   readonly fast = "both" as const;
+  /** The 1×1 convolutions' inverses cannot be jitted (see LULinear). */
+  readonly jit = { forward: true, inverse: false };
   readonly eventShape: number[];
   readonly ctxDim: number;
   readonly luSeeds: number[];

@@ -15,5 +15,6 @@ export * from "./spline.js";
 export * from "./spline-coupling.js";
 export * from "./spline-autoregressive.js";
 export * from "./model.js";
+export * from "./flow-config.js";
 export * from "./architectures.js";
 export * from "./glow.js";

@@ -76,6 +76,8 @@ export interface LULinearOptions {
 export class LULinear implements Bijector<LULinearParams> {
   readonly name: string = "lu-linear";
   readonly fast = "both" as const;
+  /** jax-js 0.1.25 cannot jit `triangularSolve` on computed inputs, which the inverse needs. */
+  readonly jit = { forward: true, inverse: false };
   readonly eventShape: number[];
   /** Size of the last axis, on which W acts. */
   readonly dim: number;

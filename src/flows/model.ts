@@ -1,24 +1,44 @@
 /**
- * A discrete normalizing flow as a usable model: config (architecture.ts) + bijector + base distribution +
- * parameters `{ flow, base }`. The bijector's `forward` is the density direction x → z, so
+ * A discrete normalizing flow as a usable model (zuko's `Flow(transform, base)`): any bijector — a `Chain` of
+ * layers, or one of the named architectures' builds — plus a base distribution and the parameters
+ * `{ flow, base }`. The bijector's `forward` is the density direction x → z, so
  *   log p(x) = log p_base(f(x)) + log|det ∂f/∂x| (model units),
  * and in data units the standardizer's log-Jacobian −Σ log std is added (as the CNF likelihood does).
  *
+ * The same trainer (train/flow-trainer.ts), checkpoint code and sampling serve every flow; which passes run
+ * jit-compiled follows the bijector's `jit` support (a direction that cannot be jitted runs eagerly, layer by layer).
+ *
  * The high-level methods take and return plain Float64Arrays (row-major [n, D], D = the flattened event size; an
- * image is its [H, W, C] values row-major) in data units and own everything they create. They run jit-compiled
- * passes in chunks of `batchSize` points (a new chunk size compiles once). Context (conditional flows): a
- * Float64Array of n·C values, or C values shared by all points.
+ * image is its [H, W, C] values row-major) in data units and own everything they create; they run in chunks of
+ * `batchSize` points (a new chunk size compiles once). Context (conditional flows): a Float64Array of n·C values,
+ * or C values shared by all points.
+ *
+ * ```ts
+ * const D = 2;
+ * const flow = new Flow(
+ *   new flows.Chain([new flows.AffineCoupling([D], { hidden: [32], activation: "relu", mask: flows.halfMask(D) }), flows.Permute.reverse([D])]),
+ *   new flows.StandardNormal([D]),
+ *   { seed: 1 },
+ * );
+ * const logp = flow.logProb(Float64Array.from([0.5, -1]));
+ * const x = flow.sample(100, { seed: 2 });
+ * flow.dispose();
+ * ```
  */
 import { np, jit, Rng, fromHost, toHostF64, treeRef, treeDispose, materialize, type Array, type DType } from "../engine/index.js";
-import { standardize, unstandardize, standardizerLogDet } from "../data/normalize.js";
+import { standardize, unstandardize, standardizerLogDet, type Standardizer } from "../data/normalize.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { buildFlow, resolveFlowConfig, type FlowConfig, type FlowConfigInput } from "./architectures.js";
+import { buildFlow, needsDataInit, resolveFlowConfig, type FlowConfig, type FlowConfigInput } from "./architectures.js";
 import type { BaseDistribution } from "./base.js";
-import { Chain } from "./chain.js";
+import { Chain, hasDataInit } from "./chain.js";
+import { flowContextDim, type CustomFlowConfig } from "./flow-config.js";
+import type { CondConfig } from "../model/conditioning.js";
 import { sizeOf } from "./shape.js";
-import type { Bijector, Params } from "./types.js";
+import { jitSupport, type Bijector, type Params } from "./types.js";
 
 export type FlowParams = { flow: Params; base: Params };
+/** The config of any flow: a named architecture's, or `arch: "custom"` for one built from bijectors. */
+export type FlowModelConfig = FlowConfig | CustomFlowConfig;
 
 export interface FlowSampleOptions {
   /** Base standard-deviation multiplier (Glow's reduced-temperature sampling); default 1. */
@@ -30,33 +50,73 @@ export interface FlowSampleOptions {
   batchSize?: number;
 }
 
+export interface FlowOptions {
+  /** Seed of the parameter initialization (default 0). */
+  seed?: number;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
+  /** Context width of a conditional flow (default 0, or the condition's width); the bijector's conditioners must take that many values. */
+  ctxDim?: number;
+  /** Conditions from the data (class labels become one-hot contexts in training, see `flowContext`). */
+  cond?: CondConfig;
+  /** Data units → model units (z = (x − mean)/std), applied by logProb/sample. */
+  standardizer?: Standardizer;
+  /** Parameters to take ownership of instead of initializing. */
+  params?: FlowParams;
+  /** The saved config (named architectures, checkpoints); by default a `custom` one describing the structure. */
+  config?: FlowModelConfig;
+}
+
 type Jitted = (...a: unknown[]) => unknown;
 
-export class FlowModel {
-  readonly bijector: Bijector;
-  readonly base: BaseDistribution;
+/** The `custom` config of a hand-built flow. */
+export function customFlowConfig(bijector: Bijector, base: BaseDistribution, o: FlowOptions = {}): CustomFlowConfig {
+  const layers = bijector instanceof Chain ? bijector.layers.map((l) => l.name) : [bijector.name];
+  return {
+    kind: "normalizing-flow", arch: "custom", eventShape: [...bijector.eventShape], ctxDim: o.ctxDim ?? (o.cond ? flowContextDim(o.cond) : 0),
+    seed: o.seed ?? 0, structure: { layers, base: base.name }, ...(o.standardizer ? { standardizer: o.standardizer } : {}),
+    ...(o.cond ? { cond: o.cond } : {}), actnormInitialized: false,
+  };
+}
+
+/** Whether a flow still needs its data-dependent initialization (ActNorm) before training. */
+export function wantsDataInit(config: FlowModelConfig, bijector: Bijector): boolean {
+  if (config.actnormInitialized) return false;
+  return config.arch === "custom" ? hasDataInit(bijector) : needsDataInit(config);
+}
+
+export class Flow {
+  readonly config: FlowModelConfig;
+  /** Owned by the flow; replace only with a tree you hand over (the old one is yours to dispose). */
+  public params: FlowParams;
   private readonly jits = new Map<string, Jitted>();
 
-  /** Takes ownership of `params`. */
+  /** Initializes parameters from `options.seed` unless `options.params` (taken over) is given. */
   constructor(
-    readonly config: FlowConfig,
-    public params: FlowParams,
+    readonly bijector: Bijector,
+    readonly base: BaseDistribution,
+    options: FlowOptions = {},
   ) {
-    const b = buildFlow(config);
-    this.bijector = b.bijector;
-    this.base = b.base;
+    if (base.eventShape.join() !== bijector.eventShape.join())
+      throw new OptionError(`Flow: base event shape [${base.eventShape}] differs from the bijector's [${bijector.eventShape}]`);
+    this.config = options.config ?? customFlowConfig(bijector, base, options);
+    if (options.params) this.params = options.params;
+    else {
+      const dtype = options.dtype ?? np.float32;
+      const rng = new Rng((this.config.seed ^ 0x2545f491) >>> 0);
+      this.params = { flow: bijector.init(rng, dtype), base: base.init(rng, dtype) };
+    }
   }
 
-  /** A fresh model from a (partial) config: parameters drawn from `config.seed`. */
-  static init(config: FlowConfigInput | FlowConfig, dtype: DType = np.float32): FlowModel {
+  /** A named architecture (architectures.ts) from a (partial) config, parameters drawn from `config.seed`. */
+  static init(config: FlowConfigInput | FlowConfig, dtype: DType = np.float32): Flow {
     const c = resolveFlowConfig(config);
     const { bijector, base } = buildFlow(c);
-    const rng = new Rng((c.seed ^ 0x2545f491) >>> 0);
-    return new FlowModel(c, { flow: bijector.init(rng, dtype), base: base.init(rng, dtype) });
+    return new Flow(bijector, base, { config: c, dtype });
   }
 
   get dim(): number {
-    return sizeOf(this.config.eventShape);
+    return sizeOf(this.eventShape);
   }
   get eventShape(): number[] {
     return this.config.eventShape;
@@ -78,22 +138,26 @@ export class FlowModel {
     return [r.x, this.base.logProb(params.base, z).sub(r.logDet)];
   }
 
-  /** The sampling pass without jit, layer by layer, flushing each layer's result (lazy graphs grow slow). */
-  private sampleEager(params: FlowParams, z: Array, ctx?: Array): [Array, Array] {
+  /**
+   * One direction without jit, layer by layer for a Chain, flushing each layer's result (lazy graphs grow slow):
+   * x → [z, logDet] (forward) or z → [x, logDet] (inverse). Consumes x and ctx.
+   */
+  private eager(dir: "forward" | "inverse", params: Params, x: Array, ctx?: Array): [Array, Array] {
     const b = this.bijector;
-    if (!(b instanceof Chain)) return this.sampleModel(params, z, ctx);
-    let x = z.ref;
+    const layers = b instanceof Chain ? b.layers : [b];
+    const ps = b instanceof Chain ? (params as Params[]) : [params];
+    let h = x;
     let ld: Array | undefined;
-    const fp = params.flow as Params[];
-    for (let i = b.layers.length - 1; i >= 0; i--) {
-      const r = b.layers[i]!.inverse(fp[i]!, x, ctx?.ref);
-      x = r.x;
+    for (let k = 0; k < layers.length; k++) {
+      const i = dir === "forward" ? k : layers.length - 1 - k;
+      const r = dir === "forward" ? layers[i]!.forward(ps[i]!, h, ctx?.ref) : layers[i]!.inverse(ps[i]!, h, ctx?.ref);
+      h = "y" in r ? r.y : r.x;
       ld = ld === undefined ? r.logDet : ld.add(r.logDet);
-      materialize(x);
+      materialize(h);
       materialize(ld);
     }
     ctx?.dispose();
-    return [x, this.base.logProb(params.base, z).sub(ld!)];
+    return [h, ld!];
   }
 
   private jitted(name: string, f: Jitted): Jitted {
@@ -117,7 +181,7 @@ export class FlowModel {
     return fromHost(out, [size, C], this.dtype);
   }
 
-  /** log p(x) in nats, data units, for row-major x [n, D]. */
+  /** log p(x) in nats, data units, for row-major x [n, D] (borrowed). */
   logProb(x: Float64Array, o: { ctx?: Float64Array | number[]; batchSize?: number } = {}): Float64Array {
     const D = this.dim;
     if (x.length % D !== 0) throw new ShapeError(`logProb: expected rows of ${D} values, got ${x.length} values`);
@@ -128,7 +192,13 @@ export class FlowModel {
     const out = new Float64Array(n);
     const bs = o.batchSize ?? 2048;
     const C = this.config.ctxDim;
-    const f = this.jitted(C ? "logp-ctx" : "logp", (p, xx, cc) => this.logProbModel(p as FlowParams, xx as Array, cc as Array | undefined));
+    const pass = (p: FlowParams, xx: Array, cc?: Array): Array => {
+      const [y, ld] = this.eager("forward", p.flow, xx, cc);
+      return this.base.logProb(p.base, y).add(ld);
+    };
+    const f = jitSupport(this.bijector).forward
+      ? this.jitted(C ? "logp-ctx" : "logp", (p, xx, cc) => this.logProbModel(p as FlowParams, xx as Array, cc as Array | undefined))
+      : (pass as Jitted);
     for (let i = 0; i < n; i += bs) {
       const m = Math.min(bs, n - i);
       const xa = fromHost(z.subarray(i * D, (i + m) * D), [m, ...this.eventShape], this.dtype);
@@ -147,12 +217,11 @@ export class FlowModel {
     const bs = o.batchSize ?? 2048;
     const C = this.config.ctxDim;
     const pass = (p: unknown, zz: unknown, cc?: unknown) => this.sampleModel(p as FlowParams, zz as Array, cc as Array | undefined) as unknown as Array;
-    // jax-js 0.1.25 cannot jit lax.linalg.triangularSolve on computed inputs ("routine primitive triangular_solve
-    // input is not imm"), which LU-linear inverses use, and compiling the planar inverse (an unrolled Newton loop per
-    // layer) takes minutes: flows with LU layers (glow, nsf) and planar flows sample eagerly.
-    const eager = this.config.arch === "glow" || this.config.arch === "nsf" || this.config.arch === "planar";
-    const eagerPass = (p: unknown, zz: unknown, cc?: unknown) => this.sampleEager(p as FlowParams, zz as Array, cc as Array | undefined) as unknown as Array;
-    const f = eager ? (eagerPass as Jitted) : this.jitted(C ? "sample-ctx" : "sample", pass as Jitted);
+    const eagerPass = (p: FlowParams, zz: Array, cc?: Array): [Array, Array] => {
+      const [x, ld] = this.eager("inverse", p.flow, zz.ref, cc);
+      return [x, this.base.logProb(p.base, zz).sub(ld)];
+    };
+    const f = jitSupport(this.bijector).inverse ? this.jitted(C ? "sample-ctx" : "sample", pass as Jitted) : (eagerPass as Jitted);
     const xs = new Float64Array(n * D);
     const lps = new Float64Array(n);
     for (let i = 0; i < n; i += bs) {
@@ -175,11 +244,11 @@ export class FlowModel {
   }
 
   /**
-   * ActNorm's data-dependent initialization on a batch in MODEL units (consumed; ctx too), once: replaces the
-   * parameters and sets `config.actnormInitialized`. A no-op when it already ran.
+   * The data-dependent initialization (ActNorm) on a batch in MODEL units (consumed; ctx too), once: replaces the
+   * parameters and sets `config.actnormInitialized`. A no-op when it already ran or no layer has one.
    */
   dataInit(x: Array, ctx?: Array): void {
-    if (this.config.actnormInitialized || !this.bijector.dataInit) {
+    if (!wantsDataInit(this.config, this.bijector) || !this.bijector.dataInit) {
       x.dispose();
       ctx?.dispose();
       this.config.actnormInitialized = true;
@@ -197,11 +266,20 @@ export class FlowModel {
     this.jits.clear();
   }
 
+  /** Frees the parameters and compiled passes. */
   dispose(): void {
     treeDispose(this.params);
     this.clearJits();
   }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
+
+/** The earlier name of `Flow`, kept for existing code. */
+export const FlowModel = Flow;
+export type FlowModel = Flow;
 
 function firstLeaf(t: unknown): Array | undefined {
   if (t && typeof t === "object") {

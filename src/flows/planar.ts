@@ -22,6 +22,8 @@ export const PLANAR_INVERSE_ITERS = 25;
 export class Planar implements Bijector<PlanarParams> {
   readonly name = "planar";
   readonly fast = "forward" as const;
+  /** The inverse (an unrolled safeguarded Newton iteration) takes minutes to compile: it runs eagerly. */
+  readonly jit = { forward: true, inverse: false };
   readonly eventShape: number[];
   readonly dim: number;
 

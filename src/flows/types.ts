@@ -37,10 +37,22 @@ export interface InverseResult {
  */
 export type FastDirection = "both" | "forward" | "inverse" | "neither";
 
+/**
+ * Which directions may run inside jax-js `jit` (a traced, compiled pass). Absent on a bijector means both. LU-linear
+ * and 1×1-convolution inverses say false (jax-js 0.1.25 cannot jit `triangularSolve` on computed inputs), planar
+ * inverses too (the unrolled Newton iteration takes minutes to compile). Models run a false direction eagerly.
+ */
+export interface JitSupport {
+  forward: boolean;
+  inverse: boolean;
+}
+
 export interface Bijector<P extends Params = Params> {
   /** Layer kind, e.g. "affine-coupling". */
   readonly name: string;
   readonly fast: FastDirection;
+  /** Which directions may be jit-compiled (default: both). */
+  readonly jit?: JitSupport;
   /** Event shape this layer acts on, e.g. [D] or [H, W, C]. */
   readonly eventShape: number[];
   /** Fresh parameters (deterministic given the rng state). */
@@ -52,4 +64,9 @@ export interface Bijector<P extends Params = Params> {
    * without one omit it. Callers run it once before training and record that they did (saved in the model config).
    */
   dataInit?(params: P, x: Array, ctx?: Array): P;
+}
+
+/** A bijector's jit support (both directions when it does not say). */
+export function jitSupport(b: Bijector): JitSupport {
+  return b.jit ?? { forward: true, inverse: true };
 }

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_FILE } from "../io/checkpoint.js";
 import { runStateFiles, trainStateFromFiles, modelFromFiles } from "../train/checkpoint.js";
-import { isFlowConfig, flowTrainStateFromFiles, flowModelFromFiles } from "../train/flow-checkpoint.js";
+import { isFlowConfig, flowTrainStateFromFiles, flowModelFromFiles, type LoadFlowOptions } from "../train/flow-checkpoint.js";
 import type { TrainState } from "../train/trainer.js";
 import type { FlowTrainState } from "../train/flow-trainer.js";
 import type { TrainOptions } from "../train/options.js";
@@ -44,12 +44,15 @@ export function saveFlowTrainState(dir: string, s: FlowTrainState): void {
 }
 
 /** Restores a train state saved by `saveFlowTrainState`, ready to continue with `trainFlow`. */
-export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}): FlowTrainState {
-  return flowTrainStateFromFiles(loadCheckpoint(dir), dir, overrides);
+export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState {
+  return flowTrainStateFromFiles(loadCheckpoint(dir), dir, overrides, o);
 }
 
-/** Loads the flow for sampling/evaluation: EMA weights when the run used EMA (unless `ema: false`). */
-export function loadFlowModel(dir: string, opts: { ema?: boolean } = {}): FlowModel {
+/**
+ * Loads the flow for sampling/evaluation: EMA weights when the run used EMA (unless `ema: false`). A hand-built
+ * flow (config arch "custom") needs `structure`: a flow with the same layers, whose parameters are not touched.
+ */
+export function loadFlowModel(dir: string, opts: { ema?: boolean } & LoadFlowOptions = {}): FlowModel {
   return flowModelFromFiles(loadCheckpoint(dir), dir, opts);
 }
 

@@ -8,6 +8,9 @@
  *    continuous [0, L)), then standardizes by mean L/2 and std L, so model units are (x + u)/L − ½. The model
  *    density of dequantized data in data units bounds the discrete probability (bins of width 1), so bits/dim use
  *    `bitsPerDim(..., { dequantization: { levels: L, range: L } })` (offset log Δ = log(L/L) = 0).
+ *  - conditions (`cond`, as for flow matching's data layer): class labels or context vectors from CSV columns
+ *    (split off the data columns, kept with their rows through the test split), or the mode of 8gaussians;
+ *    `sampleCond` draws rows with their conditions, `testCond` holds the held-out rows' conditions.
  * Batches come back in model units, drawn only from the rng passed in (so a resumed run continues exactly).
  */
 import { Rng } from "../engine/rng.js";
@@ -15,7 +18,8 @@ import { getToy, isToyName, toyNames } from "../data/registry.js";
 import type { CsvTable } from "../data/csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "../data/normalize.js";
 import { DataError, OptionError } from "../errors.js";
-import type { DataSource } from "./data-source.js";
+import { openDataSource, type CondSpec, type DataSource } from "./data-source.js";
+import type { CondConfig } from "../model/conditioning.js";
 
 export interface FlowDataOptions {
   /** Columns to keep (0-based). Default: all, except that `dropLabel` drops the last. */
@@ -34,6 +38,16 @@ export interface FlowDataOptions {
   toyTestSize?: number;
   /** The table's name in error messages and in `spec` (default "table"). */
   name?: string;
+  /** Condition columns (CSV: header names or 0-based indices; toys: "mode") and their kind. */
+  cond?: CondSpec;
+  /** A saved condition (resume / evaluation): its class list fixes the label indices. */
+  condConfig?: CondConfig;
+}
+
+/** Conditions of some rows: label indices (class) or context rows [n, C]. */
+export interface FlowConds {
+  labels?: Int32Array;
+  context?: Float64Array;
 }
 
 export interface FlowDataSource extends DataSource {
@@ -44,6 +58,8 @@ export interface FlowDataSource extends DataSource {
   test: Float64Array;
   /** Training rows in data units (CSV). */
   train?: Float64Array;
+  /** Conditions of the held-out points (conditional data). */
+  testCond?: FlowConds;
 }
 
 /** Whether every value is an integer in 0…255; returns max + 1 (the level count) or 0. */
@@ -67,16 +83,25 @@ export function openFlowData(data: string | CsvTable, o: FlowDataOptions = {}): 
       );
     }
     const toy = getToy(spec);
-    const test = toy.sample(o.toyTestSize ?? 5000, new Rng((0x7f4a7c15 ^ (seed + 991)) >>> 0));
-    return { spec, kind: "toy", dim: toy.dim, toy, sample: (n, rng) => toy.sample(n, rng), test };
+    const testRng = new Rng((0x7f4a7c15 ^ (seed + 991)) >>> 0);
+    const nTest = o.toyTestSize ?? 5000;
+    if (o.cond) {
+      const src = openDataSource(spec, { cond: o.cond });
+      const { x, ...testCond } = src.sampleCond!(nTest, testRng);
+      return { ...src, test: x, testCond };
+    }
+    return { spec, kind: "toy", dim: toy.dim, toy, sample: (n, rng) => toy.sample(n, rng), test: toy.sample(nTest, testRng) };
   }
   const spec = o.name ?? "table";
   const probe = data;
+  const condCols = o.cond ? condColumns(spec, probe.header, probe.cols, o.cond.columns) : [];
   let columns = o.columns;
   if (!columns) {
     const n = probe.cols;
-    columns = globalThis.Array.from({ length: o.dropLabel ? n - 1 : n }, (_, i) => i);
+    columns = globalThis.Array.from({ length: o.dropLabel ? n - 1 : n }, (_, i) => i).filter((j) => !condCols.includes(j));
   }
+  const both = columns.find((j) => condCols.includes(j));
+  if (both !== undefined) throw new OptionError(`--columns: column ${both} is also a condition column (--cond)`);
   for (const c of columns)
     if (!Number.isInteger(c) || c < 0 || c >= probe.cols) throw new OptionError(`--columns: ${spec} has columns 0…${probe.cols - 1}, got ${c}`);
   const D = columns.length;
@@ -101,6 +126,16 @@ export function openFlowData(data: string | CsvTable, o: FlowDataOptions = {}): 
   const train = pick(order.slice(0, rows - nTest));
   const test = pick(order.slice(rows - nTest));
   const nTrain = rows - nTest;
+  const conds = o.cond ? readConds(spec, probe, condCols, o.cond, o.condConfig) : undefined;
+  const condRows = (idx: ArrayLike<number>): FlowConds => {
+    if (!conds) return {};
+    if (conds.labels) return { labels: Int32Array.from(idx, (r) => conds.labels![r]!) };
+    const C = condCols.length;
+    const ctx = new Float64Array(idx.length * C);
+    globalThis.Array.from(idx).forEach((r, i) => ctx.set(conds.context!.subarray(r * C, (r + 1) * C), i * C));
+    return { context: ctx };
+  };
+  const trainRows = order.slice(0, rows - nTest);
 
   let levels = 0;
   if (o.dequantize === "auto" || o.dequantize === undefined) levels = integerLevels(all);
@@ -115,6 +150,17 @@ export function openFlowData(data: string | CsvTable, o: FlowDataOptions = {}): 
     ? { mean: new globalThis.Array<number>(D).fill(levels / 2), std: new globalThis.Array<number>(D).fill(levels) }
     : fitStandardizer(train, nTrain, D));
   const z = levels > 0 ? undefined : standardize(train, standardizer);
+  /** n training rows (model units) and which training rows they are; the same rng use with or without conditions. */
+  const draw = (n: number, r: Rng) => {
+    const out = new Float64Array(n * D);
+    const picked = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const row = (picked[i] = r.int(nTrain));
+      if (z) out.set(z.subarray(row * D, (row + 1) * D), i * D);
+      else for (let j = 0; j < D; j++) out[i * D + j] = (train[row * D + j]! + r.uniform() - standardizer.mean[j]!) / standardizer.std[j]!;
+    }
+    return { x: out, rows: picked };
+  };
   return {
     spec,
     kind: "csv",
@@ -125,16 +171,47 @@ export function openFlowData(data: string | CsvTable, o: FlowDataOptions = {}): 
     table: { data: all, rows },
     train,
     test,
-    sample(n, r) {
-      const out = new Float64Array(n * D);
-      for (let i = 0; i < n; i++) {
-        const row = r.int(nTrain);
-        if (z) out.set(z.subarray(row * D, (row + 1) * D), i * D);
-        else for (let j = 0; j < D; j++) out[i * D + j] = (train[row * D + j]! + r.uniform() - standardizer.mean[j]!) / standardizer.std[j]!;
-      }
-      return out;
-    },
+    sample: (n, r) => draw(n, r).x,
+    ...(conds
+      ? {
+          cond: conds.config,
+          testCond: condRows(order.slice(rows - nTest)),
+          sampleCond(n: number, r: Rng) {
+            const { x, rows: picked } = draw(n, r);
+            return { x, ...condRows(Int32Array.from(picked, (i) => trainRows[i]!)) };
+          },
+        }
+      : {}),
   };
+}
+
+/** The 0-based indices of condition columns given by header name or index. */
+function condColumns(spec: string, header: string[] | undefined, cols: number, names: string[]): number[] {
+  const all = header ?? globalThis.Array.from({ length: cols }, (_, j) => String(j));
+  return names.map((name) => {
+    let j = all.indexOf(name);
+    if (j < 0 && /^\d+$/.test(name)) j = Number(name);
+    if (j < 0 || j >= cols) throw new DataError(`${spec}: no column "${name}" for --cond; columns: ${all.join(", ")}`);
+    return j;
+  });
+}
+
+/** Every row's condition: label indices (one integer column, or kind "class") or context rows. */
+function readConds(spec: string, t: { data: Float64Array; rows: number; cols: number }, condCols: number[], c: CondSpec, known?: CondConfig) {
+  const raw = new Float64Array(t.rows * condCols.length);
+  for (let r = 0; r < t.rows; r++) condCols.forEach((j, k) => (raw[r * condCols.length + k] = t.data[r * t.cols + j]!));
+  const kind = known?.kind ?? c.kind ?? (condCols.length === 1 && raw.every(Number.isInteger) ? "class" : "context");
+  const source = c.columns.join(",");
+  if (kind === "context") return { config: { kind, dim: condCols.length, source } as CondConfig, context: raw };
+  if (condCols.length !== 1) throw new DataError(`${spec}: class labels come from exactly one column, got ${condCols.length}`);
+  const values = globalThis.Array.from(raw, String);
+  const classes = known?.kind === "class" ? known.classes : [...new Set(values)].sort((a, b) => Number(a) - Number(b));
+  const labels = Int32Array.from(values, (v, i) => {
+    const k = classes.indexOf(v);
+    if (k < 0) throw new DataError(`${spec}:${i + 2}: label ${v} was not seen in training; known labels: ${classes.join(", ")}`);
+    return k;
+  });
+  return { config: { kind: "class", classes, embedDim: classes.length, source } as CondConfig, labels };
 }
 
 /** Dequantized copy of integer data (data units): x + u, u ~ U[0, 1) from `rng`. */
@@ -146,4 +223,23 @@ export function dequantize(x: Float64Array, rng: Rng): Float64Array {
 export function squareImageShape(D: number): number[] | undefined {
   const s = Math.round(Math.sqrt(D));
   return s * s === D && s % 4 === 0 ? [s, s, 1] : undefined;
+}
+
+/**
+ * The first `n` rows (all by default) of a parsed CSV table `t` (named `spec` in messages) in data units, in file
+ * order, with a model's data columns and, for a conditional model, each row's condition (labels mapped through the
+ * saved class list). For evaluation and plots.
+ */
+export function flowTableRows(t: CsvTable, spec: string, o: { columns?: number[]; cond?: CondConfig; n?: number } = {}): { points: Float64Array; conds?: FlowConds } {
+  const condCols = o.cond ? condColumns(spec, t.header, t.cols, (o.cond.source ?? "").split(",")) : [];
+  const cols = o.columns ?? globalThis.Array.from({ length: t.cols }, (_, j) => j).filter((j) => !condCols.includes(j));
+  const bad = cols.find((c) => c >= t.cols);
+  if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} columns but the model uses column ${bad}`);
+  const rows = o.n === undefined ? t.rows : Math.min(o.n, t.rows);
+  const D = cols.length;
+  const points = new Float64Array(rows * D);
+  for (let r = 0; r < rows; r++) cols.forEach((c, j) => (points[r * D + j] = t.data[r * t.cols + c]!));
+  if (!o.cond) return { points };
+  const all = readConds(spec, t, condCols, { columns: (o.cond.source ?? "").split(","), kind: o.cond.kind }, o.cond);
+  return { points, conds: all.labels ? { labels: all.labels.slice(0, rows) } : { context: all.context!.slice(0, rows * condCols.length) } };
 }
