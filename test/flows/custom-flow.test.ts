@@ -11,7 +11,7 @@ import {
   flows, Flow, initEngine, np, Rng, fromHost, toHostF64, treeOps, treeCopy, openDataSource, CheckpointError,
   createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, saveFlowTrainState, loadFlowTrainState, loadFlowModel,
   type Array,
-} from "../../src/index.js";
+} from "../../src/node/index.js";
 
 await initEngine();
 const D = 2;
