@@ -1,7 +1,7 @@
 /** flowmatch: flow matching, CNFs and normalizing flows in TypeScript. t = 0 is noise, t = 1 is data. */
 export * from "./errors.js";
 export * from "./engine/index.js";
-export * from "./nn/index.js";
+export * from "./nets/index.js";
 export * from "./paths/index.js";
 export * from "./solvers/index.js";
 export * from "./data/index.js";
