@@ -3,15 +3,8 @@
  * from this registry (`{ "kind": "mlp", "dim": 2, "hidden": [256, 256], … }`), so a checkpoint can rebuild any
  * registered network: training, sampling, likelihoods and checkpoints only ever see `init` and `apply`. This is
  * Meta flow_matching's ModelWrapper `(x, t, **extras)` with the parameters kept outside, as jax-js transforms need.
- *
- * ```ts
- * registerNet("tanh", (c) => ({
- *   kind: "tanh", config: c,
- *   init: (seed, dtype) => ({ w: fromHost(new Rng(seed).normals((c.dim + 1) * c.dim), [c.dim + 1, c.dim], dtype) }),
- *   apply: (p, x, t) => np.tanh(np.matmul(np.concatenate([x, broadcastTime(t, x)], 1), p.w.ref)),
- * }));
- * createTrainState({ kind: "flow-matching", net: { kind: "tanh", dim: 2 }, path: "condot" });
- * ```
+ * Worker threads start from a fresh import of the library, so they know the built-in kinds, and a user's kind only
+ * when its registration names a module to import.
  */
 import { np, type Array, type DType, type Tree } from "../engine/index.js";
 import { OptionError } from "../errors.js";
@@ -49,7 +42,19 @@ export interface RegisterNetOptions {
 const registry = new Map<string, { factory: NetFactory; module?: string; builtin?: boolean }>();
 const built = new WeakMap<NetConfig, VelocityNet>();
 
-/** Adds (or replaces) the factory for `kind`. */
+/**
+ * Adds (or replaces) the factory for `kind`; from then on a model config `{ net: { kind, dim, … } }` trains,
+ * samples, gives likelihoods and round-trips checkpoints with that network.
+ *
+ * ```ts
+ * registerNet("linear", (c) => ({
+ *   kind: "linear", config: c,
+ *   init: (seed, dtype) => ({ w: fromHost(new Rng(seed).normals((c.dim + 1) * c.dim), [c.dim + 1, c.dim], dtype) }),
+ *   apply: (p, x, t) => np.matmul(np.concatenate([x, broadcastTime(t, x)], 1), p.w.ref),
+ * }), { module: import.meta.url });
+ * const state = createTrainState({ kind: "flow-matching", net: { kind: "linear", dim: 2 }, path: "condot" });
+ * ```
+ */
 export function registerNet<C extends NetConfig>(kind: string, factory: NetFactory<C>, options: RegisterNetOptions = {}): void {
   if (!kind || typeof kind !== "string") throw new OptionError("registerNet: kind must be a non-empty string");
   registry.set(kind, { factory: factory as unknown as NetFactory, module: options.module?.toString() });
