@@ -6,22 +6,22 @@ import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
 import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/train/data-source.js";
-import { mlpForwardFlops, type MlpConfig } from "../src/nn/mlp.js";
-import { VelocityModel } from "../src/model/velocity-model.js";
+import { mlpForwardFlops, type MlpConfig } from "../src/nets/mlp.js";
+import { VelocityModel, type ModelParams } from "../src/model/velocity-model.js";
 import { sample } from "../src/sample.js";
 import { logProb, exactDivergence, hutchinsonDivergence, drawProbes } from "../src/likelihood/index.js";
 import { np, jit, Rng, fromHost, treeRef, materialize, type Array } from "../src/engine/index.js";
-import { defaultMlpConfig, type MlpParams } from "../src/nn/mlp.js";
+import { defaultMlpConfig } from "../src/nets/mlp.js";
 
 const device = await initEngine();
-const ref: MlpConfig = { dim: 2, hidden: [256, 256, 256], activation: "silu", time: { kind: "none" } };
+const ref: MlpConfig = { kind: "mlp", dim: 2, hidden: [256, 256, 256], activation: "silu", time: { kind: "none" } };
 const batch = 512;
 const warm = 20, timed = Number(process.env.BENCH_STEPS ?? 150);
 
 const data = openDataSource("8gaussians");
 /** Steady-state ms per step with `workers` threads: the first `warm` steps (compile, thread start) are not timed. */
 function stepTime(workers: number): number {
-  const state = createTrainState({ kind: "flow-matching", mlp: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0, workers });
+  const state = createTrainState({ kind: "flow-matching", net: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0, workers });
   let tWarm = 0;
   const t0 = performance.now();
   train(state, data, { progressEvery: warm, onProgress: (p) => { if (p.step === warm) tWarm = performance.now(); } });
@@ -33,7 +33,7 @@ const workers = Math.min(4, availableParallelism());
 const stepMsParallel = workers > 1 ? stepTime(workers) : stepMs;
 const stepFlops = 3 * mlpForwardFlops(ref, batch);
 
-const model = VelocityModel.init({ kind: "flow-matching", mlp: ref, path: "condot" }, 0);
+const model = VelocityModel.init({ kind: "flow-matching", net: ref, path: "condot" }, 0);
 sample(model, 10000, { method: "euler", steps: 2, seed: 0 }); // compile for this batch shape
 const t1 = performance.now();
 const s = sample(model, 10000, { method: "euler", steps: 100, seed: 1 });
@@ -42,7 +42,7 @@ const evalFlops = mlpForwardFlops(ref, 10000) * s.nfe;
 model.dispose();
 
 // Exact log-likelihood of 5,000 2-D points with RK4-100 (the default 256×3 velocity MLP).
-const lpModel = VelocityModel.init({ kind: "flow-matching", mlp: defaultMlpConfig(2), path: "condot" }, 0);
+const lpModel = VelocityModel.init({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, 0);
 const pts = new Rng(3).normals(5000 * 2);
 logProb(lpModel, pts.subarray(0, 5000 * 2), { method: "rk4", steps: 1, batchSize: 5000 }); // compile
 const t2 = performance.now();
@@ -53,11 +53,11 @@ lpModel.dispose();
 // Exact (D one-hot jvps) vs Hutchinson (1 probe) divergence as D grows: seconds per evaluation on 512 points.
 const divergence: Record<string, unknown>[] = [];
 for (const D of [2, 8, 32, 128]) {
-  const m = VelocityModel.init({ kind: "flow-matching", mlp: { ...defaultMlpConfig(D), hidden: [256, 256] }, path: "condot" }, 1);
+  const m = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(D), hidden: [256, 256] }, path: "condot" }, 1);
   const x = fromHost(new Rng(D).normals(512 * D), [512, D], np.float32);
   const eps = drawProbes(new Rng(5), 1, 512, D, "rademacher", np.float32);
-  const ex = jit((p: MlpParams, xx: Array, t: Array) => exactDivergence((z, tt) => m.apply(p, z, tt), xx, t).div);
-  const hu = jit((p: MlpParams, xx: Array, t: Array, e: Array) => hutchinsonDivergence((z, tt) => m.apply(p, z, tt), xx, t, e).div);
+  const ex = jit((p: ModelParams, xx: Array, t: Array) => exactDivergence((z, tt) => m.apply(p, z, tt), xx, t).div);
+  const hu = jit((p: ModelParams, xx: Array, t: Array, e: Array) => hutchinsonDivergence((z, tt) => m.apply(p, z, tt), xx, t, e).div);
   const time = (f: () => Array, reps: number) => {
     materialize(f());
     const t = performance.now();

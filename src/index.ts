@@ -6,7 +6,7 @@
  */
 export * from "./errors.js";
 export * from "./engine/index.js";
-export * from "./nn/index.js";
+export * from "./nets/index.js";
 export * from "./paths/index.js";
 export * from "./solvers/index.js";
 export * from "./data/index.js";

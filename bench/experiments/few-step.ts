@@ -3,7 +3,7 @@
 import { initEngine, Rng, treeCopy, treeDispose } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { wasserstein2 } from "../../src/metrics/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
@@ -13,7 +13,7 @@ const S = Number(process.argv[2] ?? 3000);
 const log = (o: unknown) => console.log(JSON.stringify(o));
 const data = openDataSource("8gaussians");
 const ref = eightGaussians.sample(2000, new Rng(4242));
-const cfg = { kind: "flow-matching" as const, mlp: defaultMlpConfig(2), path: "condot" };
+const cfg = { kind: "flow-matching" as const, net: defaultMlpConfig(2), path: "condot" };
 function table(name: string, model: ReturnType<typeof modelFromState>, extra: object = {}) {
   const row: Record<string, number | string> = { name };
   for (const k of [1, 2, 4, 8]) row[`euler${k}`] = +wasserstein2(ref, sample(model, 2000, { method: "euler", steps: k, seed: 7 }).samples, 2).toFixed(4);

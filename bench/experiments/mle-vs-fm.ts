@@ -3,7 +3,7 @@
 import { initEngine, Rng } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { logProb } from "../../src/likelihood/index.js";
 import { getToy } from "../../src/data/registry.js";
 await initEngine();
@@ -13,7 +13,7 @@ const hidden = o.hidden ?? [64, 64, 64]; delete o.hidden;
 const data = openDataSource("moons");
 const test = getToy("moons").sample(2000, new Rng(999));
 const t0 = Date.now();
-const st = createTrainState({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden }, path: "condot" }, { seed: 0, ...(which === "mle" ? { objective: "mle" } : {}), ...o });
+const st = createTrainState({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden }, path: "condot" }, { seed: 0, ...(which === "mle" ? { objective: "mle" } : {}), ...o });
 train(st, data, { progressEvery: 100, onProgress: (p) => console.error(p.step, p.avgLoss.toFixed(4), p.stepsPerSec.toFixed(2)) });
 const sec = (Date.now() - t0) / 1000;
 const model = modelFromState(st);

@@ -7,7 +7,7 @@
 import { initEngine, Rng } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { logProb } from "../../src/likelihood/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
@@ -18,7 +18,7 @@ const { mlp: mlpOpts, path = "condot", prediction, ...opts } = JSON.parse(proces
 const mlp = { ...defaultMlpConfig(2), ...(mlpOpts ?? {}) };
 
 const t0 = Date.now();
-const state = train(createTrainState({ kind: "flow-matching", mlp, path, ...(prediction ? { prediction } : {}) }, { steps: 5000, seed: 0, ...opts }),
+const state = train(createTrainState({ kind: "flow-matching", net: mlp, path, ...(prediction ? { prediction } : {}) }, { steps: 5000, seed: 0, ...opts }),
   openDataSource("8gaussians"));
 const out: Record<string, unknown> = { options: process.argv[2] ?? "{}", trainSec: (Date.now() - t0) / 1000 };
 for (const ema of [true, false]) {

@@ -3,7 +3,7 @@ import { initEngine, activations, type ActivationName } from "../engine/index.js
 import { checkpointExists, openDataSource, saveTrainState, loadTrainState } from "../node/index.js";
 import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../train/trainer.js";
 import type { TrainOptions } from "../train/options.js";
-import { defaultMlpConfig } from "../nn/mlp.js";
+import { defaultMlpConfig } from "../nets/mlp.js";
 import { ShapeError, OptionError } from "../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../paths/index.js";
 import { condEmbedWidth } from "../model/conditioning.js";
@@ -93,16 +93,17 @@ export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const data = openDataSource(a.data, { standardizer: a.resume ? state!.config.standardizer : undefined, cond: condSpec, condConfig: saved });
   if (a.resume) {
-    if (state!.config.mlp.dim !== data.dim) {
-      throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.mlp.dim}`);
+    if (state!.config.net.dim !== data.dim) {
+      throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.net.dim}`);
     }
   } else {
     const cond = data.cond;
-    const mlp = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
+    // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
+    const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
     state = createTrainState(
-      { kind: "flow-matching", mlp, path, standardizer: data.standardizer, data: a.data, ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
+      { kind: "flow-matching", net, path, standardizer: data.standardizer, data: a.data, ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
       a.options,
     );
   }

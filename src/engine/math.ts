@@ -109,3 +109,74 @@ export function tanh(x: Array): Array {
   x2.dispose();
   return np.where(ax.less(f64(0.01)), s.mul(x), big);
 }
+
+// fdlibm's split of π/2 into 33 + 33 + 53 bits: k·PIO2_1 and k·PIO2_2 are exact for |k| < 2^20, so the reduced
+// argument keeps ~1e-16 absolute accuracy for |x| up to ~1.6e6 (far beyond 2π·f·t for any time embedding).
+const PIO2_1 = 1.57079632673412561417e0;
+const PIO2_2 = 6.07710050630396597660e-11;
+const PIO2_3 = 2.02226624871116645580e-21;
+// Taylor coefficients on |r| ≤ π/4: sin r = r·Σ S_n r^(2n), cos r = Σ C_n r^(2n), in Horner order (highest first);
+// the first omitted terms (r^23/23!, r^22/22!) are below 1e-23.
+const SIN_COEFFS = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map((n) => (-1) ** n / factorial(2 * n + 1));
+const COS_COEFFS = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map((n) => (-1) ** n / factorial(2 * n));
+
+function horner(coeffs: number[], r2: Array): Array {
+  let p = np.fullLike(r2.ref, coeffs[0]!);
+  for (const c of coeffs.slice(1)) p = p.mul(r2.ref).add(f64(c));
+  r2.dispose();
+  return p;
+}
+
+/** x − 4·⌊x/4⌋ ∈ {0, 1, 2, 3} for integer-valued float64 x (floor-based, so negative k land in range too). */
+function mod4(k: Array): Array {
+  return k.ref.sub(np.floor(k.div(f64(4))).mul(f64(4)));
+}
+
+/**
+ * [sin x, cos x] in float64 by Cody–Waite reduction x = k·π/2 + r (|r| ≤ π/4, three-part π/2) and Taylor
+ * polynomials on r, then the quadrant k mod 4 picks ±sin r or ±cos r. Every step is a float64 array op, so jit,
+ * grad and jvp trace it (round/floor have zero derivative; d/dx of the sin polynomial is the cos polynomial).
+ */
+function sinCos64(x: Array): [Array, Array] {
+  const k = np.round(x.ref.div(f64(Math.PI / 2)));
+  const r = x.sub(k.ref.mul(f64(PIO2_1))).sub(k.ref.mul(f64(PIO2_2))).sub(k.ref.mul(f64(PIO2_3)));
+  const r2 = r.ref.mul(r.ref);
+  const s = horner(SIN_COEFFS, r2.ref).mul(r);
+  const c = horner(COS_COEFFS, r2);
+  const q = mod4(k);
+  // q: 0 → (s, c), 1 → (c, −s), 2 → (−s, −c), 3 → (−c, s).
+  const odd = q.ref.sub(np.floor(q.ref.div(f64(2))).mul(f64(2))).equal(f64(1));
+  const sinSign = np.subtract(f64(1), np.floor(q.ref.div(f64(2))).mul(f64(2)));
+  const cosSign = np.subtract(f64(1), np.floor(mod4(q.add(f64(1))).div(f64(2))).mul(f64(2)));
+  const sinX = np.where(odd.ref, c.ref, s.ref).mul(sinSign);
+  const cosX = np.where(odd, s, c).mul(cosSign);
+  return [sinX, cosX];
+}
+
+/** sin x; float64 inputs get the exactly-reduced version (jax-js's kernel is float32-accurate). Consumes x. */
+export function sin(x: Array): Array {
+  if (!isF64(x)) return np.sin(x);
+  const [s, c] = sinCos64(x);
+  c.dispose();
+  return s;
+}
+
+/** cos x; float64-accurate for float64 inputs (see `sin`). Consumes x. */
+export function cos(x: Array): Array {
+  if (!isF64(x)) return np.cos(x);
+  const [s, c] = sinCos64(x);
+  s.dispose();
+  return c;
+}
+
+/**
+ * [sin x, cos x] sharing one range reduction (float64) — what a sinusoidal time embedding needs. Consumes x.
+ *
+ * ```ts
+ * const [s, c] = sinCos(np.array([0.5, 100], { dtype: np.float64 })); // |s − Math.sin| ≲ 2e-16
+ * ```
+ */
+export function sinCos(x: Array): [Array, Array] {
+  if (isF64(x)) return sinCos64(x);
+  return [np.sin(x.ref), np.cos(x)];
+}

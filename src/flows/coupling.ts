@@ -3,7 +3,7 @@
  * y_T = x_T · exp(s(x_K)) + t(x_K), where K are the kept coordinates (mask 1) and T the transformed ones (mask 0);
  * y_K = x_K. Both directions are one parallel pass ("both").
  *
- * Conditioner: a dense MLP (src/nn/dense.ts) on the kept coordinates, gathered from the flattened event, concatenated
+ * Conditioner: a dense MLP (src/nets/dense.ts) on the kept coordinates, gathered from the flattened event, concatenated
  * with the context [B, ctxDim] when the flow is conditional. Images [B, H, W, C] are flattened, so the conditioner
  * sees the whole image (simple; a per-pixel/convolutional conditioner could replace it later), and any mask over the
  * flattened event works (channel or checkerboard, see masks.ts).
@@ -14,7 +14,7 @@
  */
 import { np, tanh, exp, mulScalar, type Array, type DType, type ActivationName, Rng } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import { denseApply, initDense, type DenseConfig, type DenseParams } from "../nn/dense.js";
+import { denseApply, initDense, type DenseConfig, type DenseParams } from "../nets/dense.js";
 import type { Mask } from "./masks.js";
 import { checkCtx, checkEvent, flatten, selectColumns, sizeOf } from "./shape.js";
 import type { Bijector, ForwardResult, InverseResult } from "./types.js";

@@ -14,7 +14,7 @@
  */
 import { np, tanh, exp, mulScalar, type Array, type ActivationName, type DType } from "../engine/index.js";
 import { Rng } from "../engine/index.js";
-import { made, type MadeParams } from "../nn/made.js";
+import { made, type MadeParams } from "../nets/made.js";
 import { OptionError } from "../errors.js";
 import { invertAutoregressive } from "./autoregressive.js";
 import { checkCtx, checkEvent } from "./shape.js";

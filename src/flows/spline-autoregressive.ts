@@ -1,13 +1,13 @@
 /**
  * Autoregressive rational-quadratic spline flow (neural spline flows, Durkan et al. 2019): z_i = RQS(x_i; θ_i(x_<i))
- * elementwise, with the 3·bins − 1 raw spline parameters of every dimension from one MADE pass (src/nn/made.ts).
+ * elementwise, with the 3·bins − 1 raw spline parameters of every dimension from one MADE pass (src/nets/made.ts).
  * `forward` (density, x → z) is one pass (`fast: "forward"`); `inverse` (sampling) is sequential: D MADE passes by
  * fixed-point iteration (autoregressive.ts), each inverting the spline with its stable root formula. The MADE's
  * output layer starts at zero, which makes every spline the identity (see spline.ts).
  */
 import { type Array, type DType, type ActivationName, Rng } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import { made, type MadeParams } from "../nn/made.js";
+import { made, type MadeParams } from "../nets/made.js";
 import { invertAutoregressive } from "./autoregressive.js";
 import { checkCtx, checkEvent } from "./shape.js";
 import { rqSpline, splineParamCount, splitSplineParams, type SplineOptions } from "./spline.js";

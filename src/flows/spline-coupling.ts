@@ -1,14 +1,14 @@
 /**
  * Rational-quadratic spline coupling (neural spline flows, Durkan et al. 2019): y_K = x_K and
  * y_T = RQS(x_T; θ(x_K, ctx)) elementwise, K the kept coordinates (mask 1), T the transformed ones (mask 0). The
- * conditioner is a dense MLP (src/nn/dense.ts) on the kept coordinates (+ context) giving 3·bins − 1 raw spline
+ * conditioner is a dense MLP (src/nets/dense.ts) on the kept coordinates (+ context) giving 3·bins − 1 raw spline
  * parameters per transformed coordinate; its last layer starts at zero, which makes the spline the identity (see
  * spline.ts). Both directions are one parallel pass (`fast: "both"`); the inverse uses the spline's stable root
  * formula. Inputs outside [−bound, bound] pass through unchanged (linear tails). Images [B, H, W, C] are flattened.
  */
 import type { Array, ActivationName } from "../engine/index.js";
 import { OptionError } from "../errors.js";
-import type { DenseParams } from "../nn/dense.js";
+import type { DenseParams } from "../nets/dense.js";
 import { Coupling } from "./coupling.js";
 import { halfMask, type Mask } from "./masks.js";
 import { sizeOf } from "./shape.js";

@@ -1,17 +1,22 @@
 /**
- * A trained (or freshly initialized) flow-matching model: the MLP velocity field v(x, t) with its configuration,
- * the probability path it was trained on and the data normalization. t = 0 is noise, t = 1 is data.
+ * A trained (or freshly initialized) flow-matching model: a velocity network v(x, t) (any registered kind, see
+ * nets/registry.ts) with its configuration, the probability path it was trained on and the data normalization.
+ * t = 0 is noise, t = 1 is data.
  */
-import { np, jit, Rng, treeRef, treeDispose, type Array } from "../engine/index.js";
-import { mlpApply, initMlp, type MlpConfig, type MlpParams } from "../nn/mlp.js";
+import { np, jit, Rng, treeRef, treeDispose, treeLeaves, type Array, type Tree } from "../engine/index.js";
+import { getNet, type NetConfig } from "../nets/registry.js";
+import "../nets/mlp.js";
 import type { Standardizer } from "../data/normalize.js";
 import { getScheduler } from "../paths/scheduler.js";
 import "../paths/index.js";
 import { convertPrediction, type PredictionKind } from "../paths/convert.js";
 import { embedCondition, initCondParams, type CondConfig } from "./conditioning.js";
 
-/** Network parameters: the MLP layers plus, for class conditioning, the label embedding table. */
-export type ModelParams = MlpParams & { embed?: Array };
+/**
+ * Model parameters: the network's own pytree under `net` plus, for class conditioning, the label embedding table.
+ * Checkpoints name their tensors after this tree (`params.net.layers.0.w`, `params.embed`, …).
+ */
+export type ModelParams<P extends Tree = Tree> = { net: P; embed?: Array };
 
 /**
  * Times are kept this far from the ends when an x1- or ε-prediction is turned into a velocity: the conversion
@@ -21,7 +26,8 @@ export const PREDICTION_T_EPS = 1e-3;
 
 export interface ModelConfig {
   kind: "flow-matching";
-  mlp: MlpConfig;
+  /** The velocity network by registry kind, e.g. `{ kind: "mlp", dim: 2, hidden: [256, 256], … }`. */
+  net: NetConfig;
   /** Scheduler name of the affine path (e.g. "condot"). */
   path: string;
   /** Data → model units; undefined when the data is used as is. */
@@ -38,7 +44,7 @@ export interface ModelConfig {
 export function networkApply(config: ModelConfig, params: ModelParams, x: Array, t: Array, cond?: Array): Array {
   const c = config.cond;
   const h = c && cond ? embedCondition(c, params.embed, cond) : cond;
-  return mlpApply(config.mlp, params, x, t, h);
+  return getNet(config.net).apply(params.net, x, t, h);
 }
 
 export class VelocityModel {
@@ -51,16 +57,16 @@ export class VelocityModel {
   ) {}
 
   static init(config: ModelConfig, seed: number, dtype = np.float32): VelocityModel {
-    const p: ModelParams = initMlp(config.mlp, seed, dtype);
+    const p: ModelParams = { net: getNet(config.net).init(seed, dtype) };
     if (config.cond) Object.assign(p, initCondParams(config.cond, new Rng((seed ^ 0x2545f491) >>> 0), dtype));
     return new VelocityModel(config, p);
   }
 
   get dim(): number {
-    return this.config.mlp.dim;
+    return this.config.net.dim;
   }
   get dtype() {
-    return this.params.layers[0].w.dtype;
+    return treeLeaves(this.params)[0]!.dtype;
   }
 
   /** The raw network output (velocity, x1 or ε as configured). Consumes x, t and the condition input. */

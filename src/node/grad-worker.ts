@@ -14,6 +14,7 @@ const d = workerData as GradWorkerData;
 const slot = new SyncSlot(d.slot);
 try {
   await initEngine("wasm");
+  if (d.netModule) await import(d.netModule);
   const template = VelocityModel.init(d.config, 0, d.dtype).params;
   const layout = treeLayout(template);
   treeOps.dispose(template);

@@ -10,6 +10,8 @@ import { startWorker, SyncSlot, Slot } from "./workers.js";
 import type { Worker } from "node:worker_threads";
 import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
 import { condInputWidth } from "../model/conditioning.js";
+import { netWorkerSource } from "../nets/registry.js";
+import { OptionError } from "../errors.js";
 import { makeGradStep, disposeStep, type GradStep } from "../train/step.js";
 import type { TrainOptions } from "../train/options.js";
 import type { DataParallel, DataParallelFactory } from "../train/data-parallel.js";
@@ -21,6 +23,8 @@ const START_TIMEOUT_MS = 120_000, STEP_TIMEOUT_MS = 300_000;
 /** What a gradient worker needs to start (sent as workerData). */
 export interface GradWorkerData {
   config: ModelConfig;
+  /** A module to import before the network is rebuilt: the one that registers a user's network kind. */
+  netModule?: string;
   options: TrainOptions;
   dtype: DType;
   slot: SharedArrayBuffer;
@@ -109,6 +113,15 @@ export class ParallelGrads implements DataParallel {
 
   /** Starts `workers − 1` threads for a batch of `options.batch` rows and waits until they are ready. */
   constructor(config: ModelConfig, options: TrainOptions, private readonly dtype: DType, template: ModelParams, loss: (p: ModelParams, i: Array[]) => Array) {
+    // Each worker imports the library afresh, so a network registered at run time exists there only if its module
+    // (which registers it on import) is known.
+    const source = netWorkerSource(config.net.kind);
+    if (source === undefined) {
+      throw new OptionError(
+        `network "${config.net.kind}" cannot run on worker threads: register it with registerNet("${config.net.kind}", factory, { module: import.meta.url }) in a module that registers it on import, or use workers: 1`,
+      );
+    }
+    const netModule = source === "builtin" ? undefined : source;
     const nParams = treeSize(template);
     const b = bytesOf(dtype);
     const paramsBuf = new SharedArrayBuffer(nParams * b);
@@ -118,12 +131,12 @@ export class ParallelGrads implements DataParallel {
     this.weights = this.sizes.map((n) => n / options.batch);
     this.local = makeGradStep(loss);
     // A row of the flow-matching inputs: x0 and x1 (or x_t and u_t), t, and the encoded condition.
-    this.rowWidth = 2 * config.mlp.dim + 1 + (config.cond ? condInputWidth(config.cond) : 0);
+    this.rowWidth = 2 * config.net.dim + 1 + (config.cond ? condInputWidth(config.cond) : 0);
     try {
       for (let i = 1; i < options.workers; i++) {
         const slot = new SyncSlot();
         const data: GradWorkerData = {
-          config, options, dtype, slot: slot.buffer, params: paramsBuf,
+          config, netModule, options, dtype, slot: slot.buffer, params: paramsBuf,
           meta: new SharedArrayBuffer(META * 4), inputs: new SharedArrayBuffer(this.sizes[i]! * this.rowWidth * b),
           out: new SharedArrayBuffer((nParams + 1) * b),
         };

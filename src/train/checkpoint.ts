@@ -12,10 +12,11 @@
 import { np, treeLeaves, type Tree } from "../engine/index.js";
 import { Rng } from "../engine/rng.js";
 import { encodeCheckpoint, decodeCheckpoint, flattenNamed, CONFIG_FILE, type HostTensor, type CheckpointBytes, type CheckpointFiles } from "../io/index.js";
-import { CheckpointError } from "../errors.js";
+import { CheckpointError, OptionError } from "../errors.js";
 import { treeToHost, treeSkeleton, treeFromTensors } from "../model/host.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import type { TrainState } from "./trainer.js";
+import { migrateFlowMatching } from "./migrate.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 
 export const LIBRARY_VERSION = "0.1.0";
@@ -93,18 +94,27 @@ export function trainStateToBytes(s: TrainState): CheckpointBytes {
  * Exported for the directory layer (flowmatch/node).
  */
 export function readTrainCheckpoint(ck: CheckpointFiles, dir = "") {
-  const c = ck.config as unknown as ConfigJson;
-  if (c.format !== FORMAT || !c.model || !c.model.mlp) {
-    throw new CheckpointError(`${dir ? `${dir}/` : ""}${CONFIG_FILE}: not a flowmatch checkpoint (format "${String(c.format)}")`);
+  const where = `${dir ? `${dir}/` : ""}${CONFIG_FILE}`;
+  const raw = ck.config as unknown as ConfigJson;
+  if (raw.format !== FORMAT || !raw.model) {
+    throw new CheckpointError(`${where}: not a flowmatch checkpoint (format "${String(raw.format)}")`);
   }
+  // A 0.1 checkpoint (model.mlp, tensors params.layers.…) is read in the current layout.
+  const { model, tensors } = migrateFlowMatching(raw.model, ck.tensors, dir || "checkpoint");
+  const c = { ...raw, model };
   const dtype = c.dtype === "float64" ? np.float64 : np.float32;
   /** The pytree stored under `prefix` ("params", "ema", "opt.m", …) as arrays of the checkpoint's dtype. */
   // The stored tensors fill the structure of a freshly initialized model (shape-checked, initializer key order).
-  const template = VelocityModel.init(c.model, 0, dtype);
+  let template: VelocityModel;
+  try {
+    template = VelocityModel.init(c.model, 0, dtype);
+  } catch (e) {
+    throw e instanceof OptionError ? new CheckpointError(`${where}: ${e.message}`) : e;
+  }
   const skel = treeSkeleton(template.params);
   template.dispose();
-  const tree = (prefix: string) => treeFromTensors(skel, ck.tensors, prefix, dtype, dir || "checkpoint") as ModelParams;
-  return { c, tensors: ck.tensors, tree };
+  const tree = (prefix: string) => treeFromTensors(skel, tensors, prefix, dtype, dir || "checkpoint") as ModelParams;
+  return { c, tensors, tree };
 }
 
 /** The train state in checkpoint contents, ready to continue with `train`; `dir` as in `readTrainCheckpoint`. */

@@ -10,12 +10,11 @@
  *   through the 5th-order steps on it (step sizes are treated as constants).
  */
 import { np, jit, Rng, fromHost, treeRef, addScalar, mulScalar, type Array, type DType } from "../engine/index.js";
-import { mlpApply, type MlpParams } from "../nn/mlp.js";
 import { mseLoss } from "../paths/affine.js";
 import { augmentedDynamics, augmentedWidth } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
-import { networkApply, type ModelConfig } from "../model/velocity-model.js";
+import { networkApply, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import { encodeClasses, encodeContext } from "../model/conditioning.js";
 import { createMatcher } from "../fm/matcher.js";
 import { OptionError } from "../errors.js";
@@ -24,9 +23,9 @@ import type { TrainOptions } from "./options.js";
 
 export interface Objective {
   /** The step's inputs (owned arrays), drawn from `rng` only. `params` is borrowed (the adaptive grid needs it). */
-  draw(rng: Rng, data: DataSource, params: MlpParams): Array[];
+  draw(rng: Rng, data: DataSource, params: ModelParams): Array[];
   /** Traceable scalar loss; consumes `inputs`, not `params`. */
-  loss(params: MlpParams, inputs: Array[]): Array;
+  loss(params: ModelParams, inputs: Array[]): Array;
   dispose(): void;
 }
 
@@ -89,17 +88,17 @@ function mleObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objectiv
   if (cfg.cond || (cfg.prediction ?? "velocity") !== "velocity") {
     throw new OptionError("maximum-likelihood training supports unconditional velocity models only");
   }
-  const D = cfg.mlp.dim;
+  const D = cfg.net.dim;
   const B = o.batch;
   const regularize = m.kineticEnergy > 0 || m.jacobianFrobenius > 0;
   const W = augmentedWidth(D, regularize);
   const tab = getTableau(m.method);
   const hutch = m.divergence === "hutchinson";
-  const dyn = (p: MlpParams, probes: Array | undefined) =>
-    augmentedDynamics((x, t) => mlpApply(cfg.mlp, p, x, t), D, { sign: 1, divergence: m.divergence, probes, regularize });
+  const dyn = (p: ModelParams, probes: Array | undefined) =>
+    augmentedDynamics((x, t) => networkApply(cfg, p, x, t), D, { sign: 1, divergence: m.divergence, probes, regularize });
   const initial = (x1: Array) => np.concatenate([x1, np.zeros([B, W - D], { dtype })], 1);
   // Untraced right-hand side for the adaptive grid search.
-  const rhs = jit((p: MlpParams, s: Array, t: Array, eps: Array[]) => {
+  const rhs = jit((p: ModelParams, s: Array, t: Array, eps: Array[]) => {
     const out = dyn(p, eps[0])(s, t);
     eps.forEach((e) => e.dispose());
     return out;

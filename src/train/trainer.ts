@@ -6,25 +6,27 @@
  */
 import {
   np, Rng, adamScalars, emaDecayAt, makeSchedule,
-  treeCopy, treeZerosLike, treeDispose, type Array, type DType,
+  treeCopy, treeZerosLike, treeDispose, treeLeaves, type Array, type DType,
 } from "../engine/index.js";
-import type { MlpParams } from "../nn/mlp.js";
 import { makeObjective } from "./objectives.js";
 import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
 import { dataParallelFactory, type DataParallelFactory } from "./data-parallel.js";
 import { condEmbedWidth } from "../model/conditioning.js";
-import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
+import { VelocityModel, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 
-/** Everything a run needs to continue: weights, EMA, Adam moments, step, RNG stream, options. */
+/**
+ * Everything a run needs to continue: weights, EMA, Adam moments, step, RNG stream, options. The four parameter
+ * trees share the model's pytree structure (`{ net, embed? }`, whatever the network).
+ */
 export interface TrainState {
   config: ModelConfig;
   options: TrainOptions;
-  params: MlpParams;
-  ema: MlpParams;
-  m: MlpParams;
-  v: MlpParams;
+  params: ModelParams;
+  ema: ModelParams;
+  m: ModelParams;
+  v: ModelParams;
   /** Steps completed. */
   step: number;
   rng: Rng;
@@ -58,8 +60,8 @@ export interface TrainRunOptions {
 /** A fresh run: parameters initialized from the seed; the RNG stream derived from it. */
 export function createTrainState(config: ModelConfig, options: Partial<TrainOptions> = {}, dtype = np.float32): TrainState {
   const o = resolveTrainOptions(options);
-  // A conditional model's MLP takes the condition embedding as an extra input: size it from the condition.
-  if (config.cond) config = { ...config, mlp: { ...config.mlp, condWidth: condEmbedWidth(config.cond) } };
+  // A conditional model's network takes the condition embedding as an extra input: size it from the condition.
+  if (config.cond) config = { ...config, net: { ...config.net, condWidth: condEmbedWidth(config.cond) } };
   const model = VelocityModel.init(config, o.seed, dtype);
   const params = model.params;
   return {
@@ -74,8 +76,8 @@ export function createTrainState(config: ModelConfig, options: Partial<TrainOpti
 export function train(state: TrainState, data: DataSource, run: TrainRunOptions = {}): TrainState {
   const o = state.options;
   const cfg = state.config;
-  if (data.dim !== cfg.mlp.dim) throw new Error(`data has dimension ${data.dim}, model ${cfg.mlp.dim}`);
-  const dtype = state.params.layers[0].w.dtype;
+  if (data.dim !== cfg.net.dim) throw new Error(`data has dimension ${data.dim}, model ${cfg.net.dim}`);
+  const dtype = treeLeaves(state.params)[0]!.dtype;
   const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
 
   const parallel = o.workers > 1 ? dataParallelFactory(run.parallel) : undefined; // fails before anything is allocated
@@ -96,7 +98,7 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
       const out = step(
         state.params, state.ema, state.m, state.v, inputs,
         s.lr, s.bc1, s.bc2, np.array(decay, { dtype }),
-      ) as unknown as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
+      ) as unknown as [ModelParams, ModelParams, ModelParams, ModelParams, Array];
       [state.params, state.ema, state.m, state.v] = out;
       const loss = out[4].item();
       state.losses.push(loss);
@@ -121,13 +123,13 @@ export function train(state: TrainState, data: DataSource, run: TrainRunOptions 
 
 /** An `OptimizerStep` whose gradient is computed on `options.workers` threads (see data-parallel.ts). */
 function dataParallelStep(
-  state: TrainState, loss: (p: MlpParams, i: Array[]) => Array, dtype: DType, parallel: DataParallelFactory,
-): OptimizerStep<MlpParams, Array[]> {
+  state: TrainState, loss: (p: ModelParams, i: Array[]) => Array, dtype: DType, parallel: DataParallelFactory,
+): OptimizerStep<ModelParams, Array[]> {
   const grads = parallel(state.config, state.options, dtype, state.params, loss);
-  const update = makeUpdateStep<MlpParams>(state.options, grads.weights);
-  const step = (params: MlpParams, ema: MlpParams, m: MlpParams, v: MlpParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
+  const update = makeUpdateStep<ModelParams>(state.options, grads.weights);
+  const step = (params: ModelParams, ema: ModelParams, m: ModelParams, v: ModelParams, inputs: Array[], lr: Array, bc1: Array, bc2: Array, decay: Array) => {
     const [l, parts] = grads.lossAndGradParts(params, inputs);
-    return [...update(params, ema, m, v, parts, lr, bc1, bc2, decay), np.array(l, { dtype })] as [MlpParams, MlpParams, MlpParams, MlpParams, Array];
+    return [...update(params, ema, m, v, parts, lr, bc1, bc2, decay), np.array(l, { dtype })] as [ModelParams, ModelParams, ModelParams, ModelParams, Array];
   };
   return Object.assign(step, { dispose: () => (grads.dispose(), disposeStep(update)) });
 }

@@ -48,7 +48,7 @@ test("tiny train → sample → plot; resume with other data dimension is refuse
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(dir, "m", "config.json")) && existsSync(join(dir, "m", "weights.safetensors")));
   const config = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
-  assert.equal(config.model.mlp.activation, "relu");
+  assert.equal(config.model.net.activation, "relu");
   const saved = config.train.options;
   assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers], ["logit-normal", { mean: -0.5, std: 0.8 }, 2]);
   r = cli("sample", "--model", "m", "--n", "50", "--method", "euler", "--steps", "5", "--out", "s.csv");

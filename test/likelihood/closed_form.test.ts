@@ -9,7 +9,7 @@ import {
   logProb, sampleWithLogProb, exactDivergence, hutchinsonDivergence, drawProbes, bitsPerDim, type FieldModel,
 } from "../../src/likelihood/index.js";
 import { VelocityModel } from "../../src/model/velocity-model.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { batchJacobians } from "../util/jacobian.js";
 
 await initEngine();
@@ -85,7 +85,7 @@ test("the standardizer's log-Jacobian is added: a model in standardized units re
 });
 
 test("exactDivergence equals the trace of the autodiff Jacobian, and its Frobenius norm matches", () => {
-  const model = VelocityModel.init({ kind: "flow-matching", mlp: { ...defaultMlpConfig(3), hidden: [16, 16] }, path: "condot" }, 4, np.float64);
+  const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(3), hidden: [16, 16] }, path: "condot" }, 4, np.float64);
   const rng = new Rng(5);
   const x = fromHost(rng.normals(4 * 3), [4, 3], np.float64);
   const t = 0.3;
@@ -105,7 +105,7 @@ test("exactDivergence equals the trace of the autodiff Jacobian, and its Frobeni
 });
 
 test("Hutchinson divergence is unbiased: the mean over many probes is within 3 standard errors of exact", () => {
-  const model = VelocityModel.init({ kind: "flow-matching", mlp: { ...defaultMlpConfig(4), hidden: [32, 32] }, path: "condot" }, 6, np.float64);
+  const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(4), hidden: [32, 32] }, path: "condot" }, 6, np.float64);
   const field = (z: Array, tt: Array) => model.apply(model.params, z, tt);
   const rng = new Rng(7);
   const x = fromHost(rng.normals(3 * 4), [3, 4], np.float64);
@@ -149,7 +149,7 @@ test("bitsPerDim: plain conversion and the dequantization offset", () => {
 });
 
 test("sampleWithLogProb and logProb of the same samples agree to 1e-4 (float32, tight tolerances)", () => {
-  const model = VelocityModel.init({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot" }, 8);
+  const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot" }, 8);
   const fw = sampleWithLogProb(model, 64, { seed: 9, rtol: 1e-6, atol: 1e-6 });
   const bw = logProb(model, fw.samples, { rtol: 1e-6, atol: 1e-6 });
   const err = Math.max(...Array.from(fw.logp, (v, i) => Math.abs(v - bw.logp[i]!)));

@@ -27,8 +27,8 @@ export function goldenModel(g: Golden): VelocityModel {
     w: fromHost(new Float64Array(w.flat()), [w.length, w[0]!.length], np.float64),
     b: fromHost(new Float64Array(g.b[i]!), [g.b[i]!.length], np.float64),
   }));
-  const mlp = { dim: g.dim, hidden: [g.hidden, g.hidden], activation: "tanh" as const, time: { kind: "none" as const } };
-  return new VelocityModel({ kind: "flow-matching", mlp, path: "condot" }, { layers });
+  const mlp = { kind: "mlp" as const, dim: g.dim, hidden: [g.hidden, g.hidden], activation: "tanh" as const, time: { kind: "none" as const } };
+  return new VelocityModel({ kind: "flow-matching", net: mlp, path: "condot" }, { net: { layers } });
 }
 
 test("logProb (dopri5, 1e-8, float64, exact divergence) matches golden logp1 to 1e-5 and z to 1e-6", () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { initEngine, np, Rng, fromHost, toHostF64 } from "../../src/engine/index.js";
 import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
 import { conditionInput, condEmbedWidth, type CondConfig } from "../../src/model/conditioning.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig, type MlpParams } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { straightness, pairedSource } from "../../src/reflow.js";
 import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
@@ -16,7 +16,7 @@ import { DataError } from "../../src/errors.js";
 await initEngine();
 
 const cond: CondConfig = { kind: "class", classes: ["0", "1", "2"], embedDim: 4 };
-const config: ModelConfig = { kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [16, 16], condWidth: condEmbedWidth(cond) }, path: "condot", cond };
+const config: ModelConfig = { kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [16, 16], condWidth: condEmbedWidth(cond) }, path: "condot", cond };
 
 test("classifier-free guidance: w = 0 is the conditional field exactly; otherwise (1 + w)·v_c − w·v_∅", () => {
   const m = VelocityModel.init(config, 1, np.float64);
@@ -41,38 +41,39 @@ test("classifier-free guidance: w = 0 is the conditional field exactly; otherwis
 
 test("x1- and ε-prediction models sample through the velocity conversion; training losses fall", () => {
   for (const prediction of ["x1", "eps"] as const) {
-    const cfg: ModelConfig = { kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [32, 32] }, path: "condot", prediction };
+    const cfg: ModelConfig = { kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [32, 32] }, path: "condot", prediction };
     const s = train(createTrainState(cfg, { steps: 60, batch: 128, seed: 1, warmupSteps: 5 }), openDataSource("8gaussians"));
     const first = s.losses.slice(0, 10).reduce((p, q) => p + q, 0), last = s.losses.slice(-10).reduce((p, q) => p + q, 0);
     assert.ok(last < first, `${prediction}: loss ${first / 10} → ${last / 10}`);
     const m = new VelocityModel(cfg, s.params);
     const x = sample(m, 50, { method: "rk4", steps: 10 }).samples;
     assert.ok(x.every(Number.isFinite), `${prediction}: non-finite samples`);
-    disposeTrainState({ ...s, params: { layers: [] } });
+    disposeTrainState({ ...s, params: { net: { layers: [] } } });
     m.dispose();
   }
 });
 
 test("OT, Sinkhorn and SB couplings train; conditional training learns from mode labels", () => {
   for (const coupling of ["ot", "sinkhorn", "sb"]) {
-    const s = train(createTrainState({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [16] }, path: "condot" }, { steps: 5, batch: 32, coupling }), openDataSource("moons"));
+    const s = train(createTrainState({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [16] }, path: "condot" }, { steps: 5, batch: 32, coupling }), openDataSource("moons"));
     assert.ok(s.losses.every(Number.isFinite), coupling);
     disposeTrainState(s);
   }
   const data = openDataSource("8gaussians", { cond: { columns: ["mode"] } });
   assert.equal(data.cond?.kind, "class");
-  const s = train(createTrainState({ ...config, cond: data.cond, mlp: { ...config.mlp, condWidth: condEmbedWidth(data.cond!) } }, { steps: 5, batch: 32 }), data);
+  const s = train(createTrainState({ ...config, cond: data.cond, net: { ...config.net, condWidth: condEmbedWidth(data.cond!) } }, { steps: 5, batch: 32 }), data);
   assert.ok(s.losses.every(Number.isFinite));
   disposeTrainState(s);
 });
 
 test("straightness is 0 for a constant field and positive for a curved one; paired sources serve the pairs", () => {
-  const m = VelocityModel.init({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [8] }, path: "condot" }, 4, np.float64);
+  const m = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [8] }, path: "condot" }, 4, np.float64);
   assert.ok(straightness(m, 50, { steps: 20 }) > 1e-6);
   // Zero every weight: v(x, t) = the last bias, a constant — straight paths at constant speed.
-  m.params.layers.forEach((l, i) => {
+  const net = m.params.net as MlpParams;
+  net.layers.forEach((l, i) => {
     l.w = l.w.mul(0);
-    if (i + 1 < m.params.layers.length) l.b = l.b.mul(0);
+    if (i + 1 < net.layers.length) l.b = l.b.mul(0);
   });
   assert.ok(straightness(m, 50, { steps: 20 }) < 1e-20);
   m.dispose();

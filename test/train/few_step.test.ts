@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { initEngine, Rng } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { wasserstein2 } from "../../src/metrics/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
@@ -18,7 +18,7 @@ test("8gaussians, 1 Euler step: OT coupling W2 < half of independent; OT paths a
   const out: Record<string, { w2: number; s: number }> = {};
   for (const coupling of ["independent", "ot"]) {
     const st = train(
-      createTrainState({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot" }, { steps: 1200, batch: 128, seed: 0, coupling }),
+      createTrainState({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot" }, { steps: 1200, batch: 128, seed: 0, coupling }),
       openDataSource("8gaussians"),
     );
     const m = modelFromState(st);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
 
@@ -12,7 +12,7 @@ await initEngine();
 
 test("labelled 8gaussians: at w = 1, samples of label k land in mode k ≥ 95% of the time (and w = 0 beats chance)", () => {
   const data = openDataSource("8gaussians", { cond: { columns: ["mode"] } });
-  const st = train(createTrainState({ kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot", cond: data.cond }, { steps: 800, batch: 256, seed: 0 }), data);
+  const st = train(createTrainState({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [64, 64] }, path: "condot", cond: data.cond }, { steps: 800, batch: 256, seed: 0 }), data);
   const m = modelFromState(st);
   disposeTrainState(st);
   const share = (w: number) => {

@@ -16,11 +16,12 @@ import { saveTrainState, loadTrainState } from "../../src/node/train-state.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
 import { logProb } from "../../src/likelihood/index.js";
-import type { MlpParams } from "../../src/nn/mlp.js";
+import type { MlpParams } from "../../src/nets/mlp.js";
+import type { ModelParams } from "../../src/model/velocity-model.js";
 
 await initEngine();
 
-const config: ModelConfig = { kind: "flow-matching", mlp: { dim: 2, hidden: [8, 8], activation: "relu", time: { kind: "sinusoidal", size: 4 } }, path: "condot" };
+const config: ModelConfig = { kind: "flow-matching", net: { kind: "mlp", dim: 2, hidden: [8, 8], activation: "relu", time: { kind: "sinusoidal", size: 4 } }, path: "condot" };
 const data = openDataSource("moons");
 // ReLU keeps the float64 graphs cheap (the exact float64 tanh/exp are long op chains); finite differences with a
 // tiny step rarely cross a kink, and the checks below compare like with like.
@@ -34,7 +35,7 @@ function lossAndBatch(model: VelocityModel, mle: Partial<TrainOptions["mle"]>) {
   const obj = objectiveFor(mle);
   const inputs = obj.draw(new Rng(1), data, model.params);
   const x1 = toHostF64(inputs[0]!.ref);
-  const f = jit((p: MlpParams, xs: Array[]) => obj.loss(p, xs));
+  const f = jit((p: ModelParams, xs: Array[]) => obj.loss(p, xs));
   const loss = f(treeRef(model.params), inputs).item();
   (f as unknown as { dispose(): void }).dispose();
   obj.dispose();
@@ -58,13 +59,13 @@ test("MLE gradient matches float64 central differences (exact and Hutchinson div
     const model = VelocityModel.init(config, 3, np.float64);
     const obj = objectiveFor({ method: "midpoint", steps: 4, divergence, probes: 2 }, 8);
     const inputs = obj.draw(new Rng(4), data, model.params);
-    const vg = jit(valueAndGrad((p: MlpParams, xs: Array[]) => obj.loss(p, xs)));
-    const lossAt = (p: MlpParams) => {
-      const [v, gr] = vg(p, inputs.map((a) => a.ref)) as unknown as [Array, MlpParams];
+    const vg = jit(valueAndGrad((p: ModelParams, xs: Array[]) => obj.loss(p, xs)));
+    const lossAt = (p: ModelParams) => {
+      const [v, gr] = vg(p, inputs.map((a) => a.ref)) as unknown as [Array, ModelParams];
       treeLeaves(gr).forEach((a) => a.dispose());
       return v.item();
     };
-    const [v0, g] = vg(treeRef(model.params), inputs.map((a) => a.ref)) as unknown as [Array, MlpParams];
+    const [v0, g] = vg(treeRef(model.params), inputs.map((a) => a.ref)) as unknown as [Array, ModelParams];
     v0.dispose();
     // Directional derivative along a random direction d over all leaves.
     const rng = new Rng(5);
@@ -74,11 +75,13 @@ test("MLE gradient matches float64 central differences (exact and Hutchinson div
     let analytic = 0;
     gl.forEach((gv, i) => gv.forEach((v, j) => (analytic += v * dirs[i]![j]!)));
     const eps = 1e-5;
-    const shifted = (s: number): MlpParams => ({
-      layers: model.params.layers.map((l, k) => ({
-        w: l.w.ref.add(np.array(dirs[2 * k]!, { dtype: np.float64 }).reshape(l.w.shape).mul(s)),
-        b: l.b.ref.add(np.array(dirs[2 * k + 1]!, { dtype: np.float64 }).reshape(l.b.shape).mul(s)),
-      })),
+    const shifted = (s: number): ModelParams => ({
+      net: {
+        layers: (model.params.net as MlpParams).layers.map((l, k) => ({
+          w: l.w.ref.add(np.array(dirs[2 * k]!, { dtype: np.float64 }).reshape(l.w.shape).mul(s)),
+          b: l.b.ref.add(np.array(dirs[2 * k + 1]!, { dtype: np.float64 }).reshape(l.b.shape).mul(s)),
+        })),
+      },
     });
     const numeric = (lossAt(shifted(eps)) - lossAt(shifted(-eps))) / (2 * eps);
     assert.ok(Math.abs(analytic - numeric) < 1e-6 * Math.max(1, Math.abs(numeric)), `${divergence}: ${analytic} vs ${numeric}`);

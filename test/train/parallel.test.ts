@@ -19,7 +19,7 @@ import type { ModelConfig, ModelParams } from "../../src/model/velocity-model.js
 
 await initEngine();
 
-const config: ModelConfig = { kind: "flow-matching", mlp: { dim: 2, hidden: [32, 32], activation: "relu", time: { kind: "sinusoidal", size: 8 } }, path: "condot" };
+const config: ModelConfig = { kind: "flow-matching", net: { kind: "mlp", dim: 2, hidden: [32, 32], activation: "relu", time: { kind: "sinusoidal", size: 8 } }, path: "condot" };
 const host = (a: Array) => Array.from(a.ref.dataSync());
 
 test("shards cover the batch; inputs survive packing", () => {

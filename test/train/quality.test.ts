@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { evaluate, evaluable } from "../../src/evaluate.js";
 import { eightGaussians, Rng } from "../../src/index.js";
@@ -15,7 +15,7 @@ await initEngine();
 
 test("8gaussians, default recipe, 5,000 steps: modes 9–16% each, as tight as the data, KL(p‖q) ≤ 0.03 nats", () => {
   const data = openDataSource("8gaussians");
-  const state = train(createTrainState({ kind: "flow-matching", mlp: defaultMlpConfig(2), path: "condot" }, { steps: 5000, seed: 0 }), data);
+  const state = train(createTrainState({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, { steps: 5000, seed: 0 }), data);
   const model = modelFromState(state);
   disposeTrainState(state);
   const s = sample(model, 10000, { method: "euler", steps: 100, seed: 1 });
@@ -40,7 +40,7 @@ test("8gaussians, default recipe, 5,000 steps: modes 9–16% each, as tight as t
 // likelihoods take ~6× the function evaluations — which is why SiLU stays the default.
 test("8gaussians, ReLU net on 2 threads, 5,000 steps: modes 9–16% each, ≥ 90% of samples in a mode's 2σ box", () => {
   const mlp = { ...defaultMlpConfig(2), activation: "relu" as const };
-  const state = train(createTrainState({ kind: "flow-matching", mlp, path: "condot" }, { steps: 5000, seed: 0, workers: 2 }), openDataSource("8gaussians"));
+  const state = train(createTrainState({ kind: "flow-matching", net: mlp, path: "condot" }, { steps: 5000, seed: 0, workers: 2 }), openDataSource("8gaussians"));
   const model = modelFromState(state);
   disposeTrainState(state);
   const m = modeStats(sample(model, 10000, { method: "euler", steps: 100, seed: 1 }).samples);

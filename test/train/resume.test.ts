@@ -10,10 +10,11 @@ import { trainStateToBytes, trainStateFromBytes, modelFromBytes } from "../../sr
 import { openDataSource } from "../../src/train/data-source.js";
 import { sample } from "../../src/sample.js";
 import type { ModelConfig } from "../../src/model/velocity-model.js";
+import type { MlpParams } from "../../src/nets/mlp.js";
 
 await initEngine();
 
-const config: ModelConfig = { kind: "flow-matching", mlp: { dim: 2, hidden: [32, 32], activation: "silu", time: { kind: "sinusoidal", size: 8 } }, path: "condot" };
+const config: ModelConfig = { kind: "flow-matching", net: { kind: "mlp", dim: 2, hidden: [32, 32], activation: "silu", time: { kind: "sinusoidal", size: 8 } }, path: "condot" };
 const opts = { steps: 40, batch: 64, seed: 3, warmupSteps: 5, checkpointEvery: 0 };
 
 test("resume after a stop reproduces the uninterrupted loss curve and weights exactly", () => {
@@ -29,8 +30,8 @@ test("resume after a stop reproduces the uninterrupted loss curve and weights ex
     assert.equal(resumed.step, 40);
     assert.deepEqual(resumed.losses, full.losses, "loss curves differ");
     assert.ok(full.losses[39] < full.losses[0], "training should reduce the loss");
-    assert.deepEqual(Array.from(resumed.params.layers[1].w.ref.dataSync()), Array.from(full.params.layers[1].w.ref.dataSync()));
-    assert.deepEqual(Array.from(resumed.ema.layers[0].b.ref.dataSync()), Array.from(full.ema.layers[0].b.ref.dataSync()));
+    assert.deepEqual(Array.from((resumed.params.net as MlpParams).layers[1].w.ref.dataSync()), Array.from((full.params.net as MlpParams).layers[1].w.ref.dataSync()));
+    assert.deepEqual(Array.from((resumed.ema.net as MlpParams).layers[0].b.ref.dataSync()), Array.from((full.ema.net as MlpParams).layers[0].b.ref.dataSync()));
     disposeTrainState(full);
     disposeTrainState(resumed);
   } finally {

@@ -9,7 +9,7 @@ await initEngine();
 test("invert(sample(z)) ≈ z: forward and backward solves agree, with a standardizer undone on output", () => {
   const model = VelocityModel.init({
     kind: "flow-matching", path: "condot", standardizer: { mean: [10, -3], std: [2, 0.5] },
-    mlp: { dim: 2, hidden: [16, 16], activation: "tanh", time: { kind: "sinusoidal", size: 8 } },
+    net: { kind: "mlp", dim: 2, hidden: [16, 16], activation: "tanh", time: { kind: "sinusoidal", size: 8 } },
   }, 4, np.float64);
   const fwd = sample(model, 64, { method: "dopri5", rtol: 1e-10, atol: 1e-10, seed: 2 });
   // Samples are in data units: the standardizer's scale shows in their spread.

@@ -6,11 +6,11 @@ import { makeObjective } from "../../src/train/objectives.js";
 import { resolveTrainOptions } from "../../src/train/options.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
-import { defaultMlpConfig } from "../../src/nn/mlp.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample, invert } from "../../src/sample.js";
 
 await initEngine();
-const config: ModelConfig = { kind: "flow-matching", mlp: { ...defaultMlpConfig(2), hidden: [16, 16] }, path: "condot" };
+const config: ModelConfig = { kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [16, 16] }, path: "condot" };
 
 test("logit-normal t: logit(t) has the requested mean and std (t = 0 noise … 1 data)", () => {
   const o = resolveTrainOptions({ batch: 4000, timeSampling: "logit-normal", logitNormal: { mean: 0.5, std: 0.8 } });

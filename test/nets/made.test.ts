@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, np, Rng, toHostF64, type Array } from "../../src/engine/index.js";
-import { made } from "../../src/nn/made.js";
+import { made } from "../../src/nets/made.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { batchJacobians } from "../util/jacobian.js";
 import { perturb, normals } from "../util/perturb-params.js";

@@ -1,8 +1,9 @@
 /**
  * Time embeddings for velocity networks (t = 0 is noise, t = 1 is data). Parameter-free so that a network is
- * just its weight matrices.
+ * just its weight matrices. In float64 the sines and cosines are float64-accurate (engine `sinCos`; jax-js's own
+ * kernels are float32-accurate), so a float64 model matches a float64 copy of itself elsewhere to rounding.
  */
-import { np, type Array } from "../engine/index.js";
+import { np, sinCos, type Array } from "../engine/index.js";
 
 export type TimeEmbeddingKind = "none" | "sinusoidal";
 export interface TimeEmbeddingConfig {
@@ -29,7 +30,7 @@ export function embedTime(t: Array, c: TimeEmbeddingConfig): Array {
   const freqs = globalThis.Array.from({ length: half }, (_, k) => 0.5 * (fmax / 0.5) ** (half > 1 ? k / (half - 1) : 0));
   const f = np.array(freqs.map((v) => 2 * Math.PI * v), { dtype: t.dtype }).reshape([1, half]);
   const arg = t.ref.mul(f);
-  const parts = [t, np.sin(arg.ref), np.cos(arg)];
+  const parts = [t, ...sinCos(arg)];
   let out = np.concatenate(parts, 1);
   if (1 + 2 * half < size) out = np.concatenate([out, np.zeros([out.shape[0], size - 1 - 2 * half], { dtype: out.dtype })], 1);
   return out;

@@ -1,2 +1,0 @@
-export * from "./mlp.js";
-export * from "./time-embedding.js";
