@@ -8,7 +8,7 @@
  * import { initEngine, createTrainState, train, openDataSource, saveTrainState, loadModel, defaultMlpConfig } from "flowmatch/node";
  * await initEngine();
  * const data = openDataSource("points.csv"); // a CSV path, a built-in data set ("digits") or a toy name
- * const config = { kind: "flow-matching", mlp: defaultMlpConfig(data.dim), path: "condot", standardizer: data.standardizer } as const;
+ * const config = { kind: "flow-matching", net: defaultMlpConfig(data.dim), path: "condot", standardizer: data.standardizer } as const;
  * train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
  * const model = loadModel("runs/points");
  * ```

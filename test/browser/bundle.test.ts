@@ -68,7 +68,7 @@ test("the browser bundle runs: CSV, PNG, training and exact resume from checkpoi
       const table = fm.parseCsv("a,b\\n1,2\\n3,4\\n", "t.csv");
       const rgb = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
       const png = fm.decodePng(fm.encodePng(2, 2, rgb));
-      const config = { kind: "flow-matching", mlp: fm.defaultMlpConfig(2), path: "condot" };
+      const config = { kind: "flow-matching", net: fm.defaultMlpConfig(2), path: "condot" };
       const opts = { steps: 6, batch: 32, seed: 5, warmupSteps: 0 };
       const data = fm.openDataSource("moons");
       const whole = fm.train(fm.createTrainState(config, opts), data);
@@ -85,7 +85,7 @@ test("the browser bundle runs: CSV, PNG, training and exact resume from checkpoi
     assert.deepEqual(out.resumed, out.whole);
     // The same run from the sources, in this process: the bundle computes what the library computes.
     await initEngine();
-    const s = train(createTrainState({ kind: "flow-matching", mlp: defaultMlpConfig(2), path: "condot" }, { steps: 6, batch: 32, seed: 5, warmupSteps: 0 }), openDataSource("moons"));
+    const s = train(createTrainState({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, { steps: 6, batch: 32, seed: 5, warmupSteps: 0 }), openDataSource("moons"));
     assert.deepEqual(out.whole, s.losses);
     disposeTrainState(s);
   } finally {

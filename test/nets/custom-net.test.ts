@@ -12,7 +12,7 @@ import {
   VelocityModel, createTrainState, train, modelFromState, disposeTrainState, openDataSource, sample, invert,
   logProb, saveTrainState, loadTrainState, loadModel, energyDistance, makeObjective, resolveTrainOptions,
   OptionError, type Array, type DType, type ModelConfig, type ModelParams, type NetConfig, type VelocityNet, type TrainOptions,
-} from "../../src/index.js";
+} from "../../src/node/index.js";
 
 await initEngine();
 

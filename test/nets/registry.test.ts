@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import {
   initEngine, np, getNet, netKinds, netWorkerSource, defaultMlpConfig, initMlp, mlpApply, VelocityModel,
   loadModel, loadTrainState, train, sample, openDataSource, disposeTrainState, OptionError, CheckpointError, type MlpParams,
-} from "../../src/index.js";
+} from "../../src/node/index.js";
 
 await initEngine();
 

@@ -2,7 +2,7 @@
 // network from config.json's `net`, and the run matches the one-thread run up to rounding.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, netWorkerSource, createTrainState, train, disposeTrainState, openDataSource, type ModelConfig } from "../../src/index.js";
+import { initEngine, netWorkerSource, createTrainState, train, disposeTrainState, openDataSource, type ModelConfig } from "../../src/node/index.js";
 import "./tanh-net.js";
 
 await initEngine();
