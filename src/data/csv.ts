@@ -113,3 +113,20 @@ function resolveColumns(
     return j;
   });
 }
+
+/**
+ * Row-major `[n, dim]` values as CSV text: a header (`x0,x1,…` unless `header` names the columns), then one line per
+ * row with each value printed in full (`String(x)`, so parsing it back gives the same float64).
+ *
+ * @example
+ * ```ts
+ * toCsv(Float64Array.from([1, 2, 3, 4]), 2); // "x0,x1\n1,2\n3,4\n"
+ * ```
+ */
+export function toCsv(data: Float64Array, dim: number, header?: readonly string[]): string {
+  if (!Number.isInteger(dim) || dim < 1 || data.length % dim !== 0) throw new DataError(`toCsv: ${data.length} values do not make rows of ${dim}`);
+  if (header && header.length !== dim) throw new DataError(`toCsv: ${header.length} column names for ${dim} columns`);
+  const rows: string[] = [(header ?? Array.from({ length: dim }, (_, j) => `x${j}`)).join(",")];
+  for (let i = 0; i < data.length / dim; i++) rows.push(Array.from(data.subarray(i * dim, (i + 1) * dim), String).join(","));
+  return rows.join("\n") + "\n";
+}

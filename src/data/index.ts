@@ -5,7 +5,7 @@ export { checkerboard, inCheckerboard } from "./checkerboard.js";
 export { gaussian } from "./gaussian.js";
 export { moons, circles, swissroll, twoSpirals, pinwheel, rings } from "./shapes.js";
 export { toyNames, getToy, isToyName } from "./registry.js";
-export { parseCsv, type CsvOptions, type CsvTable } from "./csv.js";
+export { parseCsv, toCsv, type CsvOptions, type CsvTable } from "./csv.js";
 export {
   fitStandardizer,
   standardize,

@@ -18,3 +18,4 @@ export * from "./model.js";
 export * from "./flow-config.js";
 export * from "./architectures.js";
 export * from "./glow.js";
+export * from "./context.js";
