@@ -1,7 +1,15 @@
-/** Argument parsing on node:util's parseArgs, with errors that name the option (exit 2 via OptionError). */
+/**
+ * Argument parsing on node:util's parseArgs, with errors that name the option (exit 2 via OptionError), and the
+ * options several commands share (solver flags, conditions).
+ */
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
 import { OptionError } from "../errors.js";
+import type { Flow } from "../flows/model.js";
+import { flowContext } from "../flows/flow-config.js";
+import { uniformLabelContext } from "../flows/context.js";
+import { labelIndex } from "../model/conditioning.js";
+import type { CondSpec } from "../train/data-source.js";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -91,4 +99,62 @@ export function workersArg(values: Record<string, unknown>, parallel: boolean): 
   if (raw === undefined) return undefined;
   if (raw === "auto") return parallel ? Math.max(1, Math.min(4, availableParallelism())) : 1;
   return num(values, "workers", { int: true, min: 1 });
+}
+
+/** Solver and condition options shared by `sample` and `plot`. */
+export const sampleOptions = {
+  method: { type: "string", help: "ODE solver: euler, midpoint, heun, rk4, dopri5", default: "rk4" },
+  steps: { type: "string", help: "steps for fixed-step solvers", default: "50" },
+  rtol: { type: "string", help: "dopri5 relative tolerance", default: "1e-5" },
+  atol: { type: "string", help: "dopri5 absolute tolerance", default: "1e-5" },
+  seed: { type: "string", help: "noise seed", default: "0" },
+  temperature: { type: "string", help: "normalizing flows: base temperature (std multiplier)", default: "1" },
+  label: { type: "string", help: "class-conditional models: the label to sample (default: ∅, unconditional)" },
+  context: { type: "string", help: "conditional normalizing flows: the context values, comma-separated" },
+  guidance: { type: "string", help: "classifier-free guidance weight w: (1 + w)·v(c) − w·v(∅)", default: "0" },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The flow-matching sampler's options from `sampleOptions`. */
+export function solverArgs(v: Record<string, unknown>) {
+  return {
+    method: String(v.method),
+    steps: num(v, "steps", { int: true, min: 1 }),
+    rtol: num(v, "rtol", { min: 0 }),
+    atol: num(v, "atol", { min: 0 }),
+    seed: num(v, "seed", { int: true, min: 0 }),
+    label: v.label === undefined ? undefined : String(v.label),
+    guidance: num(v, "guidance"),
+  };
+}
+
+/** `--cond` and `--cond-type` (train). */
+export function condSpecArg(v: Record<string, unknown>): CondSpec | undefined {
+  const type = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
+  if (type !== undefined && type !== "class" && type !== "context") throw new OptionError(`--cond-type must be class or context, got "${type}"`);
+  if (v.cond === undefined) {
+    if (type) throw new OptionError("--cond-type needs --cond");
+    return undefined;
+  }
+  return { columns: String(v.cond).split(",").map((c) => c.trim()), kind: type };
+}
+
+/**
+ * The context rows for n samples of a (conditional) flow from `--label K` (class labels), `--context a,b,…`
+ * (shared by all samples), or, for class labels without `--label`, labels drawn uniformly (an equal-weight mixture).
+ */
+export function flowContextArg(model: Flow, n: number, v: Record<string, unknown>, seed: number): Float64Array | undefined {
+  const { ctxDim: C, cond } = model.config;
+  if (C === 0) {
+    if (v.label !== undefined || v.context !== undefined) throw new OptionError("this flow is unconditional: --label and --context do not apply");
+    return undefined;
+  }
+  if (v.context !== undefined) {
+    if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})`);
+    const vals = String(v.context).split(",").map(Number);
+    if (vals.length !== C || !vals.every(Number.isFinite)) throw new OptionError(`--context: expected ${C} comma-separated numbers, got "${String(v.context)}"`);
+    return Float64Array.from(vals);
+  }
+  if (cond?.kind !== "class") throw new OptionError(`this flow is conditional: pass --context with ${C} comma-separated values${cond ? ` (${cond.source})` : ""}`);
+  if (v.label !== undefined) return flowContext(cond, 1, { labels: [labelIndex(cond, String(v.label))] });
+  return uniformLabelContext(cond, n, seed);
 }

@@ -3,11 +3,12 @@
  * trace unless FLOWMATCH_DEBUG=1.
  */
 import { FlowmatchError } from "../errors.js";
-import { trainCommand, trainSpec } from "./train.js";
-import { sampleCommand, sampleSpec, plotCommand, plotSpec } from "./sample.js";
-import { demoCommand, demoSpec } from "./demo.js";
-import { evalCommand, evalSpec } from "./eval.js";
-import { reflowCommand, reflowSpec } from "./reflow.js";
+import { trainCommand, trainSpec } from "./commands/train.js";
+import { sampleCommand, sampleSpec } from "./commands/sample.js";
+import { plotCommand, plotSpec } from "./commands/plot.js";
+import { demoCommand, demoSpec } from "./commands/demo.js";
+import { evalCommand, evalSpec } from "./commands/eval.js";
+import { reflowCommand, reflowSpec } from "./commands/reflow.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   demo: { run: demoCommand, summary: demoSpec.summary },

@@ -1,10 +1,11 @@
 /** `flowmatch demo`: about a minute of training on a toy, then a PNG of data, samples and trajectories. */
 import { join } from "node:path";
-import { modelFromState, disposeTrainState } from "../train/trainer.js";
-import { parseCommand, num, workersArg, type CommandSpec } from "./args.js";
+import { modelFromState, disposeTrainState } from "../../train/trainer.js";
+import { modelFigure } from "../../plot/figures.js";
+import { writeFileAtomic } from "../../node/index.js";
+import { parseCommand, num, workersArg, type CommandSpec } from "../args.js";
+import { velocityFigureData } from "../data.js";
 import { runTraining } from "./train.js";
-import { renderModelFigure } from "./sample.js";
-import { writeFileAtomic } from "../node/index.js";
 
 export const demoSpec: CommandSpec = {
   name: "demo",
@@ -32,7 +33,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
   });
   const model = modelFromState(state);
   disposeTrainState(state);
-  const png = renderModelFigure(model, { n: 4000, trajectories: 48, method: "rk4", steps: 25, seed: 0, title: `flowmatch demo: ${String(v.data)}, ${steps} steps` });
+  const n = 4000;
+  const spec = model.config.data;
+  const data = spec ? velocityFigureData(model, spec, n) : undefined;
+  const png = modelFigure(model, { n, trajectories: 48, data, method: "rk4", steps: 25, seed: 0, title: `flowmatch demo: ${String(v.data)}, ${steps} steps` });
   const file = join(out, "demo.png");
   writeFileAtomic(file, png);
   model.dispose();

@@ -1,17 +1,17 @@
 /**
  * `flowmatch eval`: exact log-likelihood of held-out data under a saved model (NLL in nats and bits/dim; KL when the
  * data's density is known) plus sample metrics (MMD, energy distance, W2). `--logp-out` writes log q per input row.
+ * A flow-matching model's likelihood runs through the ODE (solver flags); a normalizing flow's is exact.
  */
-import { initEngine, Rng } from "../engine/index.js";
-import { isToyName, getToy } from "../data/registry.js";
-import { evaluate, evaluable, type EvalData, type EvalReport } from "../evaluate.js";
-import { loadModel, loadCsv, writeFileAtomic, isFlowCheckpoint } from "../node/index.js";
-import { isCsvSpec } from "../node/csv.js";
-import { DataError, OptionError, ShapeError } from "../errors.js";
-import { toyNames } from "../data/registry.js";
-import { parseCommand, num, type CommandSpec } from "./args.js";
-import { progressBar } from "./progress.js";
-import { flowEvalCommand } from "./flow.js";
+import { initEngine, Rng } from "../../engine/index.js";
+import { isToyName } from "../../data/registry.js";
+import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../evaluate.js";
+import { dequantize } from "../../train/flow-data.js";
+import { loadModel, loadFlowModel, writeFileAtomic, isFlowCheckpoint } from "../../node/index.js";
+import { OptionError, ShapeError } from "../../errors.js";
+import { parseCommand, num, type CommandSpec } from "../args.js";
+import { progressBar } from "../progress.js";
+import { velocityEvalData, flowPoints } from "../data.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -35,18 +35,7 @@ export const evalSpec: CommandSpec = {
   examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
 };
 
-function loadEvalData(spec: string, n: number | undefined, seed: number): EvalData {
-  if (isToyName(spec)) {
-    const toy = getToy(spec);
-    const pts = toy.sample(n ?? 5000, new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0));
-    return { points: pts, dim: toy.dim, logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
-  }
-  if (!isCsvSpec(spec)) throw new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-  const t = loadCsv(spec);
-  const rows = n === undefined ? t.rows : Math.min(n, t.rows);
-  return { points: t.data.subarray(0, rows * t.cols), dim: t.cols };
-}
-
+/** The text report of a flow-matching model. */
 function fmt(r: EvalReport): string {
   const lines = [
     `points        ${r.n} (dim ${r.dim})`,
@@ -75,11 +64,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const seed = num(v, "seed", { int: true, min: 0 })!;
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
-  if (isFlowCheckpoint(String(v.model))) return flowEvalCommand(v, nGiven);
+  if (isFlowCheckpoint(String(v.model))) return flowEval(v, nGiven);
   await initEngine();
   const model = loadModel(String(v.model));
   try {
-    const data = loadEvalData(spec, isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined, seed);
+    const data = velocityEvalData(spec, isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined, seed);
     if (data.dim !== model.dim) {
       throw new ShapeError(`${spec} has ${data.dim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
     }
@@ -103,6 +92,49 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const { logp: _omit, ...rest } = report;
     if (v.json) process.stdout.write(JSON.stringify({ model: String(v.model), data: spec, divergence, ...rest }, null, 2) + "\n");
     else process.stdout.write(fmt(report) + "\n");
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The text report of a flow (dq: the dequantization levels, when the data were dequantized). */
+function fmtFlow(r: EvalReport, dq?: number): string {
+  const lines = [
+    `points        ${r.n} (dim ${r.dim})${dq ? `, dequantized (${dq} levels, one draw of uniform noise)` : ""}`,
+    `NLL           ${r.nll.mean.toFixed(4)} ± ${r.nll.stderr.toFixed(4)} nats   (${r.bitsPerDim.toFixed(4)} bits/dim)`,
+  ];
+  if (r.kl) lines.push(`KL(p‖q)       ${r.kl.kl.toFixed(4)} ± ${r.kl.stderr.toFixed(4)} nats   (entropy of p ${r.entropy!.toFixed(4)})`);
+  if (r.sampleCount)
+    lines.push(
+      `MMD²          ${r.mmd2!.toExponential(3)}   (${r.sampleCount} vs ${r.sampleCount} points)`,
+      `energy dist.  ${r.energy!.toExponential(3)}`,
+      `W2 (exact)    ${r.w2!.toFixed(4)}`,
+      `sliced W2     ${r.slicedW2!.toFixed(4)}`,
+    );
+  lines.push(`${r.seconds.toFixed(1)} s`);
+  return lines.join("\n");
+}
+
+/** `eval` of a flow checkpoint (v: the parsed options; nGiven: whether --n was passed). */
+async function flowEval(v: Record<string, unknown>, nGiven: boolean): Promise<void> {
+  await initEngine();
+  const model = loadFlowModel(String(v.model));
+  try {
+    const seed = num(v, "seed", { int: true, min: 0 })!;
+    const spec = String(v.data);
+    const nArg = isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined;
+    const d = flowPoints(model, spec, nArg, seed);
+    const L = model.config.dequantize?.levels;
+    const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
+    const samples = num(v, "samples", { int: true, min: 0 })!;
+    const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    if (v["logp-out"]) {
+      writeFileAtomic(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n");
+      process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);
+    }
+    const { logp: _omit, ...rest } = report;
+    if (v.json) process.stdout.write(JSON.stringify({ model: String(v.model), arch: model.config.arch, data: spec, ...rest }, null, 2) + "\n");
+    else process.stdout.write(fmtFlow(report, L) + "\n");
   } finally {
     model.dispose();
   }

@@ -2,13 +2,13 @@
  * `flowmatch reflow`: 2-rectified flow. Draws (noise, sample) pairs from a trained model's ODE, then fine-tunes a
  * copy of it on those fixed pairs; reports straightness and few-step quality before and after.
  */
-import { initEngine, treeCopy, treeDispose } from "../engine/index.js";
-import { loadModel, saveTrainState } from "../node/index.js";
-import { createTrainState, train, modelFromState, disposeTrainState, recentLoss } from "../train/trainer.js";
-import { generatePairs, pairedSource, straightness } from "../reflow.js";
-import { OptionError } from "../errors.js";
-import { parseCommand, num, type CommandSpec } from "./args.js";
-import { progressBar } from "./progress.js";
+import { initEngine, treeCopy, treeDispose } from "../../engine/index.js";
+import { loadModel, saveTrainState } from "../../node/index.js";
+import { createTrainState, train, modelFromState, disposeTrainState, recentLoss } from "../../train/trainer.js";
+import { generatePairs, pairedSource, straightness } from "../../reflow.js";
+import { OptionError } from "../../errors.js";
+import { parseCommand, num, type CommandSpec } from "../args.js";
+import { progressBar } from "../progress.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",

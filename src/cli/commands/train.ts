@@ -1,0 +1,348 @@
+/**
+ * `flowmatch train`: flow-matching (or CNF maximum-likelihood) training, or with `--model <arch>` a discrete
+ * normalizing flow by maximum likelihood (test NLL and bits/dim at the end). Both: a progress bar, periodic atomic
+ * checkpoints and exact --resume.
+ */
+import { initEngine, activations, type ActivationName } from "../../engine/index.js";
+import { checkpointExists, openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
+import { isCsvSpec } from "../../node/csv.js";
+import { openFlowData } from "../../node/data.js";
+import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../../train/trainer.js";
+import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState } from "../../train/flow-trainer.js";
+import { squareImageShape, type FlowDataSource } from "../../train/flow-data.js";
+import type { TrainOptions } from "../../train/options.js";
+import { defaultMlpConfig } from "../../nets/mlp.js";
+import { isToyName, toyNames } from "../../data/registry.js";
+import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../../flows/architectures.js";
+import { flowContextDim } from "../../flows/flow-config.js";
+import { testReport } from "../../evaluate.js";
+import { ShapeError, OptionError } from "../../errors.js";
+import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../../paths/index.js";
+import { condEmbedWidth } from "../../model/conditioning.js";
+import type { CondSpec } from "../../train/data-source.js";
+import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec } from "../args.js";
+import { progressBar } from "../progress.js";
+
+export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
+
+/** True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm). */
+function wantsFlowModel(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--model" && i + 1 < argv.length) return argv[i + 1] !== "fm";
+    if (a.startsWith("--model=")) return a.slice(8) !== "fm";
+  }
+  return false;
+}
+
+export const trainSpec: CommandSpec = {
+  name: "train",
+  summary: "Train a flow-matching model or a CNF by maximum likelihood (MLP velocity field) on a toy or a CSV file.",
+  usage: "flowmatch train --data <toy | file.csv> --out DIR [options]",
+  options: {
+    data: { type: "string", help: "toy name (8gaussians, checkerboard, moons, circles, 2spirals, pinwheel, swissroll, rings) or a CSV path" },
+    out: { type: "string", help: "checkpoint directory", default: "runs/model" },
+    steps: { type: "string", help: "training steps", default: "5000" },
+    batch: { type: "string", help: "batch size", default: "512" },
+    lr: { type: "string", help: "peak learning rate (Adam)", default: "2e-3" },
+    hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256" },
+    activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
+    seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
+    resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
+    "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
+    schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+    "time-sampling": { type: "string", help: "uniform or logit-normal: t = sigmoid(m + s·z), z ~ N(0, 1)", default: "uniform" },
+    "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "0" },
+    "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
+    objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
+    path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
+    prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
+    coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
+    pairing: { type: "string", help: "alias of --coupling" },
+    "sinkhorn-reg": { type: "string", help: "sinkhorn: entropic regularization relative to the mean cost", default: "0.05" },
+    "sb-sigma": { type: "string", help: "sb: bridge noise σ", default: "1" },
+    cond: { type: "string", help: "condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
+    "cond-type": { type: "string", help: "class or context (default: class for one integer column)" },
+    "cond-dropout": { type: "string", help: "probability of training with the condition dropped (for guidance)", default: "0.1" },
+    "mle-solver": { type: "string", help: "MLE: euler, midpoint, heun, rk4 (fixed steps) or dopri5 (adaptive grid)", default: "rk4" },
+    "mle-steps": { type: "string", help: "MLE: steps of a fixed-step solver", default: "10" },
+    "mle-tol": { type: "string", help: "MLE: dopri5 rtol = atol", default: "1e-4" },
+    divergence: { type: "string", help: "MLE: exact or hutchinson", default: "exact" },
+    probes: { type: "string", help: "MLE: Hutchinson probes per point", default: "1" },
+    kinetic: { type: "string", help: "MLE: kinetic-energy regularizer weight (RNODE)", default: "0" },
+    jacobian: { type: "string", help: "MLE: Jacobian-Frobenius regularizer weight (RNODE)", default: "0" },
+    workers: { type: "string", help: "threads for flow-matching gradients: a number, or auto (this machine's cores, at most 4)", default: "auto" },
+    quiet: { type: "boolean", short: "q", help: "no progress output" },
+    model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")} (flows: flowmatch train --model realnvp --help)`, default: "fm" },
+  },
+  examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data moons --objective mle --hidden 64,64,64 --steps 2000 --out runs/cnf", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
+};
+
+export interface RunTrainingArgs {
+  data: string;
+  out?: string;
+  resume?: boolean;
+  hidden?: number[];
+  activation?: ActivationName;
+  options: Partial<TrainOptions>;
+  quiet?: boolean;
+  label?: string;
+  /** Scheduler name (default condot) and what the network predicts (default velocity). */
+  path?: string;
+  prediction?: PredictionKind;
+  /** Conditioning columns (CSV) or "mode" (8gaussians). */
+  cond?: CondSpec;
+}
+
+/** `--activation`: a name from the engine's activation table; anything else lists the valid ones. */
+function activationArg(v: Record<string, unknown>): ActivationName | undefined {
+  if (v.activation === undefined) return undefined;
+  const name = String(v.activation);
+  if (!Object.hasOwn(activations, name)) throw new OptionError(`unknown activation "${name}"; valid: ${Object.keys(activations).join(", ")}`);
+  return name as ActivationName;
+}
+
+/** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
+export async function runTraining(a: RunTrainingArgs): Promise<TrainState> {
+  await initEngine();
+  let state: TrainState;
+  if (a.resume) {
+    if (!a.out || !checkpointExists(a.out)) throw new OptionError(`--resume: no checkpoint in ${a.out ?? "(no --out)"}`);
+    // Steps and threads may change on resume; the thread count only changes rounding.
+    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}) });
+  }
+  const saved = a.resume ? state!.config.cond : undefined;
+  const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
+  const data = openDataSource(a.data, { standardizer: a.resume ? state!.config.standardizer : undefined, cond: condSpec, condConfig: saved });
+  if (a.resume) {
+    if (state!.config.net.dim !== data.dim) {
+      throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.net.dim}`);
+    }
+  } else {
+    const cond = data.cond;
+    // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
+    const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
+    const path = a.path ?? "condot";
+    getScheduler(path); // unknown names fail here, listing the valid ones
+    state = createTrainState(
+      { kind: "flow-matching", net, path, standardizer: data.standardizer, data: a.data, ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
+      a.options,
+    );
+  }
+  const s = state!;
+  const bar = progressBar(s.options.steps, a.label ?? "train", { quiet: a.quiet, start: s.step, unit: "step" });
+  if (s.step >= s.options.steps && !a.quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
+  train(s, data, {
+    progressEvery: 10,
+    onProgress: (p) => bar.update(p.step, `loss ${p.avgLoss.toFixed(4)}`),
+    onCheckpoint: a.out ? (st) => saveTrainState(a.out!, st) : undefined,
+  });
+  bar.finish(s.losses.length ? `loss ${recentLoss(s).toFixed(4)}` : "");
+  return s;
+}
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  if (wantsFlowModel(argv)) return flowTrainCommand(argv); // discrete normalizing flows, below
+  const v = parseCommand(trainSpec, argv);
+  if (!v) return;
+  if (!v.data) throw new OptionError("train: --data is required (a toy name or a CSV file); see flowmatch train --help");
+  const schedule = String(v.schedule) as TrainOptions["schedule"];
+  const prediction = String(v.prediction) as PredictionKind;
+  if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
+  const condType = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
+  if (condType !== undefined && condType !== "class" && condType !== "context") throw new OptionError(`--cond-type must be class or context, got "${condType}"`);
+  const s = await runTraining({
+    data: String(v.data),
+    out: String(v.out),
+    resume: !!v.resume,
+    hidden: intList(v, "hidden"),
+    activation: activationArg(v),
+    quiet: !!v.quiet,
+    path: String(v.path),
+    prediction,
+    cond: v.cond === undefined ? undefined : { columns: String(v.cond).split(",").map((c) => c.trim()), kind: condType as "class" | "context" | undefined },
+    options: {
+      steps: num(v, "steps", { int: true, min: 1 }),
+      batch: num(v, "batch", { int: true, min: 1 }),
+      lr: num(v, "lr", { min: 0 }),
+      seed: num(v, "seed", { int: true, min: 0 }),
+      workers: workersArg(v, String(v.objective) === "fm"),
+      checkpointEvery: num(v, "checkpoint-every", { int: true, min: 0 }),
+      emaDecay: num(v, "ema-decay", { min: 0 }),
+      schedule,
+      timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
+      logitNormal: { mean: num(v, "t-mean")!, std: num(v, "t-std")! },
+      objective: String(v.objective) as TrainOptions["objective"],
+      coupling: String(v.pairing ?? v.coupling),
+      couplingOptions: { reg: num(v, "sinkhorn-reg", { min: 0 }), sigma: num(v, "sb-sigma", { min: 0 }) },
+      condDropout: num(v, "cond-dropout", { min: 0 }),
+      mle: {
+        method: String(v["mle-solver"]),
+        steps: num(v, "mle-steps", { int: true, min: 1 })!,
+        rtol: num(v, "mle-tol", { min: 0 })!,
+        atol: num(v, "mle-tol", { min: 0 })!,
+        divergence: String(v.divergence) as TrainOptions["mle"]["divergence"],
+        probes: num(v, "probes", { int: true, min: 1 })!,
+        probeKind: "rademacher",
+        kineticEnergy: num(v, "kinetic", { min: 0 })!,
+        jacobianFrobenius: num(v, "jacobian", { min: 0 })!,
+      },
+    },
+  });
+  if (!v.quiet) process.stderr.write(`saved ${v.out} (step ${s.step})\n`);
+  disposeTrainState(s);
+}
+
+// Discrete normalizing flows: maximum likelihood, the same progress bar and checkpoints, test NLL at the end.
+
+const flowTrainSpec: CommandSpec = {
+  name: "train",
+  summary: "Train a discrete normalizing flow by maximum likelihood on a toy or a CSV file (8x8 digits: an image for glow).",
+  usage: "flowmatch train --model nice|realnvp|glow|maf|iaf|nsf|planar|radial --data <toy | file.csv> --out DIR [options]",
+  options: {
+    model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")}`, default: "fm" },
+    data: { type: "string", help: `toy name (${toyNames.join(", ")}) or a CSV path` },
+    out: { type: "string", help: "checkpoint directory", default: "runs/flow" },
+    steps: { type: "string", help: "training steps (default 1000; 300 for images)" },
+    batch: { type: "string", help: "batch size", default: "256" },
+    lr: { type: "string", help: "peak learning rate (Adam)", default: "1e-3" },
+    layers: { type: "string", help: "layers K (default 8; maf/iaf 5, nsf 4, planar/radial 32; image glow: steps per level 4)" },
+    levels: { type: "string", help: "image glow: levels (squeeze, K steps, split)", default: "2" },
+    hidden: { type: "string", help: "conditioner hidden widths (default 64,64; images 128,128)" },
+    bins: { type: "string", help: "nsf: spline bins", default: "8" },
+    variant: { type: "string", help: "nsf: coupling or autoregressive", default: "coupling" },
+    "no-actnorm": { type: "boolean", help: "leave out the ActNorm layers" },
+    base: { type: "string", help: "base distribution: standard or diagonal (learned)", default: "standard" },
+    image: { type: "string", help: "event shape H,W,C for glow (default: square data of side divisible by 4 → s,s,1)" },
+    columns: { type: "string", help: "CSV columns to use, 0-based (e.g. 0-63 or 0,2,5); default all (glow drops a label column)" },
+    dequantize: { type: "string", help: "auto (integer data 0…L−1), off, or a level count L", default: "auto" },
+    "test-fraction": { type: "string", help: "CSV rows held out for the test NLL", default: "0.1" },
+    cond: { type: "string", help: "conditional flow: condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
+    "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
+    seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
+    resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
+    "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
+    schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+    warmup: { type: "string", help: "warm-up steps", default: "50" },
+    quiet: { type: "boolean", short: "q", help: "no progress output" },
+  },
+  examples: [
+    "flowmatch train --model realnvp --data moons --steps 2000 --out runs/rnvp",
+    "flowmatch train --model glow --data digits --out runs/glow-digits",
+    "flowmatch train --model nsf --data 8gaussians --out runs/nsf --resume --steps 4000",
+    "flowmatch train --model nsf --data points.csv --cond label --out runs/cnsf   # then: sample --model runs/cnsf --label 3",
+  ],
+};
+
+/** "0-63" or "0,2,5" → indices. */
+function parseColumns(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of raw.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new OptionError(`--columns must look like 0-63 or 0,2,5, got "${raw}"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new OptionError(`--columns: empty range ${part.trim()}`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+function parseDequantize(raw: string): "auto" | "off" | number {
+  if (raw === "auto" || raw === "off") return raw;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 2) throw new OptionError(`--dequantize must be auto, off or a level count ≥ 2, got "${raw}"`);
+  return n;
+}
+
+async function flowTrainCommand(argv: string[]): Promise<void> {
+  const v = parseCommand(flowTrainSpec, argv);
+  if (!v) return;
+  const arch = String(v.model);
+  if (!isFlowArch(arch)) throw new OptionError(`unknown --model "${arch}"; valid: ${MODEL_KINDS.join(", ")}`);
+  if (!v.data) throw new OptionError("train: --data is required (a toy name or a CSV file); see flowmatch train --help");
+  const spec = String(v.data);
+  const out = String(v.out);
+  const quiet = !!v.quiet;
+  const seed = num(v, "seed", { int: true, min: 0 })!;
+  const variant = String(v.variant);
+  if (variant !== "coupling" && variant !== "autoregressive") throw new OptionError(`--variant must be coupling or autoregressive, got "${variant}"`);
+  const baseKind = String(v.base);
+  if (baseKind !== "standard" && baseKind !== "diagonal") throw new OptionError(`--base must be standard or diagonal, got "${baseKind}"`);
+  const schedule = String(v.schedule) as TrainOptions["schedule"];
+  const options: Partial<TrainOptions> = {
+    batch: num(v, "batch", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), seed, schedule,
+    checkpointEvery: num(v, "checkpoint-every", { int: true, min: 0 }), emaDecay: num(v, "ema-decay", { min: 0 }),
+    warmupSteps: num(v, "warmup", { int: true, min: 0 }),
+  };
+  const stepsGiven = num(v, "steps", { int: true, min: 1 });
+  await initEngine();
+  let state: FlowTrainState;
+  let data: FlowDataSource;
+  const testFraction = num(v, "test-fraction", { min: 0 })!;
+  if (v.resume) {
+    if (!checkpointExists(out)) throw new OptionError(`--resume: no checkpoint in ${out}`);
+    state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
+    const c = state.config;
+    if (c.arch !== arch) throw new OptionError(`--resume: the checkpoint in ${out} is a ${c.arch} flow, not ${arch}`);
+    const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
+    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
+    const D = c.eventShape.reduce((a, b) => a * b, 1);
+    if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
+  } else {
+    let columns = parseColumns(v.columns as string | undefined);
+    let image = v.image !== undefined ? intList(v, "image") : undefined;
+    if (image && (arch !== "glow" || image.length !== 3)) throw new OptionError("--image H,W,C is for --model glow (three sizes)");
+    let note = "";
+    const condSpec = condSpecArg(v);
+    if (arch === "glow" && !image && isCsvSpec(spec) && !isToyName(spec)) {
+      const cols = columns?.length ?? loadCsv(spec).cols - (condSpec?.columns.length ?? 0);
+      image = squareImageShape(cols);
+      if (!image && !columns && !condSpec && squareImageShape(cols - 1)) {
+        columns = Array.from({ length: cols - 1 }, (_, i) => i);
+        image = squareImageShape(cols - 1);
+        note = `; last column dropped as a label`;
+      }
+    }
+    data = openFlowData(spec, { columns, dequantize: parseDequantize(String(v.dequantize)), testFraction, seed, cond: condSpec });
+    if (image && image.reduce((a, b) => a * b, 1) !== data.dim)
+      throw new ShapeError(`--image ${image.join(",")} has ${image.reduce((a, b) => a * b, 1)} values but ${spec} rows have ${data.dim}`);
+    const eventShape = image ?? [data.dim];
+    const cfg: FlowConfigInput = {
+      arch, eventShape, seed, layers: num(v, "layers", { int: true, min: 1 }), hidden: intList(v, "hidden"),
+      levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 1 }),
+      variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
+      dequantize: data.dequantize, columns: data.columns, data: spec,
+      ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
+    };
+    state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
+    if (!quiet) {
+      const dq = data.dequantize ? `, dequantized (${data.dequantize.levels} levels)` : "";
+      const cd = data.cond ? `, conditioned on ${data.cond.source} (${data.cond.kind === "class" ? `${data.cond.classes.length} classes` : `${data.cond.dim} values`})` : "";
+      process.stderr.write(`${describeFlow(state.config)}; data ${spec}${dq}${cd}${note}\n`);
+    }
+  }
+  const s = state;
+  const bar = progressBar(s.options.steps, `train ${arch}`, { quiet, start: s.step, unit: "step" });
+  if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
+  trainFlow(s, data, {
+    progressEvery: 10,
+    onProgress: (p) => bar.update(p.step, `NLL ${p.avgLoss.toFixed(4)}`),
+    onCheckpoint: (st) => saveFlowTrainState(out, st),
+  });
+  bar.finish(s.losses.length ? `NLL ${recentFlowLoss(s).toFixed(4)}` : "");
+  const model = flowModelFromState(s);
+  try {
+    const r = testReport(model, data, seed);
+    const what = data.kind === "toy" ? `${r.n} fresh ${spec} points` : `${r.n} held-out rows`;
+    const dq = data.dequantize ? `, dequantized, ${data.dequantize.levels} levels` : "";
+    process.stdout.write(`test NLL ${r.nll.toFixed(4)} ± ${r.stderr.toFixed(4)} nats, ${r.bitsPerDim.toFixed(4)} bits/dim (${what}${dq})\n`);
+  } finally {
+    model.dispose();
+  }
+  if (!quiet) process.stderr.write(`saved ${out} (step ${s.step})\n`);
+  disposeFlowTrainState(s);
+}

@@ -1,0 +1,67 @@
+/**
+ * What `--data` means for `plot` and `eval`: points (data units) read from a CSV file or drawn from a toy, with the
+ * model's column selection and conditions. Files make this Node-only; the figures and metrics take the points.
+ */
+import { Rng } from "../engine/index.js";
+import { getToy, isToyName, toyNames } from "../data/registry.js";
+import { unstandardize } from "../data/normalize.js";
+import type { EvalData } from "../evaluate.js";
+import type { Flow } from "../flows/model.js";
+import type { VelocityModel } from "../model/velocity-model.js";
+import type { FigureData } from "../plot/figures.js";
+import { flowTableRows, type FlowConds } from "../train/flow-data.js";
+import { loadCsv, openDataSource } from "../node/index.js";
+import { isCsvSpec } from "../node/csv.js";
+import { DataError, ShapeError } from "../errors.js";
+
+/** Seed of held-out toy draws, apart from any training stream. */
+const toyRng = (seed: number) => new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
+
+function unknownData(spec: string): DataError {
+  return new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
+}
+
+/** The data panel of a flow-matching model's figure: the first n rows of a table, or n toy draws. */
+export function velocityFigureData(model: VelocityModel, spec: string, n: number): FigureData {
+  const D = model.dim;
+  const src = openDataSource(spec, { standardizer: model.config.standardizer, cond: undefined });
+  if (src.table) return { name: spec, points: src.table.data.subarray(0, Math.min(n, src.table.rows) * D) };
+  const z = src.sample(n, new Rng(12345));
+  return { name: spec, points: src.standardizer ? unstandardize(z, src.standardizer) : z };
+}
+
+/** Points to evaluate a flow-matching model on: n fresh toy draws (with the toy's log-density), or CSV rows. */
+export function velocityEvalData(spec: string, n: number | undefined, seed: number): EvalData {
+  if (isToyName(spec)) {
+    const toy = getToy(spec);
+    const pts = toy.sample(n ?? 5000, toyRng(seed));
+    return { points: pts, dim: toy.dim, logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
+  }
+  if (!isCsvSpec(spec)) throw unknownData(spec);
+  const t = loadCsv(spec);
+  const rows = n === undefined ? t.rows : Math.min(n, t.rows);
+  return { points: t.data.subarray(0, rows * t.cols), dim: t.cols };
+}
+
+/** Points (data units) for a flow's figure and evaluation, with the model's column selection (and conditions). */
+export function flowPoints(model: Flow, spec: string, n: number | undefined, seed: number): { points: Float64Array; conds?: FlowConds; logProbTrue?: (x: Float64Array) => Float64Array } {
+  const cond = model.config.cond;
+  if (isToyName(spec)) {
+    const toy = getToy(spec);
+    const rng = toyRng(seed);
+    if (cond) {
+      // The same draws as the unconditional branch, with each point's condition (its mode) alongside.
+      const { x, ...conds } = openDataSource(spec, { cond: { columns: (cond.source ?? "").split(","), kind: cond.kind } }).sampleCond!(n ?? 5000, rng);
+      return { points: x, conds };
+    }
+    return { points: toy.sample(n ?? 5000, rng), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
+  }
+  if (!isCsvSpec(spec)) throw unknownData(spec);
+  const cols = model.config.columns;
+  if (cols && cols.length !== model.dim) throw new ShapeError(`the model's config lists ${cols.length} columns but it has dimension ${model.dim}`);
+  const r = flowTableRows(loadCsv(spec), spec, { columns: cols, cond, n });
+  const rows = r.conds?.labels?.length ?? (r.conds?.context ? r.conds.context.length / model.config.ctxDim : undefined);
+  if (r.points.length % model.dim !== 0 || (rows !== undefined && rows * model.dim !== r.points.length))
+    throw new ShapeError(`${spec}: its data columns do not match the model's ${model.dim}`);
+  return r;
+}
