@@ -4,7 +4,7 @@ import { modelFromState, disposeTrainState } from "../train/trainer.js";
 import { parseCommand, num, workersArg, type CommandSpec } from "./args.js";
 import { runTraining } from "./train.js";
 import { renderModelFigure } from "./sample.js";
-import { writeFileAtomic } from "../node/index.js";
+import { writeFileAtomic } from "../node/checkpoint-dir.js";
 
 export const demoSpec: CommandSpec = {
   name: "demo",

@@ -5,7 +5,8 @@
 import { initEngine, Rng } from "../engine/index.js";
 import { isToyName, getToy } from "../data/registry.js";
 import { evaluate, evaluable, type EvalData, type EvalReport } from "../evaluate.js";
-import { loadModel, loadCsv, writeFileAtomic, isFlowCheckpoint } from "../node/index.js";
+import { loadModel, loadCsv, isFlowCheckpoint } from "../node/index.js";
+import { writeFileAtomic } from "../node/checkpoint-dir.js";
 import { isCsvSpec } from "../node/csv.js";
 import { DataError, OptionError, ShapeError } from "../errors.js";
 import { toyNames } from "../data/registry.js";

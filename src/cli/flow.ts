@@ -4,7 +4,8 @@
  * `plot` and `eval`, which dispatch here when the checkpoint's config.json says kind "normalizing-flow".
  */
 import { initEngine, Rng } from "../engine/index.js";
-import { checkpointExists, writeFileAtomic, loadCsv, saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../node/index.js";
+import { loadCsv, saveFlowTrainState, loadFlowTrainState, loadFlowModel } from "../node/index.js";
+import { checkpointExists, writeFileAtomic } from "../node/checkpoint-dir.js";
 import { isCsvSpec } from "../node/csv.js";
 import { openFlowData } from "../node/data.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";

@@ -1,7 +1,8 @@
 /** `flowmatch sample` and `flowmatch plot`: draw samples from a saved model; write CSV or a PNG figure. */
 import { initEngine, Rng } from "../engine/index.js";
 import { sample } from "../sample.js";
-import { loadModel, openDataSource, writeFileAtomic, isFlowCheckpoint } from "../node/index.js";
+import { loadModel, openDataSource, isFlowCheckpoint } from "../node/index.js";
+import { writeFileAtomic } from "../node/checkpoint-dir.js";
 import { unstandardize } from "../data/normalize.js";
 import { renderPanels } from "../plot/index.js";
 import type { VelocityModel } from "../model/velocity-model.js";

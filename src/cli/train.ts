@@ -1,6 +1,7 @@
 /** `flowmatch train`: flow-matching training with a progress bar, periodic atomic checkpoints and --resume. */
 import { initEngine, activations, type ActivationName } from "../engine/index.js";
-import { checkpointExists, openDataSource, saveTrainState, loadTrainState } from "../node/index.js";
+import { openDataSource, saveTrainState, loadTrainState } from "../node/index.js";
+import { checkpointExists } from "../node/checkpoint-dir.js";
 import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../train/trainer.js";
 import type { TrainOptions } from "../train/options.js";
 import { defaultMlpConfig } from "../nets/mlp.js";

@@ -17,13 +17,13 @@ import { registerDataParallel } from "../train/data-parallel.js";
 import { workerThreadGrads } from "./parallel.js";
 
 export * from "../index.js";
-export { loadCsv, builtinDataPath, BUILTIN_DATASETS } from "./csv.js";
-export { saveCheckpoint, loadCheckpoint, checkpointExists, writeFileAtomic } from "./checkpoint-dir.js";
+export { openDataSource } from "./data.js";
+export { loadCsv } from "./csv.js";
 export {
   saveTrainState, loadTrainState, loadModel,
   saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint,
 } from "./train-state.js";
-export { openDataSource } from "./data.js";
-export { ParallelGrads, workerThreadGrads } from "./parallel.js";
+/** The rest of the Node layer: built-in data files, checkpoint directories, atomic writes, worker threads. */
+export * as files from "./files.js";
 
 registerDataParallel(workerThreadGrads);

@@ -2,7 +2,9 @@
 // that uses it: checked against the same formulas evaluated in JS doubles.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, np, embedTime, VelocityModel, defaultMlpConfig, type MlpParams } from "../../src/index.js";
+import { initEngine, np, VelocityModel, defaultMlpConfig, nets } from "../../src/index.js";
+const { embedTime } = nets;
+type MlpParams = nets.MlpParams;
 
 await initEngine();
 
