@@ -48,6 +48,11 @@ let ready: Promise<Device> | undefined;
 /**
  * Start the array engine once. In Node this is the wasm backend (WebGPU does not exist there); in a browser it
  * prefers WebGPU and falls back to wasm. Returns the device that became the default. Safe to call many times.
+ *
+ * @example
+ * ```ts
+ * await initEngine(); // before the first array
+ * ```
  */
 export function initEngine(prefer?: Device): Promise<Device> {
   ready ??= (async () => {

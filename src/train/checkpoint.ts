@@ -85,7 +85,17 @@ export function restoreRunState<C, P extends Tree>(
   };
 }
 
-/** The full train state as checkpoint bytes (borrows `s`). */
+/**
+ * The full train state as checkpoint bytes (borrows `s`): config.json and weights.safetensors, for storage of your
+ * choice (IndexedDB, a download, a file through flowmatch/node's `saveTrainState`).
+ *
+ * @example
+ * ```ts
+ * const bytes = trainStateToBytes(state);
+ * using resumed = trainStateFromBytes(bytes); // continue with train(resumed, data)
+ * using model = modelFromBytes(bytes); // EMA weights when the run used EMA
+ * ```
+ */
 export function trainStateToBytes(s: TrainState): CheckpointBytes {
   return encodeCheckpoint(runStateFiles(s));
 }

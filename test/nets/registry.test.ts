@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-type MlpParams = nets.MlpParams;
   initEngine, np, getNet, defaultMlpConfig, VelocityModel,
   loadModel, loadTrainState, train, sample, openDataSource, disposeTrainState, OptionError, CheckpointError, nets } from "../../src/node/index.js";
+type MlpParams = nets.MlpParams;
 const { netKinds, netWorkerSource, initMlp, mlpApply } = nets;
 
 await initEngine();
