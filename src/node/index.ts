@@ -9,9 +9,12 @@
  * await initEngine();
  * const data = openDataSource("points.csv"); // a CSV path, a built-in data set ("digits") or a toy name
  * const config = { kind: "flow-matching", net: defaultMlpConfig(data.dim), path: "condot", standardizer: data.standardizer } as const;
- * train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
- * const model = loadModel("runs/points");
+ * using state = train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
+ * using model = loadModel("runs/points"); // freed at the end of the scope
  * ```
+ *
+ * Beyond these names, `files` holds the rest of the Node layer (builtinDataPath, checkpoint directories,
+ * writeFileAtomic, worker-thread gradients).
  */
 import { registerDataParallel } from "../train/data-parallel.js";
 import { workerThreadGrads } from "./parallel.js";
