@@ -63,7 +63,16 @@ function toHost(a: Array, model: VelocityModel): Float64Array {
   return model.config.standardizer ? unstandardize(d, model.config.standardizer) : d;
 }
 
-/** `n` samples from the model: noise x0 ~ N(0, I) at t = 0 carried to t = 1. */
+/**
+ * `n` samples from the model: noise x0 ~ N(0, I) at t = 0 carried to t = 1. Returns host arrays; the model is
+ * borrowed.
+ *
+ * @example
+ * ```ts
+ * const { samples, nfe } = sample(model, 1000, { method: "rk4", steps: 50, seed: 0 }); // samples: [1000 · D]
+ * const guided = sample(model, 100, { label: "3", guidance: 2 }); // a class-conditional model
+ * ```
+ */
 export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): SampleResult {
   const D = model.dim;
   const noise = o.noise ?? new Rng(o.seed ?? 0).normals(n * D);
@@ -88,7 +97,14 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
   return out;
 }
 
-/** Data (row-major [n, D], data units) → noise at t = 0, by solving the ODE backwards from t = 1. */
+/**
+ * Data (row-major [n, D], data units) → noise at t = 0, by solving the ODE backwards from t = 1.
+ *
+ * @example
+ * ```ts
+ * const { noise } = invert(model, points, { method: "rk4", steps: 50 }); // sample(model, n, { noise }) maps back
+ * ```
+ */
 export function invert(model: VelocityModel, x: Float64Array, o: Omit<SampleOptions, "seed" | "noise"> = {}): { noise: Float64Array; nfe: number } {
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);

@@ -17,6 +17,15 @@ if (typeof (globalThis as { Float16Array?: unknown }).Float16Array === "undefine
   };
 }
 
+// Models and train states are `Disposable` (hold them with `using`). Node 20 defines Symbol.dispose; older
+// browsers do not, and a class's `[Symbol.dispose]` method would otherwise be keyed "undefined".
+if (typeof (Symbol as { dispose?: symbol }).dispose !== "symbol") {
+  Object.defineProperty(Symbol, "dispose", { value: Symbol.for("Symbol.dispose") });
+}
+if (typeof (Symbol as { asyncDispose?: symbol }).asyncDispose !== "symbol") {
+  Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
+}
+
 export {
   numpy as np,
   random,
@@ -39,6 +48,11 @@ let ready: Promise<Device> | undefined;
 /**
  * Start the array engine once. In Node this is the wasm backend (WebGPU does not exist there); in a browser it
  * prefers WebGPU and falls back to wasm. Returns the device that became the default. Safe to call many times.
+ *
+ * @example
+ * ```ts
+ * await initEngine(); // before the first array
+ * ```
  */
 export function initEngine(prefer?: Device): Promise<Device> {
   ready ??= (async () => {

@@ -85,10 +85,10 @@ export function wantsDataInit(config: FlowModelConfig, bijector: Bijector): bool
   return config.arch === "custom" ? hasDataInit(bijector) : needsDataInit(config);
 }
 
-export class Flow {
+export class Flow implements Disposable {
   readonly config: FlowModelConfig;
-  /** Owned by the flow; replace only with a tree you hand over (the old one is yours to dispose). */
-  public params: FlowParams;
+  private _params: FlowParams;
+  private disposed = false;
   private readonly jits = new Map<string, Jitted>();
 
   /** Initializes parameters from `options.seed` unless `options.params` (taken over) is given. */
@@ -100,12 +100,25 @@ export class Flow {
     if (base.eventShape.join() !== bijector.eventShape.join())
       throw new OptionError(`Flow: base event shape [${base.eventShape}] differs from the bijector's [${bijector.eventShape}]`);
     this.config = options.config ?? customFlowConfig(bijector, base, options);
-    if (options.params) this.params = options.params;
+    if (options.params) this._params = options.params;
     else {
       const dtype = options.dtype ?? np.float32;
       const rng = new Rng((this.config.seed ^ 0x2545f491) >>> 0);
-      this.params = { flow: bijector.init(rng, dtype), base: base.init(rng, dtype) };
+      this._params = { flow: bijector.init(rng, dtype), base: base.init(rng, dtype) };
     }
+  }
+
+  /** The parameters `{ flow, base }`, owned by the flow: borrow them (`treeCopy` to keep a copy past `setParams`/`dispose`). */
+  get params(): FlowParams {
+    return this._params;
+  }
+
+  /** Replaces the parameters (taken over; same structure) and frees the old tree and the compiled passes. */
+  setParams(params: FlowParams): void {
+    if (params === this._params) return;
+    treeDispose(this._params);
+    this._params = params;
+    this.clearJits();
   }
 
   /** A named architecture (architectures.ts) from a (partial) config, parameters drawn from `config.seed`. */
@@ -254,9 +267,9 @@ export class Flow {
       this.config.actnormInitialized = true;
       return;
     }
-    const flow = this.bijector.dataInit(this.params.flow, x, ctx);
-    treeDispose(this.params.flow);
-    this.params = { flow, base: this.params.base };
+    const flow = this.bijector.dataInit(this._params.flow, x, ctx);
+    treeDispose(this._params.flow);
+    this._params = { flow, base: this._params.base };
     this.config.actnormInitialized = true;
     this.clearJits();
   }
@@ -266,9 +279,11 @@ export class Flow {
     this.jits.clear();
   }
 
-  /** Frees the parameters and compiled passes. */
+  /** Frees the parameters and compiled passes. Safe to call twice (e.g. explicitly and through `using`). */
   dispose(): void {
-    treeDispose(this.params);
+    if (this.disposed) return;
+    this.disposed = true;
+    treeDispose(this._params);
     this.clearJits();
   }
 

@@ -10,7 +10,9 @@
  * Parameters are a pytree P held outside the bijector (so jit/grad/Adam see them); the bijector object holds only
  * its static configuration (sizes, masks, hyper-parameters).
  *
- * Ownership: `forward`/`inverse` consume `x`/`y` and `ctx`, never `params`. Returned arrays are owned by the caller.
+ * Ownership: `forward`/`inverse` are building blocks traced by jit/grad, so they follow jax-js's consume rule (unlike
+ * the public entry points, which borrow): they consume `x`/`y` and `ctx`, never `params`. Returned arrays are owned
+ * by the caller. `Flow` wraps them with a borrowing, host-array API.
  * Shapes: x is [B, ...event]; logDet is [B]; ctx (optional) is [B, C].
  */
 import type { Array, JsTree, DType } from "../engine/index.js";

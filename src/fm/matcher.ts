@@ -103,7 +103,18 @@ export interface Matcher {
   sample(x0: Array, x1: Array, o?: MatcherSampleOptions): MatcherSample;
 }
 
-/** Builds a matcher; OptionError for an unknown path/pairing or an unsupported combination. */
+/**
+ * Builds a matcher (torchcfm's `sample_location_and_conditional_flow`); OptionError for an unknown path/pairing or
+ * an unsupported combination.
+ *
+ * @example
+ * ```ts
+ * const matcher = createMatcher({ path: "condot", pairing: "ot" });
+ * const { t, xt, ut, x0: x0p, x1: x1p } = matcher.sample(x0, x1, { rng: 7 }); // x0, x1 [n, D] borrowed
+ * // … regress v(xt, t) on ut in your own loop, then free what it returned:
+ * for (const a of [t, xt, ut, x0p, x1p]) a.dispose();
+ * ```
+ */
 export function createMatcher(options: MatcherOptions = {}): Matcher {
   const pathName = options.path ?? "condot";
   const sched: Scheduler = getScheduler(pathName);

@@ -135,7 +135,15 @@ function joinState(x: Float64Array, a: Float64Array, B: number, D: number): Floa
   return s;
 }
 
-/** log q(x) of each row of x (row-major [n, D], data units) under the model. */
+/**
+ * log q(x) of each row of x (row-major [n, D], data units) under the model (borrowed), in nats.
+ *
+ * @example
+ * ```ts
+ * const { logp } = logProb(model, points); // exact divergence, dopri5
+ * const fast = logProb(model, points, { divergence: "hutchinson", probes: 4, method: "rk4", steps: 20 });
+ * ```
+ */
 export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = {}): LogProbResult {
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
@@ -173,7 +181,14 @@ export interface SampleWithLogProbResult {
   nfe: number;
 }
 
-/** n samples and their log-densities from one forward solve of the augmented ODE (noise at t = 0 → data at t = 1). */
+/**
+ * n samples and their log-densities from one forward solve of the augmented ODE (noise at t = 0 → data at t = 1).
+ *
+ * @example
+ * ```ts
+ * const { samples, logp } = sampleWithLogProb(model, 500, { seed: 1 });
+ * ```
+ */
 export function sampleWithLogProb(model: FieldModel, n: number, o: LogProbOptions & { noise?: Float64Array } = {}): SampleWithLogProbResult {
   const D = model.dim;
   const { batchSize } = checkOptions(o);

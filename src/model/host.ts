@@ -3,11 +3,11 @@ import { np, treeOps, fromHost, type Array, type DType, type Tree } from "../eng
 import type { HostTensor } from "../io/safetensors.js";
 import { CheckpointError } from "../errors.js";
 
-/** Host copy of a pytree (does not consume `t`). */
+/** Host copy of a pytree (does not consume `t`: each leaf gets one reference, consumed by its readback). */
 export function treeToHost(t: Tree): unknown {
   return treeOps.map((a: Array) => {
     const dtype = a.dtype === np.float64 ? "F64" : "F32";
-    const data = a.ref.astype(dtype === "F64" ? np.float64 : np.float32).dataSync() as Float32Array | Float64Array;
+    const data = a.astype(dtype === "F64" ? np.float64 : np.float32).dataSync() as Float32Array | Float64Array;
     return { dtype, shape: [...a.shape], data } as unknown as Array;
   }, treeOps.ref(t));
 }

@@ -47,14 +47,32 @@ export function networkApply(config: ModelConfig, params: ModelParams, x: Array,
   return getNet(config.net).apply(params.net, x, t, h);
 }
 
-export class VelocityModel {
+/**
+ * A velocity-field model: the network, its parameters (owned) and its config. Dispose it when done, or hold it with
+ * `using` (it is `Disposable`). Its parameters are read-only from outside; `setParams` swaps them and frees the old.
+ *
+ * Ownership: `velocity` borrows its arrays and returns an owned one. `apply`, `network` and the field returned by
+ * `odeFunc` are traceable building blocks for jit/grad and the solvers: they follow jax-js's consume rule.
+ *
+ * @example
+ * ```ts
+ * using model = VelocityModel.init({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, 0);
+ * const { samples } = sample(model, 100, { method: "rk4", steps: 20 });
+ * const { logp } = logProb(model, samples);
+ * ```
+ */
+export class VelocityModel implements Disposable {
   private applyJit?: (p: ModelParams, x: Array, t: Array, c: Array[]) => Array;
+  private _params: ModelParams;
+  private disposed = false;
 
   /** Takes ownership of `params`. */
   constructor(
     readonly config: ModelConfig,
-    public params: ModelParams,
-  ) {}
+    params: ModelParams,
+  ) {
+    this._params = params;
+  }
 
   static init(config: ModelConfig, seed: number, dtype = np.float32): VelocityModel {
     const p: ModelParams = { net: getNet(config.net).init(seed, dtype) };
@@ -62,14 +80,27 @@ export class VelocityModel {
     return new VelocityModel(config, p);
   }
 
+  /** The parameter tree, owned by the model: borrow it (`treeRef`/`treeCopy` to keep a copy past `setParams`/`dispose`). */
+  get params(): ModelParams {
+    return this._params;
+  }
+
+  /** Replaces the parameters (taken over; same structure) and frees the old tree and the compiled passes. */
+  setParams(params: ModelParams): void {
+    if (params === this._params) return;
+    treeDispose(this._params);
+    this._params = params;
+    this.clearJit();
+  }
+
   get dim(): number {
     return this.config.net.dim;
   }
   get dtype() {
-    return treeLeaves(this.params)[0]!.dtype;
+    return treeLeaves(this._params)[0]!.dtype;
   }
 
-  /** The raw network output (velocity, x1 or ε as configured). Consumes x, t and the condition input. */
+  /** The raw network output (velocity, x1 or ε as configured). Consumes x, t and the condition input (building block). */
   network(params: ModelParams, x: Array, t: Array, cond?: Array): Array {
     return networkApply(this.config, params, x, t, cond);
   }
@@ -87,11 +118,17 @@ export class VelocityModel {
   }
 
   /**
-   * v(x, t) (x [B, D], t scalar or [B]; t = 0 is noise, t = 1 is data), all consumed. With `cond` (a condition input,
-   * see conditioning.ts) and guidance w ≠ 0: classifier-free guidance v = (1 + w)·v(x, t, c) − w·v(x, t, ∅), with
-   * `nullCond` the ∅ input. Compiled once per batch shape.
+   * v(x, t) (x [B, D], t scalar or [B]; t = 0 is noise, t = 1 is data). Borrows x, t and the condition arrays and
+   * returns an owned array. With `cond` (a condition input, see conditioning.ts) and guidance w ≠ 0:
+   * classifier-free guidance v = (1 + w)·v(x, t, c) − w·v(x, t, ∅), with `nullCond` the ∅ input. Compiled once per
+   * batch shape.
    */
   velocity(x: Array, t: Array, cond?: { cond: Array; nullCond?: Array; guidance?: number }): Array {
+    return this.velocityOwned(x.ref, t.ref, cond ? { cond: cond.cond.ref, nullCond: cond.nullCond?.ref, guidance: cond.guidance } : undefined);
+  }
+
+  /** `velocity` on arrays it consumes (x, t and the condition arrays). */
+  private velocityOwned(x: Array, t: Array, cond?: { cond: Array; nullCond?: Array; guidance?: number }): Array {
     this.applyJit ??= jit((p: ModelParams, xx: Array, tt: Array, c: Array[]) => {
       if (c.length === 0) return this.apply(p, xx, tt);
       const vc = this.apply(p, xx.ref, tt.ref, c[0]);
@@ -113,23 +150,36 @@ export class VelocityModel {
         else extras.push(cond.nullCond, np.full([], cond.guidance, { dtype: this.dtype }));
       }
     }
-    return this.applyJit(treeRef(this.params), x, t, extras);
+    return this.applyJit(treeRef(this._params), x, t, extras);
   }
 
   /**
-   * The ODE right-hand side for `odeint`: (t, x) ↦ v(x, t), t a JS number. With a condition (borrowed: the caller
-   * disposes it after the solve) and a guidance weight, the guided field.
+   * The ODE right-hand side for `odeint`: (t, x) ↦ v(x, t), t a JS number. The returned field follows the solvers'
+   * rule (it consumes x, see `OdeFunc`). With a condition (borrowed: the caller disposes it after the solve) and a
+   * guidance weight, the guided field.
    */
   odeFunc(cond?: { cond: Array; nullCond?: Array; guidance?: number }): (t: number, x: Array) => Array {
     return (t, x) =>
-      this.velocity(
+      this.velocityOwned(
         x, np.full([], t, { dtype: this.dtype }),
         cond ? { cond: cond.cond.ref, nullCond: cond.nullCond?.ref, guidance: cond.guidance } : undefined,
       );
   }
 
-  dispose(): void {
-    treeDispose(this.params);
+  private clearJit(): void {
     (this.applyJit as unknown as { dispose?: () => void })?.dispose?.();
+    this.applyJit = undefined;
+  }
+
+  /** Frees the parameters and the compiled pass. Safe to call twice (e.g. explicitly and through `using`). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    treeDispose(this._params);
+    this.clearJit();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }

@@ -19,8 +19,8 @@ export type NetConfig = { kind: string; dim: number; condWidth?: number; [field:
 /**
  * A velocity network v(x, t[, cond]). `init` draws a parameter pytree (nested objects/arrays with jax-js array
  * leaves) deterministically from `seed`; `apply` is traced by jit, grad and jvp: x [B, …event], t a scalar or [B]
- * (t = 0 noise, t = 1 data), cond [B, condWidth] — all consumed — and params borrowed (use `.ref` on each leaf you
- * read). The output has x's shape (a velocity, or x1/ε for models trained on those predictions).
+ * (t = 0 noise, t = 1 data), cond [B, condWidth] — all consumed, as in jax-js (a building block for traced code;
+ * `VelocityModel.velocity` is the borrowing call) — and params borrowed (use `.ref` on each leaf you read). The output has x's shape (a velocity, or x1/ε for models trained on those predictions).
  */
 export interface VelocityNet<P extends Tree = Tree, C extends NetConfig = NetConfig> {
   readonly kind: string;

@@ -9,21 +9,24 @@
  * await initEngine();
  * const data = openDataSource("points.csv"); // a CSV path, a built-in data set ("digits") or a toy name
  * const config = { kind: "flow-matching", net: defaultMlpConfig(data.dim), path: "condot", standardizer: data.standardizer } as const;
- * train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
- * const model = loadModel("runs/points");
+ * using state = train(createTrainState(config, { steps: 2000, workers: 4 }), data, { onCheckpoint: (s) => saveTrainState("runs/points", s) });
+ * using model = loadModel("runs/points"); // freed at the end of the scope
  * ```
+ *
+ * Beyond these names, `files` holds the rest of the Node layer (builtinDataPath, checkpoint directories,
+ * writeFileAtomic, worker-thread gradients).
  */
 import { registerDataParallel } from "../train/data-parallel.js";
 import { workerThreadGrads } from "./parallel.js";
 
 export * from "../index.js";
-export { loadCsv, builtinDataPath, BUILTIN_DATASETS } from "./csv.js";
-export { saveCheckpoint, loadCheckpoint, checkpointExists, writeFileAtomic } from "./checkpoint-dir.js";
+export { openDataSource } from "./data.js";
+export { loadCsv } from "./csv.js";
 export {
   saveTrainState, loadTrainState, loadModel,
   saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint,
 } from "./train-state.js";
-export { openDataSource } from "./data.js";
-export { ParallelGrads, workerThreadGrads } from "./parallel.js";
+/** The rest of the Node layer: built-in data files, checkpoint directories, atomic writes, worker threads. */
+export * as files from "./files.js";
 
 registerDataParallel(workerThreadGrads);

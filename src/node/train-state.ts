@@ -5,10 +5,10 @@
  * @example
  * ```ts
  * import { createTrainState, train, openDataSource, saveTrainState, loadModel } from "flowmatch/node";
- * const state = train(createTrainState(config, { steps: 1000 }), openDataSource("moons"), {
+ * using state = train(createTrainState(config, { steps: 1000 }), openDataSource("moons"), {
  *   onCheckpoint: (s) => saveTrainState("runs/moons", s),
  * });
- * const model = loadModel("runs/moons");
+ * using model = loadModel("runs/moons");
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -29,7 +29,7 @@ export function saveTrainState(dir: string, s: TrainState): void {
 }
 
 /** Restores a train state saved by `saveTrainState`, ready to continue with `train`. */
-export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState {
+export function loadTrainState(dir: string, overrides: Partial<TrainOptions> = {}): TrainState & Disposable {
   return trainStateFromFiles(loadCheckpoint(dir), dir, overrides);
 }
 
@@ -44,7 +44,7 @@ export function saveFlowTrainState(dir: string, s: FlowTrainState): void {
 }
 
 /** Restores a train state saved by `saveFlowTrainState`, ready to continue with `trainFlow`. */
-export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState {
+export function loadFlowTrainState(dir: string, overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState & Disposable {
   return flowTrainStateFromFiles(loadCheckpoint(dir), dir, overrides, o);
 }
 

@@ -30,7 +30,14 @@ export function pairingNames(): string[] {
   return [...PAIRING_NAMES];
 }
 
-/** The pairing called `name`; throws OptionError naming the valid ones. */
+/**
+ * The pairing called `name`; throws OptionError naming the valid ones.
+ *
+ * @example
+ * ```ts
+ * const { x0: a, x1: b } = getPairing("ot").pair(x0, x1, 2, new Rng(0)); // Float64Array rows [n · 2], paired by exact OT
+ * ```
+ */
 export function getPairing(name: string, options: PairingOptions = {}): Pairing {
   switch (name) {
     case "independent":

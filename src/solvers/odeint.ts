@@ -15,10 +15,13 @@ export const DEFAULT_METHOD = "dopri5";
  * so they can run inside grad/jit; adaptive ones (dopri5) read one scalar per step and cannot.
  *
  * @example
+ * ```ts
  * const x0 = np.ones([4, 2]);
  * const { x, nfe } = odeint((t, x) => x.mul(-1), x0, { method: "rk4", steps: 20 }); // x ≈ e⁻¹
  * x0.dispose(); // still ours
  * x.dispose();
+ * // A model's field: odeint(model.odeFunc(), x0, { t0: 1, t1: 0 }) runs it backwards.
+ * ```
  */
 export function odeint(f: OdeFunc, x0: Array, options: OdeOptions = {}): OdeResult {
   const solver = getSolver(options.method ?? DEFAULT_METHOD);

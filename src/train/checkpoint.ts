@@ -10,6 +10,7 @@
  * ```
  */
 import { np, treeLeaves, type Tree } from "../engine/index.js";
+import { disposableState } from "./disposable.js";
 import { Rng } from "../engine/rng.js";
 import { encodeCheckpoint, decodeCheckpoint, flattenNamed, CONFIG_FILE, type HostTensor, type CheckpointBytes, type CheckpointFiles } from "../io/index.js";
 import { CheckpointError, OptionError } from "../errors.js";
@@ -84,7 +85,17 @@ export function restoreRunState<C, P extends Tree>(
   };
 }
 
-/** The full train state as checkpoint bytes (borrows `s`). */
+/**
+ * The full train state as checkpoint bytes (borrows `s`): config.json and weights.safetensors, for storage of your
+ * choice (IndexedDB, a download, a file through flowmatch/node's `saveTrainState`).
+ *
+ * @example
+ * ```ts
+ * const bytes = trainStateToBytes(state);
+ * using resumed = trainStateFromBytes(bytes); // continue with train(resumed, data)
+ * using model = modelFromBytes(bytes); // EMA weights when the run used EMA
+ * ```
+ */
 export function trainStateToBytes(s: TrainState): CheckpointBytes {
   return encodeCheckpoint(runStateFiles(s));
 }
@@ -118,9 +129,9 @@ export function readTrainCheckpoint(ck: CheckpointFiles, dir = "") {
 }
 
 /** The train state in checkpoint contents, ready to continue with `train`; `dir` as in `readTrainCheckpoint`. */
-export function trainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}): TrainState {
+export function trainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}): TrainState & Disposable {
   const { c, tree } = readTrainCheckpoint(ck, dir);
-  return restoreRunState(c.model, c.train, tree, overrides);
+  return disposableState(restoreRunState(c.model, c.train, tree, overrides));
 }
 
 /** The model in checkpoint contents: EMA weights when the run used EMA (unless `ema: false`), else the raw parameters. */
@@ -132,7 +143,7 @@ export function modelFromFiles(ck: CheckpointFiles, dir = "", opts: { ema?: bool
 }
 
 /** Restores a train state from `trainStateToBytes` (or a checkpoint directory's two files), ready for `train`. */
-export function trainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}): TrainState {
+export function trainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}): TrainState & Disposable {
   return trainStateFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", overrides);
 }
 

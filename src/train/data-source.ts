@@ -60,7 +60,16 @@ export interface DataSourceOptions {
   name?: string;
 }
 
-/** Opens a toy by name, or a parsed table (see `parseCsv`); unknown names list the valid ones. */
+/**
+ * Opens a toy by name, or a parsed table (see `parseCsv`); unknown names list the valid ones. (flowmatch/node's
+ * `openDataSource` also takes CSV paths and built-in data sets such as "digits".)
+ *
+ * @example
+ * ```ts
+ * const data = openDataSource("8gaussians");
+ * const table = openDataSource(parseCsv(text, "points.csv"), { cond: { columns: ["label"] } }); // class-conditional
+ * ```
+ */
 export function openDataSource(spec: string | CsvTable, opts: DataSourceOptions = {}): DataSource {
   if (typeof spec !== "string") return tableSource(spec, opts.name ?? "table", opts);
   if (isToyName(spec)) {

@@ -15,6 +15,7 @@
  * ```
  */
 import { np, treeDispose, type DType } from "../engine/index.js";
+import { disposableState } from "./disposable.js";
 import { encodeCheckpoint, decodeCheckpoint, CONFIG_FILE, type CheckpointBytes, type CheckpointFiles, type HostTensor } from "../io/index.js";
 import { CheckpointError } from "../errors.js";
 import { resolveFlowConfig } from "../flows/architectures.js";
@@ -106,9 +107,9 @@ function readFlow(ck: CheckpointFiles, dir: string, o: LoadFlowOptions) {
 }
 
 /** The flow train state in checkpoint contents, ready for `trainFlow` (used by the directory layer too). */
-export function flowTrainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState {
+export function flowTrainStateFromFiles(ck: CheckpointFiles, dir = "", overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState & Disposable {
   const { c, model, tree, bijector, base } = readFlow(ck, dir, o);
-  return { ...restoreRunState(model, c.train, tree, overrides), bijector, base };
+  return disposableState({ ...restoreRunState(model, c.train, tree, overrides), bijector, base });
 }
 
 /** The flow in checkpoint contents: EMA weights when the run used EMA (unless `ema: false`). */
@@ -119,7 +120,7 @@ export function flowModelFromFiles(ck: CheckpointFiles, dir = "", opts: { ema?: 
 }
 
 /** Restores a flow train state from `flowTrainStateToBytes`, ready to continue with `trainFlow`. */
-export function flowTrainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState {
+export function flowTrainStateFromBytes(bytes: CheckpointBytes, overrides: Partial<TrainOptions> = {}, o: LoadFlowOptions = {}): FlowTrainState & Disposable {
   return flowTrainStateFromFiles(decodeCheckpoint(bytes.configJson, bytes.weights), "", overrides, o);
 }
 

@@ -8,6 +8,7 @@
  * then records `actnormInitialized`, so resuming or loading never repeats it.
  */
 import { makeOptimizerStep, disposeStep } from "./step.js";
+import { disposableState, disposeRunState } from "./disposable.js";
 import {
   np, Rng, adamScalars, emaDecayAt, makeSchedule,
   fromHost, treeCopy, treeZerosLike, treeDispose, type Array, type DType,
@@ -54,7 +55,7 @@ export type FlowRunOptions = Omit<TrainRunOptions, "onCheckpoint"> & { onCheckpo
  * disposeFlowTrainState(state);
  * ```
  */
-export function createFlowTrainState(config: FlowConfigInput | FlowConfig | Flow, options: Partial<TrainOptions> = {}, dtype: DType = np.float32): FlowTrainState {
+export function createFlowTrainState(config: FlowConfigInput | FlowConfig | Flow, options: Partial<TrainOptions> = {}, dtype: DType = np.float32): FlowTrainState & Disposable {
   const o = resolveTrainOptions(options);
   let model: Flow;
   let params: FlowParams;
@@ -65,10 +66,10 @@ export function createFlowTrainState(config: FlowConfigInput | FlowConfig | Flow
     model = Flow.init({ ...config, seed: config.seed ?? o.seed }, dtype);
     params = model.params;
   }
-  return {
+  return disposableState({
     config: structuredClone(model.config), bijector: model.bijector, base: model.base, options: o, params,
     ema: treeCopy(params), m: treeZerosLike(params), v: treeZerosLike(params), step: 0, rng: new Rng((o.seed ^ 0x5bd1e995) >>> 0), losses: [],
-  };
+  });
 }
 
 function dtypeOf(p: FlowParams): DType {
@@ -182,5 +183,5 @@ export function flowModelFromState(state: FlowTrainState, opts: { ema?: boolean 
 }
 
 export function disposeFlowTrainState(state: FlowTrainState): void {
-  for (const t of [state.params, state.ema, state.m, state.v]) treeDispose(t);
+  disposeRunState(state);
 }

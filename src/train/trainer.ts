@@ -6,7 +6,7 @@
  */
 import {
   np, Rng, adamScalars, emaDecayAt, makeSchedule,
-  treeCopy, treeZerosLike, treeDispose, treeLeaves, type Array, type DType,
+  treeCopy, treeZerosLike, treeLeaves, type Array, type DType,
 } from "../engine/index.js";
 import { makeObjective } from "./objectives.js";
 import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
@@ -14,6 +14,7 @@ import { dataParallelFactory, type DataParallelFactory } from "./data-parallel.j
 import { condEmbedWidth } from "../model/conditioning.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import type { DataSource } from "./data-source.js";
+import { disposableState, disposeRunState } from "./disposable.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 
 /**
@@ -57,21 +58,38 @@ export interface TrainRunOptions {
   parallel?: DataParallelFactory;
 }
 
-/** A fresh run: parameters initialized from the seed; the RNG stream derived from it. */
-export function createTrainState(config: ModelConfig, options: Partial<TrainOptions> = {}, dtype = np.float32): TrainState {
+/**
+ * A fresh run: parameters initialized from the seed; the RNG stream derived from it. The state owns its arrays:
+ * hold it with `using` (or call `disposeTrainState`).
+ *
+ * @example
+ * ```ts
+ * using state = createTrainState({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, { steps: 1000 });
+ * train(state, openDataSource("8gaussians"));
+ * using model = modelFromState(state);
+ * ```
+ */
+export function createTrainState(config: ModelConfig, options: Partial<TrainOptions> = {}, dtype = np.float32): TrainState & Disposable {
   const o = resolveTrainOptions(options);
   // A conditional model's network takes the condition embedding as an extra input: size it from the condition.
   if (config.cond) config = { ...config, net: { ...config.net, condWidth: condEmbedWidth(config.cond) } };
   const model = VelocityModel.init(config, o.seed, dtype);
   const params = model.params;
-  return {
+  return disposableState({
     config, options: o, params, ema: treeCopy(params), m: treeZerosLike(params), v: treeZerosLike(params),
     step: 0, rng: new Rng((o.seed ^ 0x5bd1e995) >>> 0), losses: [],
-  };
+  });
 }
 
 /**
- * Runs (or continues) training on `data` until `options.steps`. Mutates and returns `state`.
+ * Runs (or continues) training on `data` until `options.steps`. Mutates and returns `state` (its arrays are
+ * replaced step by step; the old ones are freed). `data` is plain host data.
+ *
+ * @example
+ * ```ts
+ * using state = createTrainState({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, { steps: 2000 });
+ * train(state, openDataSource("moons"), { onProgress: (p) => console.log(p.step, p.avgLoss) });
+ * ```
  */
 export function train(state: TrainState, data: DataSource, run: TrainRunOptions = {}): TrainState {
   const o = state.options;
@@ -140,11 +158,12 @@ export function recentLoss(state: TrainState): number {
   return recent.reduce((a, b) => a + b, 0) / recent.length;
 }
 
-/** The model to sample from: the EMA weights when EMA is on (copied; the state keeps its own). */
+/** The model to sample from: the EMA weights when EMA is on (copied, owned by the caller; the state keeps its own). */
 export function modelFromState(state: TrainState): VelocityModel {
   return new VelocityModel(state.config, treeCopy(state.options.emaDecay > 0 ? state.ema : state.params));
 }
 
+/** Frees the state's arrays (what `using` does; calling both is safe). */
 export function disposeTrainState(state: TrainState): void {
-  for (const t of [state.params, state.ema, state.m, state.v]) treeDispose(t);
+  disposeRunState(state);
 }

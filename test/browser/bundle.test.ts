@@ -65,9 +65,9 @@ test("the browser bundle runs: CSV, PNG, training and exact resume from checkpoi
     writeFileSync(join(dir, "run.mjs"), `
       import * as fm from "./flowmatch.mjs";
       await fm.initEngine();
-      const table = fm.parseCsv("a,b\\n1,2\\n3,4\\n", "t.csv");
+      const table = fm.data.parseCsv("a,b\\n1,2\\n3,4\\n", "t.csv");
       const rgb = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
-      const png = fm.decodePng(fm.encodePng(2, 2, rgb));
+      const png = fm.plot.decodePng(fm.plot.encodePng(2, 2, rgb));
       const config = { kind: "flow-matching", net: fm.defaultMlpConfig(2), path: "condot" };
       const opts = { steps: 6, batch: 32, seed: 5, warmupSteps: 0 };
       const data = fm.openDataSource("moons");

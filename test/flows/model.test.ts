@@ -28,7 +28,7 @@ test("every architecture: sampleWithLogProb's log p equals logProb(samples); sam
   for (const arch of FLOW_ARCHS) {
     // float32: float64's exact exp/tanh make the jitted passes slow to compile.
     const m = FlowModel.init({ arch, eventShape: [2], hidden: [8], layers: 2, seed: 4 });
-    m.params = perturb(m.params, new Rng(5), 0.2);
+    m.setParams(perturb(m.params, new Rng(5), 0.2));
     const s = m.sampleWithLogProb(6, { seed: 3 });
     const lp = m.logProb(s.samples);
     assert.ok(s.samples.every(Number.isFinite), arch);
@@ -39,7 +39,7 @@ test("every architecture: sampleWithLogProb's log p equals logProb(samples); sam
 
 test("conditional flow: the context changes log p; sampling with a context is consistent with logProb", () => {
   const m = FlowModel.init({ arch: "maf", eventShape: [3], hidden: [8], layers: 2, ctxDim: 2, actnorm: false }, np.float64);
-  m.params = perturb(m.params, new Rng(6), 0.3);
+  m.setParams(perturb(m.params, new Rng(6), 0.3));
   const x = Float64Array.from([0.1, 0.2, -0.3]);
   const a = m.logProb(x, { ctx: [1, 0] })[0]!;
   const b = m.logProb(x, { ctx: [0, 1] })[0]!;

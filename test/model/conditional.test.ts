@@ -3,7 +3,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, np, Rng, fromHost, toHostF64 } from "../../src/engine/index.js";
+import { initEngine, np, Rng, fromHost, toHostF64, type Array as JArray } from "../../src/engine/index.js";
 import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
 import { conditionInput, condEmbedWidth, type CondConfig } from "../../src/model/conditioning.js";
 import { defaultMlpConfig, type MlpParams } from "../../src/nets/mlp.js";
@@ -24,10 +24,18 @@ test("classifier-free guidance: w = 0 is the conditional field exactly; otherwis
   const t = () => np.full([], 0.4, { dtype: np.float64 });
   const c = () => conditionInput(cond, 6, { labels: [0, 1, 2, 0, 1, 2] }, np.float64);
   const nul = () => conditionInput(cond, 6, null, np.float64);
-  const vc = toHostF64(m.velocity(x.ref, t(), { cond: c() }));
-  const vu = toHostF64(m.velocity(x.ref, t(), { cond: nul() }));
-  const v0 = toHostF64(m.velocity(x.ref, t(), { cond: c(), nullCond: nul(), guidance: 0 }));
-  const v2 = toHostF64(m.velocity(x, t(), { cond: c(), nullCond: nul(), guidance: 2 }));
+  // velocity borrows its arrays: free each call's inputs afterwards.
+  const vel = (o: { cond: JArray; nullCond?: JArray; guidance?: number }) => {
+    const tt = t();
+    const v = toHostF64(m.velocity(x, tt, o));
+    for (const a of [tt, o.cond, o.nullCond]) a?.dispose();
+    return v;
+  };
+  const vc = vel({ cond: c() });
+  const vu = vel({ cond: nul() });
+  const v0 = vel({ cond: c(), nullCond: nul(), guidance: 0 });
+  const v2 = vel({ cond: c(), nullCond: nul(), guidance: 2 });
+  x.dispose();
   assert.deepEqual(Array.from(v0), Array.from(vc));
   assert.notDeepEqual(Array.from(vc), Array.from(vu), "the label must matter");
   v2.forEach((v, i) => assert.ok(Math.abs(v - (3 * vc[i]! - 2 * vu[i]!)) < 1e-12));

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  initEngine, np, tanh, fromHost, Rng, registerNet, getNet, broadcastTime, treeLeaves, treeRef, jit,
+  initEngine, np, tanh, fromHost, Rng, registerNet, getNet, broadcastTime, treeRef, jit,
   VelocityModel, createTrainState, train, modelFromState, disposeTrainState, openDataSource, sample, invert,
-  logProb, saveTrainState, loadTrainState, loadModel, energyDistance, makeObjective, resolveTrainOptions,
-  OptionError, type Array, type DType, type ModelConfig, type ModelParams, type NetConfig, type VelocityNet, type TrainOptions,
-} from "../../src/node/index.js";
+  logProb, saveTrainState, loadTrainState, loadModel, resolveTrainOptions,
+  OptionError, type Array, type DType, type ModelConfig, type ModelParams, type NetConfig, type VelocityNet, type TrainOptions, engine, metrics, training } from "../../src/node/index.js";
+const { treeLeaves } = engine, { energyDistance } = metrics, { makeObjective } = training;
 
 await initEngine();
 

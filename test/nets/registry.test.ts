@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  initEngine, np, getNet, netKinds, netWorkerSource, defaultMlpConfig, initMlp, mlpApply, VelocityModel,
-  loadModel, loadTrainState, train, sample, openDataSource, disposeTrainState, OptionError, CheckpointError, type MlpParams,
-} from "../../src/node/index.js";
+  initEngine, np, getNet, defaultMlpConfig, VelocityModel,
+  loadModel, loadTrainState, train, sample, openDataSource, disposeTrainState, OptionError, CheckpointError, nets } from "../../src/node/index.js";
+type MlpParams = nets.MlpParams;
+const { netKinds, netWorkerSource, initMlp, mlpApply } = nets;
 
 await initEngine();
 

@@ -2,7 +2,9 @@
 // that uses it: checked against the same formulas evaluated in JS doubles.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, np, embedTime, VelocityModel, defaultMlpConfig, type MlpParams } from "../../src/index.js";
+import { initEngine, np, VelocityModel, defaultMlpConfig, nets } from "../../src/index.js";
+const { embedTime } = nets;
+type MlpParams = nets.MlpParams;
 
 await initEngine();
 
@@ -33,7 +35,10 @@ test("a float64 MLP velocity (sinusoidal time, SiLU) equals a JS-double forward 
   const layers = (model.params.net as MlpParams).layers.map((l) => ({ w: l.w.ref.js() as number[][], b: l.b.ref.js() as number[] }));
   const x = [[0.3, -1.2, 2.0], [1.5, 0.1, -0.7], [-2.2, 0.9, 0.4]];
   const t = [0.05, 0.5, 0.93];
-  const v = model.velocity(np.array(x, { dtype: np.float64 }), np.array(t, { dtype: np.float64 })).js() as number[][];
+  const xa = np.array(x, { dtype: np.float64 }), ta = np.array(t, { dtype: np.float64 });
+  const v = model.velocity(xa, ta).js() as number[][]; // borrows xa and ta
+  xa.dispose();
+  ta.dispose();
   x.forEach((row, i) => {
     let h = [...row, ...hostEmbed(t[i]!, 16, 16)];
     layers.forEach((l, k) => {

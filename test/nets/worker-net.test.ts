@@ -2,8 +2,9 @@
 // network from config.json's `net`, and the run matches the one-thread run up to rounding.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, netWorkerSource, createTrainState, train, disposeTrainState, openDataSource, type ModelConfig } from "../../src/node/index.js";
+import { initEngine, createTrainState, train, disposeTrainState, openDataSource, type ModelConfig, nets } from "../../src/node/index.js";
 import "./tanh-net.js";
+const { netWorkerSource } = nets;
 
 await initEngine();
 

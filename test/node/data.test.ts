@@ -14,8 +14,9 @@ import { DataError } from "../../src/errors.js";
 import { parseCsv } from "../../src/data/index.js";
 import { openDataSource as openCore } from "../../src/train/data-source.js";
 import { openFlowData as openFlowCore } from "../../src/train/flow-data.js";
-import { openDataSource, builtinDataPath, loadCsv } from "../../src/node/index.js";
+import { openDataSource, loadCsv, files } from "../../src/node/index.js";
 import { openFlowData } from "../../src/node/data.js";
+const { builtinDataPath } = files;
 
 const dir = mkdtempSync(join(tmpdir(), "flowmatch-node-data-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

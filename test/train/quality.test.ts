@@ -8,7 +8,8 @@ import { openDataSource } from "../../src/train/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { sample } from "../../src/sample.js";
 import { evaluate, evaluable } from "../../src/evaluate.js";
-import { eightGaussians, Rng } from "../../src/index.js";
+import { Rng } from "../../src/index.js";
+import { eightGaussians } from "../../src/data/index.js";
 import { modeStats } from "../util/mode-stats.js";
 
 await initEngine();

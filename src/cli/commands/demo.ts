@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { modelFromState, disposeTrainState } from "../../train/trainer.js";
 import { modelFigure } from "../../plot/figures.js";
-import { writeFileAtomic } from "../../node/index.js";
+import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { parseCommand, num, workersArg, type CommandSpec } from "../args.js";
 import { velocityFigureData } from "../data.js";
 import { runTraining } from "./train.js";

@@ -3,7 +3,8 @@
  * trajectories; normalizing flows: data | samples | log-density (2-D), or data and sample mosaics (images).
  */
 import { initEngine } from "../../engine/index.js";
-import { loadModel, loadFlowModel, writeFileAtomic, isFlowCheckpoint } from "../../node/index.js";
+import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
+import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";

@@ -6,7 +6,8 @@
 import { initEngine } from "../../engine/index.js";
 import { sample } from "../../sample.js";
 import { toCsv } from "../../data/csv.js";
-import { loadModel, loadFlowModel, writeFileAtomic, isFlowCheckpoint } from "../../node/index.js";
+import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
+import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
 

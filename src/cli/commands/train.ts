@@ -4,7 +4,8 @@
  * checkpoints and exact --resume.
  */
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
-import { checkpointExists, openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
+import { checkpointExists } from "../../node/checkpoint-dir.js";
+import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
 import { isCsvSpec } from "../../node/csv.js";
 import { openFlowData } from "../../node/data.js";
 import { createTrainState, train, disposeTrainState, recentLoss, type TrainState } from "../../train/trainer.js";
