@@ -39,7 +39,6 @@ export * as model from "./model/index.js";
 export * as fm from "./fm/index.js";
 export * as flows from "./flows/index.js";
 export * as training from "./train/index.js";
-export * as figures from "./plot/figures.js";
 
 // Errors.
 export * from "./errors.js";
@@ -58,8 +57,8 @@ export { getScheduler } from "./paths/index.js";
 export { VelocityModel, type ModelConfig, type ModelParams, type CondConfig } from "./model/index.js";
 export { sample, invert, type SampleOptions, type SampleResult } from "./sample.js";
 export { logProb, sampleWithLogProb, bitsPerDim, type LogProbOptions, type LogProbResult } from "./likelihood/index.js";
-export { evaluate, evaluable, flowEvaluable, testReport, type Evaluable, type EvalOptions, type EvalReport } from "./evaluate.js";
-export { modelFigure, type ModelFigureOptions } from "./plot/figures.js";
+export { evaluate, evaluable, testReport, type Evaluable, type EvalOptions, type EvalReport } from "./evaluate.js";
+export { modelFigure } from "./plot/figures.js";
 export { createMatcher, type Matcher, type MatcherOptions } from "./fm/index.js";
 export { generatePairs, pairedSource, straightness } from "./reflow.js";
 

@@ -11,3 +11,5 @@ export type { Rgb } from "./canvas.js";
 export { drawText, textWidth, fitText, glyph, ADVANCE, CAP_HEIGHT, CELL_HEIGHT, GLYPH_WIDTH } from "./font.js";
 export { viridis, interpolateAnchors, luminance } from "./colormap.js";
 export { dataBounds, equalAspect, niceStep, ticks, formatTicks } from "./scale.js";
+// Figures of models (both families), as PNG bytes.
+export { modelFigure, modelPanels, densityPanel, mosaicPanel, firstTwo, type ModelFigureOptions, type FigureData } from "./figures.js";

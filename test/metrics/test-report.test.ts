@@ -6,8 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  initEngine, Rng, Flow, flows, testReport, flowEvaluable, evaluate, toCsv, parseCsv, DataError, type CondConfig,
+  initEngine, Rng, Flow, flows, testReport, evaluate, fm, data, treeRef, DataError, type CondConfig,
 } from "../../src/index.js";
+const { flowEvaluable } = fm;
+const { toCsv, parseCsv } = data;
 import { perturb } from "../util/perturb-params.js";
 
 await initEngine();
@@ -65,7 +67,7 @@ test("flowEvaluable: evaluate of the identity flow against N(0, I) gives KL 0 an
 test("a class-conditional flow: testReport and flowEvaluable use each point's own label; no conditions is an error", () => {
   const cond: CondConfig = { kind: "class", classes: ["a", "b"], embedDim: 2, source: "label" };
   using flow = Flow.init({ arch: "realnvp", eventShape: [2], layers: 2, hidden: [8], cond, ctxDim: 2, seed: 4 });
-  flow.params = perturb(flow.params, new Rng(11), 0.3);
+  flow.setParams(perturb(treeRef(flow.params), new Rng(11), 0.3));
   const test = normals(50, 2, 1);
   const labels = Int32Array.from({ length: 50 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
   let sum = 0;

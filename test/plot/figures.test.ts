@@ -6,9 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  initEngine, np, Rng, VelocityModel, Flow, flows, defaultMlpConfig, decodePng, modelFigure, modelPanels, firstTwo,
+  initEngine, np, Rng, VelocityModel, Flow, flows, defaultMlpConfig, modelFigure, plot, treeRef,
   ShapeError, type ModelConfig, type CondConfig,
 } from "../../src/index.js";
+const { decodePng, modelPanels, firstTwo } = plot;
 import { perturb } from "../util/perturb-params.js";
 
 await initEngine();
@@ -77,7 +78,7 @@ test("modelFigure of an image flow: 4×4 mosaics of data and samples", () => {
 test("a class-conditional flow: the density without a label is the equal-weight mixture; a label filters the data", () => {
   const cond: CondConfig = { kind: "class", classes: ["a", "b"], embedDim: 2, source: "label" };
   const flow = Flow.init({ arch: "realnvp", eventShape: [2], layers: 2, hidden: [8], cond, ctxDim: 2, seed: 4 });
-  flow.params = perturb(flow.params, new Rng(11), 0.3); // zero-initialized conditioners would ignore the class
+  flow.setParams(perturb(treeRef(flow.params), new Rng(11), 0.3)); // zero-initialized conditioners would ignore the class
   try {
     const points = gaussian(40, 2, 9);
     const labels = Int32Array.from({ length: 40 }, (_, i) => i % 2);
