@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine/index.js";
+import "../../src/node/index.js"; // registers the worker threads that the 2-thread test uses
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { openDataSource } from "../../src/train/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
