@@ -36,8 +36,8 @@ import { resolveTrainOptions, type TrainOptions } from "./options.js";
 export const LIBRARY_VERSION = "0.1.0";
 export const FORMAT = "flowmatch-checkpoint";
 
-/** The two model families, as config.json's `model.kind` names them. */
-export type ModelKind = "flow-matching" | "normalizing-flow";
+import type { ModelKind } from "../model/density-model.js";
+export type { ModelKind };
 /** A train state of either family. */
 export type AnyTrainState = TrainState | FlowTrainState;
 /** A model of either family. */
