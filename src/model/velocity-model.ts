@@ -14,6 +14,7 @@ import { embedCondition, initCondParams, type CondConfig } from "./conditioning.
 import { sample as solveSample, type SampleOptions } from "../sample.js";
 import { logProb as cnfLogProb, type LogProbOptions } from "../likelihood/logprob.js";
 import type { DensityModel } from "./density-model.js";
+import { OptionError } from "../errors.js";
 
 /**
  * Up to this dimension `VelocityModel.logProb` uses the exact divergence (D Jacobian-vector products per step);
@@ -153,6 +154,7 @@ export class VelocityModel implements DensityModel {
    * Unconditional models (the likelihood integrates the unconditional field).
    */
   logProb(x: Float64Array, o: LogProbOptions = {}): Float64Array {
+    if (this.config.cond) throw new OptionError("logProb: a conditional flow-matching model has no likelihood here (it integrates the unconditional field)");
     const divergence = o.divergence ?? (this.dim <= EXACT_DIVERGENCE_MAX_DIM ? "exact" : "hutchinson");
     return cnfLogProb(this, x, { ...o, divergence }).logp;
   }
