@@ -16,3 +16,5 @@ export class ShapeError extends FlowmatchError {}
 export class CheckpointError extends FlowmatchError {}
 /** A bad option value (unknown solver, negative steps, …). */
 export class OptionError extends FlowmatchError {}
+/** Training diverged: the loss became NaN or ±Inf (most often a learning rate too high for the model or data). */
+export class DivergenceError extends FlowmatchError {}

@@ -123,30 +123,5 @@ export function flowEvaluable(model: Flow, conds?: FlowConds): Evaluable {
   return { dim: model.dim, logProb: (x) => ({ logp: model.logProb(x, { ctx: ctx(x.length / model.dim) }) }), sample: (n, seed) => model.sample(n, { seed, ctx: ctx(n) }) };
 }
 
-/** A flow's held-out NLL: mean ± standard error in nats, and bits/dim (with the dequantization offset when dequantized). */
-export interface TestReport {
-  n: number;
-  nll: number;
-  stderr: number;
-  bitsPerDim: number;
-}
-
-/**
- * Test NLL (nats, ± standard error) and bits/dim of a flow on the held-out split of its data. Dequantized data
- * (integer levels 0…L−1) get one draw of uniform noise, seeded by `seed`; each level is a bin of width 1, so
- * log p(y) of the dequantized value estimates a lower bound on the log-probability of its level.
- *
- * @example
- * ```ts
- * const data = openFlowData("moons", { testFraction: 0.1 });
- * const r = testReport(flow, data, 0); // { n, nll, stderr, bitsPerDim }
- * ```
- */
-export function testReport(model: Flow, data: Pick<FlowDataSource, "test" | "testCond" | "dequantize">, seed: number): TestReport {
-  const D = model.dim;
-  const pts = data.dequantize ? dequantize(data.test, new Rng((seed + 4242) >>> 0)) : data.test;
-  const logp = model.logProb(pts, { ctx: contextOf(model, pts.length / D, data.testCond) });
-  const L = data.dequantize?.levels;
-  const r = nll(logp);
-  return { n: logp.length, nll: r.mean, stderr: r.stderr, bitsPerDim: meanBitsPerDim(logp, D, L ? { dequantization: { levels: L, range: L } } : {}) };
-}
+/** The held-out test report of either family (train/report.ts), next to `evaluate`. */
+export { testReport, type TestReport } from "./train/report.js";

@@ -54,13 +54,12 @@ export { registerNet, getNet, broadcastTime, defaultMlpConfig, type NetConfig, t
 export { getScheduler } from "./paths/index.js";
 
 // Flow-matching models: the model, sampling, likelihoods, evaluation, the matcher, reflow.
-export { VelocityModel, type ModelConfig, type ModelParams, type CondConfig } from "./model/index.js";
+export { VelocityModel, type ModelConfig, type ModelParams, type CondConfig, type DensityModel } from "./model/index.js";
 export { sample, invert, type SampleOptions, type SampleResult } from "./sample.js";
 export { logProb, sampleWithLogProb, bitsPerDim, type LogProbOptions, type LogProbResult } from "./likelihood/index.js";
 export { evaluate, evaluable, testReport, type Evaluable, type EvalOptions, type EvalReport } from "./evaluate.js";
 export { modelFigure } from "./plot/figures.js";
 export { createMatcher, type Matcher, type MatcherOptions } from "./fm/index.js";
-export { generatePairs, pairedSource, straightness } from "./reflow.js";
 
 // Solvers and pairings.
 export { odeint, type OdeFunc, type OdeOptions, type OdeResult } from "./solvers/index.js";
@@ -71,13 +70,13 @@ export { getToy, type Standardizer } from "./data/index.js";
 
 // Training and checkpoints (bytes; directories are in flowmatch/node).
 export {
-  openDataSource, defaultTrainOptions, resolveTrainOptions, createTrainState, train, modelFromState, disposeTrainState,
+  openDataSource, defaultTrainOptions, resolveTrainOptions, createTrainState, train, fit, modelFromState, disposeTrainState,
   trainStateToBytes, trainStateFromBytes, modelFromBytes, registerDataParallel, LIBRARY_VERSION,
   type DataSource, type TrainOptions, type TrainState, type Progress, type TrainRunOptions,
 } from "./train/index.js";
 
 // Discrete normalizing flows.
-export { Flow, FlowModel, FLOW_ARCHS, type FlowConfig, type FlowArch, type FlowModelConfig, type Bijector, type BaseDistribution } from "./flows/index.js";
+export { Flow, FLOW_ARCHS, type FlowConfig, type FlowArch, type FlowModelConfig, type Bijector, type BaseDistribution } from "./flows/index.js";
 export {
   createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState,
   flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes, type FlowTrainState,

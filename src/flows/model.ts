@@ -35,6 +35,7 @@ import { flowContextDim, type CustomFlowConfig } from "./flow-config.js";
 import type { CondConfig } from "../model/conditioning.js";
 import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
+import type { DensityModel } from "../model/density-model.js";
 
 export type FlowParams = { flow: Params; base: Params };
 /** The config of any flow: a named architecture's, or `arch: "custom"` for one built from bijectors. */
@@ -47,6 +48,8 @@ export interface FlowSampleOptions {
   seed?: number;
   /** Context, n·C values or C values shared by all samples. */
   ctx?: Float64Array | number[];
+  /** The same as `ctx` (the `DensityModel` name). */
+  context?: Float64Array;
   batchSize?: number;
 }
 
@@ -85,7 +88,7 @@ export function wantsDataInit(config: FlowModelConfig, bijector: Bijector): bool
   return config.arch === "custom" ? hasDataInit(bijector) : needsDataInit(config);
 }
 
-export class Flow implements Disposable {
+export class Flow implements DensityModel {
   readonly config: FlowModelConfig;
   private _params: FlowParams;
   private disposed = false;
@@ -195,7 +198,7 @@ export class Flow implements Disposable {
   }
 
   /** log p(x) in nats, data units, for row-major x [n, D] (borrowed). */
-  logProb(x: Float64Array, o: { ctx?: Float64Array | number[]; batchSize?: number } = {}): Float64Array {
+  logProb(x: Float64Array, o: { ctx?: Float64Array | number[]; context?: Float64Array; batchSize?: number } = {}): Float64Array {
     const D = this.dim;
     if (x.length % D !== 0) throw new ShapeError(`logProb: expected rows of ${D} values, got ${x.length} values`);
     const n = x.length / D;
@@ -215,7 +218,7 @@ export class Flow implements Disposable {
     for (let i = 0; i < n; i += bs) {
       const m = Math.min(bs, n - i);
       const xa = fromHost(z.subarray(i * D, (i + m) * D), [m, ...this.eventShape], this.dtype);
-      const ca = this.ctxChunk(o.ctx, n, i, m);
+      const ca = this.ctxChunk(o.ctx ?? o.context, n, i, m);
       const lp = toHostF64((C ? f(treeRef(this.params), xa, ca) : f(treeRef(this.params), xa)) as Array);
       for (let k = 0; k < m; k++) out[i + k] = lp[k]! + offset;
     }
@@ -240,7 +243,7 @@ export class Flow implements Disposable {
     for (let i = 0; i < n; i += bs) {
       const m = Math.min(bs, n - i);
       const z = this.base.sample(this.params.base, m, rng, this.dtype, o.temperature ?? 1);
-      const ca = this.ctxChunk(o.ctx, n, i, m);
+      const ca = this.ctxChunk(o.ctx ?? o.context, n, i, m);
       const [x, lp] = (C ? f(treeRef(this.params), z, ca) : f(treeRef(this.params), z)) as unknown as [Array, Array];
       xs.set(toHostF64(x), i * D);
       lps.set(toHostF64(lp), i);

@@ -7,7 +7,7 @@ import { CheckpointError } from "../errors.js";
 export function treeToHost(t: Tree): unknown {
   return treeOps.map((a: Array) => {
     const dtype = a.dtype === np.float64 ? "F64" : "F32";
-    const data = a.astype(dtype === "F64" ? np.float64 : np.float32).dataSync() as Float32Array | Float64Array;
+    const data = a.astype(dtype === "F64" ? np.float64 : np.float32).dataSync() as Float32Array | Float64Array; // consumes the ref taken below
     return { dtype, shape: [...a.shape], data } as unknown as Array;
   }, treeOps.ref(t));
 }

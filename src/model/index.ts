@@ -2,3 +2,4 @@
 export * from "./velocity-model.js";
 export * from "./conditioning.js";
 export { treeToHost, treeFromHost } from "./host.js";
+export type { DensityModel, DensityOptions, ModelKind } from "./density-model.js";

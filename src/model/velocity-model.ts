@@ -11,6 +11,16 @@ import { getScheduler } from "../paths/scheduler.js";
 import "../paths/index.js";
 import { convertPrediction, type PredictionKind } from "../paths/convert.js";
 import { embedCondition, initCondParams, type CondConfig } from "./conditioning.js";
+import { sample as solveSample, type SampleOptions } from "../sample.js";
+import { logProb as cnfLogProb, type LogProbOptions } from "../likelihood/logprob.js";
+import type { DensityModel } from "./density-model.js";
+import { OptionError } from "../errors.js";
+
+/**
+ * Up to this dimension `VelocityModel.logProb` uses the exact divergence (D Jacobian-vector products per step);
+ * above it, a Hutchinson estimate (one probe), which is unbiased but noisy.
+ */
+export const EXACT_DIVERGENCE_MAX_DIM = 32;
 
 /**
  * Model parameters: the network's own pytree under `net` plus, for class conditioning, the label embedding table.
@@ -48,7 +58,9 @@ export function networkApply(config: ModelConfig, params: ModelParams, x: Array,
 }
 
 /**
- * A velocity-field model: the network, its parameters (owned) and its config. Dispose it when done, or hold it with
+ * A velocity-field model (flow matching / CNF): the network, its parameters (owned) and its config. As a
+ * `DensityModel`, `logProb` integrates the augmented ODE (dopri5; exact divergence up to D = 32) and `sample` solves
+ * the ODE from noise. Dispose it when done, or hold it with
  * `using` (it is `Disposable`). Its parameters are read-only from outside; `setParams` swaps them and frees the old.
  *
  * Ownership: `velocity` borrows its arrays and returns an owned one. `apply`, `network` and the field returned by
@@ -59,9 +71,11 @@ export function networkApply(config: ModelConfig, params: ModelParams, x: Array,
  * using model = VelocityModel.init({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, 0);
  * const { samples } = sample(model, 100, { method: "rk4", steps: 20 });
  * const { logp } = logProb(model, samples);
+ * const xs = model.sample(100, { seed: 1 }); // the DensityModel face: data units in, data units out
+ * const lp = model.logProb(xs);
  * ```
  */
-export class VelocityModel implements Disposable {
+export class VelocityModel implements DensityModel {
   private applyJit?: (p: ModelParams, x: Array, t: Array, c: Array[]) => Array;
   private _params: ModelParams;
   private disposed = false;
@@ -164,6 +178,25 @@ export class VelocityModel implements Disposable {
         x, np.full([], t, { dtype: this.dtype }),
         cond ? { cond: cond.cond.ref, nullCond: cond.nullCond?.ref, guidance: cond.guidance } : undefined,
       );
+  }
+
+  /**
+   * log q(x) in nats, data units, for row-major x [n, D] (borrowed): the likelihood code (likelihood/logprob.ts) with
+   * dopri5 at rtol = atol = 1e-5 and the exact divergence for D ≤ 32 (Hutchinson above), unless `o` says otherwise.
+   * Unconditional models (the likelihood integrates the unconditional field).
+   */
+  logProb(x: Float64Array, o: LogProbOptions = {}): Float64Array {
+    if (this.config.cond) throw new OptionError("logProb: a conditional flow-matching model has no likelihood here (it integrates the unconditional field)");
+    const divergence = o.divergence ?? (this.dim <= EXACT_DIVERGENCE_MAX_DIM ? "exact" : "hutchinson");
+    return cnfLogProb(this, x, { ...o, divergence }).logp;
+  }
+
+  /**
+   * n samples, row-major [n, D], data units: noise carried from t = 0 to t = 1 (default dopri5). Labels, context and
+   * guidance for conditional models (see `SampleOptions`); `sample()` in sample.ts also returns the noise and nfe.
+   */
+  sample(n: number, o: SampleOptions = {}): Float64Array {
+    return solveSample(this, n, o).samples;
   }
 
   private clearJit(): void {

@@ -11,3 +11,8 @@ export { makeObjective, type Objective } from "./objectives.js";
 export { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState, recentFlowLoss, type FlowTrainState, type FlowRunOptions } from "./flow-trainer.js";
 export { flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes, type LoadFlowOptions, type FlowStructure } from "./flow-checkpoint.js";
 export { disposeRunState } from "./disposable.js";
+export { fit, treeDtype, type TrainObjective } from "./loop.js";
+export { flowMleObjective } from "./flow-objective.js";
+export { openData, type DataOptions, type Conds } from "./data.js";
+export { testReport, type TestReport } from "./report.js";
+export { type AnyTrainState, type AnyModel, type LoadOptions, type LoadModelOptions } from "./checkpoint.js";

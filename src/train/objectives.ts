@@ -17,16 +17,19 @@ import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
 import { networkApply, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
 import { encodeClasses, encodeContext } from "../model/conditioning.js";
 import { createMatcher } from "../fm/matcher.js";
-import { OptionError } from "../errors.js";
+import { OptionError, ShapeError } from "../errors.js";
 import type { DataSource } from "./data-source.js";
 import type { TrainOptions } from "./options.js";
+import type { TrainObjective } from "./loop.js";
 
-export interface Objective {
-  /** The step's inputs (owned arrays), drawn from `rng` only. `params` is borrowed (the adaptive grid needs it). */
-  draw(rng: Rng, data: DataSource, params: ModelParams): Array[];
-  /** Traceable scalar loss; consumes `inputs`, not `params`. */
-  loss(params: ModelParams, inputs: Array[]): Array;
-  dispose(): void;
+/** An objective of velocity-field models: inputs are arrays drawn per step, params the model's tree. */
+export type Objective = TrainObjective<ModelParams, Array[]>;
+
+/** The data must have the network's dimension. */
+function checkDim(cfg: ModelConfig) {
+  return (data: DataSource) => {
+    if (data.dim !== cfg.net.dim) throw new ShapeError(`data has dimension ${data.dim}, the model ${cfg.net.dim}`);
+  };
 }
 
 export function makeObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective {
@@ -46,6 +49,9 @@ function fmObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objective
   });
   const sb = fm.pairing.name === "sb";
   return {
+    name: "flow matching",
+    workerConfig: cfg,
+    check: checkDim(cfg),
     draw(rng, data) {
       const D = data.dim;
       let x0: Float64Array, x1: Float64Array;
@@ -106,6 +112,8 @@ function mleObjective(cfg: ModelConfig, o: TrainOptions, dtype: DType): Objectiv
   const uniform = Float64Array.from({ length: m.steps + 1 }, (_, i) => 1 - i / m.steps);
   uniform[m.steps] = 0;
   return {
+    name: "CNF maximum likelihood",
+    check: checkDim(cfg),
     draw(rng, data, params) {
       const x1 = fromHost(data.sample(B, rng), [B, D], dtype);
       const probes = hutch ? drawProbes(rng, m.probes, B, D, m.probeKind, dtype) : undefined;

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../../src/engine/rng.js";
-import { openFlowData, flowTableRows } from "../../src/train/flow-data.js";
+import { flowTableRows } from "../../src/train/flow-data.js";
+import { openFlowData } from "../../src/node/data.js";
+import { loadCsv } from "../../src/node/csv.js";
 import { flowContext } from "../../src/flows/flow-config.js";
 import { DataError, OptionError, ShapeError } from "../../src/errors.js";
 
@@ -45,7 +47,7 @@ test("context columns, a saved class list on reopening, and errors", () => {
   for (let i = 0; i < n; i++) assert.deepEqual(Array.from(d.testCond!.context!.subarray(2 * i, 2 * i + 2)), [2 * d.test[2 * i]!, -d.test[2 * i]!]);
   // Evaluation rows in file order, with labels mapped through the saved classes.
   const saved = { kind: "class" as const, classes: ["12", "11", "10"], embedDim: 3, source: "tag" };
-  const r = flowTableRows(file, { cond: saved, n: 4 });
+  const r = flowTableRows(loadCsv(file), file, { cond: saved, n: 4 });
   assert.deepEqual(Array.from(r.conds!.labels!), [2, 1, 0, 2]);
   assert.deepEqual(Array.from(r.points.subarray(0, 3)), [0, 0, 0]);
   assert.throws(() => openFlowData(file, { cond: { columns: ["nope"] } }), DataError);
