@@ -12,9 +12,12 @@ import { join } from "node:path";
 import {
   np, Rng, initEngine, createTrainState, createFlowTrainState, train, trainFlow, modelFromState, flowModelFromState,
   disposeTrainState, trainStateToBytes, trainStateFromBytes, modelFromBytes, sampleWithLogProb, testReport, fit,
-  makeObjective, openData, parseCsv, DivergenceError, CheckpointError, OptionError, ShapeError, Flow, VelocityModel,
-  type AnyTrainState, type DensityModel, type DataSource, type ModelConfig,
+  training, data as dataNs, DivergenceError, CheckpointError, OptionError, ShapeError, Flow, VelocityModel,
+  type DensityModel, type DataSource, type ModelConfig,
 } from "../../src/index.js";
+import type { AnyTrainState } from "../../src/train/checkpoint.js";
+const { makeObjective, openData } = training;
+const { parseCsv } = dataNs;
 import { saveTrainState, loadTrainState, loadModel, openDataSource } from "../../src/node/index.js";
 import { assertNoLeaks } from "../util/leaks.js";
 
