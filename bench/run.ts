@@ -5,10 +5,10 @@
 import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
 import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
-import { openDataSource } from "../src/train/data-source.js";
+import { openDataSource } from "../src/data/data-source.js";
 import { mlpForwardFlops, type MlpConfig } from "../src/nets/mlp.js";
-import { VelocityModel, type ModelParams } from "../src/model/velocity-model.js";
-import { sample } from "../src/sample.js";
+import { VelocityModel, type ModelParams } from "../src/fm/velocity-model.js";
+import { sample } from "../src/fm/sample.js";
 import { logProb, exactDivergence, hutchinsonDivergence, drawProbes } from "../src/likelihood/index.js";
 import { np, jit, Rng, fromHost, treeRef, materialize, type Array } from "../src/engine/index.js";
 import { defaultMlpConfig } from "../src/nets/mlp.js";

@@ -55,9 +55,9 @@ export { getScheduler } from "./paths/index.js";
 
 // Flow-matching models: the model, sampling, likelihoods, evaluation, the matcher, reflow.
 export { VelocityModel, type ModelConfig, type ModelParams, type CondConfig, type DensityModel } from "./model/index.js";
-export { sample, invert, type SampleOptions, type SampleResult } from "./sample.js";
+export { sample, invert, type SampleOptions, type SampleResult } from "./fm/sample.js";
 export { logProb, sampleWithLogProb, bitsPerDim, type LogProbOptions, type LogProbResult } from "./likelihood/index.js";
-export { evaluate, evaluable, testReport, type Evaluable, type EvalOptions, type EvalReport } from "./evaluate.js";
+export { evaluate, evaluable, testReport, type Evaluable, type EvalOptions, type EvalReport } from "./metrics/evaluate.js";
 export { modelFigure } from "./plot/figures.js";
 export { createMatcher, type Matcher, type MatcherOptions } from "./fm/index.js";
 

@@ -2,12 +2,12 @@
 // Issue 5 experiment: few-step W2 for independent / OT / reflow models on 8gaussians, straightness, and CFG accuracy.
 import { initEngine, Rng, treeCopy, treeDispose } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sample } from "../../src/sample.js";
+import { sample } from "../../src/fm/sample.js";
 import { wasserstein2 } from "../../src/metrics/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
-import { generatePairs, pairedSource, straightness } from "../../src/reflow.js";
+import { generatePairs, pairedSource, straightness } from "../../src/fm/reflow.js";
 await initEngine();
 const S = Number(process.argv[2] ?? 3000);
 const log = (o: unknown) => console.log(JSON.stringify(o));

@@ -2,7 +2,7 @@
 // Issue 3: CNF MLE vs flow matching on moons, same network; test NLL (exact, dopri5 1e-5) and wall time.
 import { initEngine, Rng } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { logProb } from "../../src/likelihood/index.js";
 import { getToy } from "../../src/data/registry.js";

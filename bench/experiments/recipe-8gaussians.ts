@@ -6,9 +6,9 @@
 // with --kl, KL(p‖q) on 2,000 points (dopri5 at 1e-5). The data's own figures are printed beside them.
 import { initEngine, Rng } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sample } from "../../src/sample.js";
+import { sample } from "../../src/fm/sample.js";
 import { logProb } from "../../src/likelihood/index.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
 import { modeStats } from "../../test/util/mode-stats.js";

@@ -8,8 +8,8 @@ import { OptionError } from "../errors.js";
 import type { Flow } from "../flows/model.js";
 import { flowContext } from "../flows/flow-config.js";
 import { uniformLabelContext } from "../flows/context.js";
-import { labelIndex } from "../model/conditioning.js";
-import type { CondSpec } from "../train/data-source.js";
+import { labelIndex } from "../fm/conditioning.js";
+import type { CondSpec } from "../data/data-source.js";
 
 export interface OptionSpec {
   type: "string" | "boolean";

@@ -5,11 +5,11 @@
 import { Rng } from "../engine/index.js";
 import { getToy, isToyName, toyNames } from "../data/registry.js";
 import { unstandardize } from "../data/normalize.js";
-import type { EvalData } from "../evaluate.js";
+import type { EvalData } from "../metrics/evaluate.js";
 import type { Flow } from "../flows/model.js";
-import type { VelocityModel } from "../model/velocity-model.js";
+import type { VelocityModel } from "../fm/velocity-model.js";
 import type { FigureData } from "../plot/figures.js";
-import { flowTableRows, type FlowConds } from "../train/flow-data.js";
+import { flowTableRows, type FlowConds } from "../data/flow-data.js";
 import { loadCsv, openDataSource } from "../node/index.js";
 import { isCsvSpec } from "../node/csv.js";
 import { DataError, ShapeError } from "../errors.js";

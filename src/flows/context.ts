@@ -11,8 +11,8 @@
  */
 import { Rng } from "../engine/index.js";
 import { DataError } from "../errors.js";
-import type { CondConfig } from "../model/conditioning.js";
-import type { FlowConds } from "../train/flow-data.js";
+import type { CondConfig } from "../fm/conditioning.js";
+import type { FlowConds } from "../data/flow-data.js";
 import { flowContext } from "./flow-config.js";
 import type { Flow } from "./model.js";
 

@@ -6,7 +6,7 @@
  * structure (state_dict style), and a mismatch in tensor names or shapes is a CheckpointError.
  */
 import type { Standardizer } from "../data/normalize.js";
-import type { CondConfig } from "../model/conditioning.js";
+import type { CondConfig } from "../fm/conditioning.js";
 import { ShapeError } from "../errors.js";
 
 export interface FlowCommon {

@@ -32,7 +32,7 @@ import { buildFlow, needsDataInit, resolveFlowConfig, type FlowConfig, type Flow
 import type { BaseDistribution } from "./base.js";
 import { Chain, hasDataInit } from "./chain.js";
 import { flowContextDim, type CustomFlowConfig } from "./flow-config.js";
-import type { CondConfig } from "../model/conditioning.js";
+import type { CondConfig } from "../fm/conditioning.js";
 import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
 import type { DensityModel } from "../model/density-model.js";

@@ -7,3 +7,5 @@ export { energyDistance } from "./energy.js";
 export { slicedWasserstein2, unitDirections, w2sq1dSorted, type SlicedOptions } from "./sliced.js";
 export { wasserstein2, W2_MAX_POINTS } from "./wasserstein.js";
 export { pairwiseSqDist, pointCount, sqDist } from "./distance.js";
+export { evaluate, evaluable, flowEvaluable, type Evaluable, type EvalData, type EvalOptions, type EvalReport } from "./evaluate.js";
+export { testReport, type TestReport } from "./report.js";

@@ -11,8 +11,8 @@
 import { DataError } from "../errors.js";
 import { toyNames, isToyName } from "../data/registry.js";
 import type { CsvTable } from "../data/csv.js";
-import { openDataSource as openCore, type DataSource, type DataSourceOptions } from "../train/data-source.js";
-import { openFlowData as openFlowCore, type FlowDataOptions, type FlowDataSource } from "../train/flow-data.js";
+import { openDataSource as openCore, type DataSource, type DataSourceOptions } from "../data/data-source.js";
+import { openFlowData as openFlowCore, type FlowDataOptions, type FlowDataSource } from "../data/flow-data.js";
 import { isCsvSpec, loadCsv } from "./csv.js";
 
 function unknown(spec: string): DataError {

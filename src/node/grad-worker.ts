@@ -5,8 +5,8 @@
 import { workerData } from "node:worker_threads";
 import { initEngine, treeOps } from "../engine/index.js";
 import { SyncSlot, Slot } from "./workers.js";
-import { VelocityModel } from "../model/velocity-model.js";
-import { makeObjective } from "../train/objectives.js";
+import { VelocityModel } from "../fm/velocity-model.js";
+import { makeObjective } from "../fm/objectives.js";
 import { makeGradStep } from "../train/step.js";
 import { floatsOf, unpackInputs, treeLayout, readTree, writeTree, type GradWorkerData } from "./parallel.js";
 

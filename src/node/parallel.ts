@@ -8,8 +8,8 @@
 import { np, treeOps, treeLeaves, treeRef, treeSize, type Array, type DType } from "../engine/index.js";
 import { startWorker, SyncSlot, Slot } from "./workers.js";
 import type { Worker } from "node:worker_threads";
-import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
-import { condInputWidth } from "../model/conditioning.js";
+import type { ModelConfig, ModelParams } from "../fm/velocity-model.js";
+import { condInputWidth } from "../fm/conditioning.js";
 import { netWorkerSource } from "../nets/registry.js";
 import { OptionError } from "../errors.js";
 import { makeGradStep, disposeStep, type GradStep } from "../train/step.js";

@@ -11,9 +11,9 @@
  * // Node: writeFileAtomic("fig.png", png); browser: URL.createObjectURL(new Blob([png], { type: "image/png" }))
  * ```
  */
-import { sample } from "../sample.js";
-import type { VelocityModel } from "../model/velocity-model.js";
-import { labelIndex } from "../model/conditioning.js";
+import { sample } from "../fm/sample.js";
+import type { VelocityModel } from "../fm/velocity-model.js";
+import { labelIndex } from "../fm/conditioning.js";
 import { Flow } from "../flows/model.js";
 import { flowContext } from "../flows/flow-config.js";
 import { labelMixtureLogProb, rowsWithLabel, uniformLabelContext } from "../flows/context.js";

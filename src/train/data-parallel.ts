@@ -5,7 +5,7 @@
  * `flowmatch/node` calls with its worker-thread implementation.
  */
 import type { Array, DType } from "../engine/index.js";
-import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
+import type { ModelConfig, ModelParams } from "../fm/velocity-model.js";
 import type { TrainOptions } from "./options.js";
 import { OptionError } from "../errors.js";
 

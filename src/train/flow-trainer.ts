@@ -8,10 +8,10 @@ import type { FlowConfig, FlowConfigInput } from "../flows/architectures.js";
 import type { BaseDistribution } from "../flows/base.js";
 import { Flow, type FlowModelConfig, type FlowParams } from "../flows/model.js";
 import type { Bijector } from "../flows/types.js";
-import type { DataSource } from "./data-source.js";
+import type { DataSource } from "../data/data-source.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 import { fit, recentLoss, disposeTrainState, type TrainState, type TrainRunOptions } from "./loop.js";
-import { flowMleObjective } from "./flow-objective.js";
+import { flowMleObjective } from "../flows/objective.js";
 import { runRng } from "./trainer.js";
 
 export interface FlowTrainState extends TrainState<FlowModelConfig, FlowParams> {

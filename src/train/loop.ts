@@ -17,8 +17,8 @@ import { np, Rng, adamScalars, emaDecayAt, makeSchedule, treeDispose, treeLeaves
 import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
 import { dataParallelFactory, type DataParallelFactory } from "./data-parallel.js";
 import { DivergenceError, OptionError } from "../errors.js";
-import type { ModelConfig, ModelParams } from "../model/velocity-model.js";
-import type { DataSource } from "./data-source.js";
+import type { ModelConfig, ModelParams } from "../fm/velocity-model.js";
+import type { DataSource } from "../data/data-source.js";
 import type { TrainOptions } from "./options.js";
 
 /**

@@ -6,7 +6,7 @@
  */
 import { CheckpointError } from "../errors.js";
 import type { HostTensor } from "../io/safetensors.js";
-import type { ModelConfig } from "../model/velocity-model.js";
+import type { ModelConfig } from "../fm/velocity-model.js";
 
 /** The four stored trees of a flow-matching checkpoint. */
 const TREES = ["params", "ema", "opt.m", "opt.v"];

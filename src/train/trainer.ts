@@ -10,10 +10,10 @@
  * ```
  */
 import { np, Rng, treeCopy, treeZerosLike } from "../engine/index.js";
-import { makeObjective } from "./objectives.js";
-import { condEmbedWidth } from "../model/conditioning.js";
-import { VelocityModel, type ModelConfig } from "../model/velocity-model.js";
-import type { DataSource } from "./data-source.js";
+import { makeObjective } from "../fm/objectives.js";
+import { condEmbedWidth } from "../fm/conditioning.js";
+import { VelocityModel, type ModelConfig } from "../fm/velocity-model.js";
+import type { DataSource } from "../data/data-source.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 import { fit, treeDtype, type TrainState, type TrainRunOptions } from "./loop.js";
 import { disposableState } from "./disposable.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "../../src/engine/rng.js";
-import { flowTableRows } from "../../src/train/flow-data.js";
+import { flowTableRows } from "../../src/data/flow-data.js";
 import { openFlowData } from "../../src/node/data.js";
 import { loadCsv } from "../../src/node/csv.js";
 import { flowContext } from "../../src/flows/flow-config.js";

@@ -10,7 +10,7 @@ import { FLOW_ARCHS } from "../../src/flows/architectures.js";
 import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainState } from "../../src/train/flow-trainer.js";
 import { saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint } from "../../src/node/train-state.js";
 import { flowTrainStateToBytes, flowTrainStateFromBytes, flowModelFromBytes } from "../../src/train/flow-checkpoint.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 
 await initEngine();
 const data = openDataSource("8gaussians");

@@ -8,7 +8,7 @@ import { initEngine, np, Rng, fromHost, toHostF64, type Array, type JsTree } fro
 import {
   logProb, sampleWithLogProb, exactDivergence, hutchinsonDivergence, drawProbes, bitsPerDim, type FieldModel,
 } from "../../src/likelihood/index.js";
-import { VelocityModel } from "../../src/model/velocity-model.js";
+import { VelocityModel } from "../../src/fm/velocity-model.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { batchJacobians } from "../util/jacobian.js";
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { initEngine, np, fromHost } from "../../src/engine/index.js";
-import { VelocityModel } from "../../src/model/velocity-model.js";
+import { VelocityModel } from "../../src/fm/velocity-model.js";
 import { logProb, sampleWithLogProb } from "../../src/likelihood/index.js";
 
 await initEngine();

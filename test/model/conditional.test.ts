@@ -4,13 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, np, Rng, fromHost, toHostF64, type Array as JArray } from "../../src/engine/index.js";
-import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
-import { conditionInput, condEmbedWidth, type CondConfig } from "../../src/model/conditioning.js";
+import { VelocityModel, type ModelConfig } from "../../src/fm/velocity-model.js";
+import { conditionInput, condEmbedWidth, type CondConfig } from "../../src/fm/conditioning.js";
 import { defaultMlpConfig, type MlpParams } from "../../src/nets/mlp.js";
-import { sample } from "../../src/sample.js";
-import { straightness, pairedSource } from "../../src/reflow.js";
+import { sample } from "../../src/fm/sample.js";
+import { straightness, pairedSource } from "../../src/fm/reflow.js";
 import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { DataError } from "../../src/errors.js";
 
 await initEngine();

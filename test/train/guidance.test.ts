@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sample } from "../../src/sample.js";
+import { sample } from "../../src/fm/sample.js";
 import { eightGaussians } from "../../src/data/eight_gaussians.js";
 
 await initEngine();

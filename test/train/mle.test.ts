@@ -9,15 +9,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initEngine, np, Rng, jit, valueAndGrad, treeRef, toHostF64, treeLeaves, type Array } from "../../src/engine/index.js";
-import { makeObjective } from "../../src/train/objectives.js";
+import { makeObjective } from "../../src/fm/objectives.js";
 import { resolveTrainOptions, type TrainOptions } from "../../src/train/options.js";
 import { createTrainState, train, disposeTrainState } from "../../src/train/trainer.js";
 import { saveTrainState, loadTrainState } from "../../src/node/train-state.js";
-import { openDataSource } from "../../src/train/data-source.js";
-import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
+import { openDataSource } from "../../src/data/data-source.js";
+import { VelocityModel, type ModelConfig } from "../../src/fm/velocity-model.js";
 import { logProb } from "../../src/likelihood/index.js";
 import type { MlpParams } from "../../src/nets/mlp.js";
-import type { ModelParams } from "../../src/model/velocity-model.js";
+import type { ModelParams } from "../../src/fm/velocity-model.js";
 
 await initEngine();
 

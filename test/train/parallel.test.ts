@@ -9,13 +9,13 @@ import { initEngine, Rng, np, treeLeaves, treeDispose, treeRef, type Array } fro
 // The node entry registers the worker threads that `train` uses for workers > 1.
 import { createTrainState, train, disposeTrainState, saveTrainState, loadTrainState } from "../../src/node/index.js";
 import { registerDataParallel } from "../../src/train/data-parallel.js";
-import { openDataSource, type DataSource } from "../../src/train/data-source.js";
-import { makeObjective } from "../../src/train/objectives.js";
+import { openDataSource, type DataSource } from "../../src/data/data-source.js";
+import { makeObjective } from "../../src/fm/objectives.js";
 import { makeGradStep, disposeStep } from "../../src/train/step.js";
 import { ParallelGrads, shardSizes, packInputs, unpackInputs, workerThreadGrads } from "../../src/node/parallel.js";
 import { resolveTrainOptions } from "../../src/train/options.js";
 import { OptionError } from "../../src/errors.js";
-import type { ModelConfig, ModelParams } from "../../src/model/velocity-model.js";
+import type { ModelConfig, ModelParams } from "../../src/fm/velocity-model.js";
 
 await initEngine();
 

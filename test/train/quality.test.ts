@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { initEngine } from "../../src/engine/index.js";
 import "../../src/node/index.js"; // registers the worker threads that the 2-thread test uses
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
-import { openDataSource } from "../../src/train/data-source.js";
+import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sample } from "../../src/sample.js";
-import { evaluate, evaluable } from "../../src/evaluate.js";
+import { sample } from "../../src/fm/sample.js";
+import { evaluate, evaluable } from "../../src/metrics/evaluate.js";
 import { Rng } from "../../src/index.js";
 import { eightGaussians } from "../../src/data/index.js";
 import { modeStats } from "../util/mode-stats.js";

@@ -7,9 +7,9 @@ import { initEngine } from "../../src/engine/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState } from "../../src/train/trainer.js";
 import { saveTrainState, loadTrainState, loadModel } from "../../src/node/train-state.js";
 import { trainStateToBytes, trainStateFromBytes, modelFromBytes } from "../../src/train/checkpoint.js";
-import { openDataSource } from "../../src/train/data-source.js";
-import { sample } from "../../src/sample.js";
-import type { ModelConfig } from "../../src/model/velocity-model.js";
+import { openDataSource } from "../../src/data/data-source.js";
+import { sample } from "../../src/fm/sample.js";
+import type { ModelConfig } from "../../src/fm/velocity-model.js";
 import type { MlpParams } from "../../src/nets/mlp.js";
 
 await initEngine();

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, np } from "../../src/engine/index.js";
-import { VelocityModel } from "../../src/model/velocity-model.js";
-import { sample, invert } from "../../src/sample.js";
+import { VelocityModel } from "../../src/fm/velocity-model.js";
+import { sample, invert } from "../../src/fm/sample.js";
 
 await initEngine();
 

@@ -2,12 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initEngine, np, Rng, toHostF64 } from "../../src/engine/index.js";
-import { makeObjective } from "../../src/train/objectives.js";
+import { makeObjective } from "../../src/fm/objectives.js";
 import { resolveTrainOptions } from "../../src/train/options.js";
-import { openDataSource } from "../../src/train/data-source.js";
-import { VelocityModel, type ModelConfig } from "../../src/model/velocity-model.js";
+import { openDataSource } from "../../src/data/data-source.js";
+import { VelocityModel, type ModelConfig } from "../../src/fm/velocity-model.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sample, invert } from "../../src/sample.js";
+import { sample, invert } from "../../src/fm/sample.js";
 
 await initEngine();
 const config: ModelConfig = { kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [16, 16] }, path: "condot" };

@@ -5,8 +5,8 @@
  */
 import { initEngine, Rng } from "../../engine/index.js";
 import { isToyName } from "../../data/registry.js";
-import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../evaluate.js";
-import { dequantize } from "../../train/flow-data.js";
+import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../metrics/evaluate.js";
+import { dequantize } from "../../data/flow-data.js";
 import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { OptionError, ShapeError } from "../../errors.js";

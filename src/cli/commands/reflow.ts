@@ -5,7 +5,7 @@
 import { initEngine, treeCopy, treeDispose } from "../../engine/index.js";
 import { loadModel, saveTrainState } from "../../node/index.js";
 import { createTrainState, train, modelFromState, disposeTrainState, recentLoss } from "../../train/trainer.js";
-import { generatePairs, pairedSource, straightness } from "../../reflow.js";
+import { generatePairs, pairedSource, straightness } from "../../fm/reflow.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";

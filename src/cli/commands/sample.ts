@@ -4,7 +4,7 @@
  * bijector on base draws, at a temperature and, when conditional, for a label or context.
  */
 import { initEngine } from "../../engine/index.js";
-import { sample } from "../../sample.js";
+import { sample } from "../../fm/sample.js";
 import { toCsv } from "../../data/csv.js";
 import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";

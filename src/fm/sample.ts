@@ -2,12 +2,12 @@
  * Sampling: solve dx/dt = v(x, t) from noise at t = 0 to data at t = 1 (and back, for `invert`). Takes and returns
  * plain Float64Arrays in the data's original units; the standardization stored with the model is undone here.
  */
-import { Rng, fromHost, toHostF64, type Array } from "./engine/index.js";
-import { odeint } from "./solvers/index.js";
-import { standardize, unstandardize } from "./data/normalize.js";
-import type { VelocityModel } from "./model/velocity-model.js";
-import { ShapeError, OptionError } from "./errors.js";
-import { conditionInput, labelIndex } from "./model/conditioning.js";
+import { Rng, fromHost, toHostF64, type Array } from "../engine/index.js";
+import { odeint } from "../solvers/index.js";
+import { standardize, unstandardize } from "../data/normalize.js";
+import type { VelocityModel } from "./velocity-model.js";
+import { ShapeError, OptionError } from "../errors.js";
+import { conditionInput, labelIndex } from "./conditioning.js";
 
 export interface SampleOptions {
   /** Solver name (see `solverNames()`); default "dopri5". */

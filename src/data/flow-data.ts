@@ -4,12 +4,12 @@
  * Files open through `openFlowData` from `flowmatch/node`.
  */
 import type { Rng } from "../engine/rng.js";
-import type { CsvTable } from "../data/csv.js";
+import type { CsvTable } from "./csv.js";
 import { DataError } from "../errors.js";
-import type { CondConfig } from "../model/conditioning.js";
-import { openData, condColumns, readConds, type DataOptions, type DataSource, type Conds } from "./data.js";
+import type { CondConfig } from "../fm/conditioning.js";
+import { openData, condColumns, readConds, type DataOptions, type DataSource, type Conds } from "./source.js";
 
-export { integerLevels } from "./data.js";
+export { integerLevels } from "./source.js";
 
 export type FlowDataOptions = Omit<DataOptions, "family">;
 /** Conditions of some rows (the shared `Conds`). */

@@ -14,13 +14,13 @@ import { mseLoss } from "../paths/affine.js";
 import { augmentedDynamics, augmentedWidth } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { odeint, getTableau, solveOnGrid } from "../solvers/index.js";
-import { networkApply, type ModelConfig, type ModelParams } from "../model/velocity-model.js";
-import { encodeClasses, encodeContext } from "../model/conditioning.js";
-import { createMatcher } from "../fm/matcher.js";
+import { networkApply, type ModelConfig, type ModelParams } from "./velocity-model.js";
+import { encodeClasses, encodeContext } from "./conditioning.js";
+import { createMatcher } from "./matcher.js";
 import { OptionError, ShapeError } from "../errors.js";
-import type { DataSource } from "./data-source.js";
-import type { TrainOptions } from "./options.js";
-import type { TrainObjective } from "./loop.js";
+import type { DataSource } from "../data/data-source.js";
+import type { TrainOptions } from "../train/options.js";
+import type { TrainObjective } from "../train/loop.js";
 
 /** An objective of velocity-field models: inputs are arrays drawn per step, params the model's tree. */
 export type Objective = TrainObjective<ModelParams, Array[]>;

@@ -9,10 +9,10 @@
  * const table = openDataSource(parseCsv("x,y\n0,1\n2,3\n4,5\n", "points.csv"), { name: "points.csv" });
  * ```
  */
-import type { CsvTable } from "../data/csv.js";
-import { openData, type DataOptions, type DataSource } from "./data.js";
+import type { CsvTable } from "./csv.js";
+import { openData, type DataOptions, type DataSource } from "./source.js";
 
-export type { DataSource, CondSpec, Conds } from "./data.js";
+export type { DataSource, CondSpec, Conds } from "./source.js";
 
 export type DataSourceOptions = Omit<DataOptions, "family">;
 

@@ -5,15 +5,15 @@
  * flow-matching model / CNF through the exact ODE likelihood, `flowEvaluable(Flow)` a normalizing flow; `testReport`
  * gives a flow's NLL on the held-out split of its data.
  */
-import { logProb, meanBitsPerDim, type LogProbOptions } from "./likelihood/index.js";
-import { nll, klFromLogDensities, mmd, energyDistance, wasserstein2, slicedWasserstein2, W2_MAX_POINTS } from "./metrics/index.js";
-import { sample } from "./sample.js";
-import type { VelocityModel } from "./model/velocity-model.js";
-import { ShapeError } from "./errors.js";
-import { Rng } from "./engine/index.js";
-import type { Flow } from "./flows/model.js";
-import { contextOf } from "./flows/context.js";
-import { dequantize, type FlowConds, type FlowDataSource } from "./train/flow-data.js";
+import { logProb, meanBitsPerDim, type LogProbOptions } from "../likelihood/index.js";
+import { nll, klFromLogDensities, mmd, energyDistance, wasserstein2, slicedWasserstein2, W2_MAX_POINTS } from "./index.js";
+import { sample } from "../fm/sample.js";
+import type { VelocityModel } from "../fm/velocity-model.js";
+import { ShapeError } from "../errors.js";
+import { Rng } from "../engine/index.js";
+import type { Flow } from "../flows/model.js";
+import { contextOf } from "../flows/context.js";
+import { dequantize, type FlowConds, type FlowDataSource } from "../data/flow-data.js";
 
 /** What evaluation needs of a model. Points are row-major [n, dim] in data units; log-densities in nats. */
 export interface Evaluable {
@@ -124,4 +124,4 @@ export function flowEvaluable(model: Flow, conds?: FlowConds): Evaluable {
 }
 
 /** The held-out test report of either family (train/report.ts), next to `evaluate`. */
-export { testReport, type TestReport } from "./train/report.js";
+export { testReport, type TestReport } from "./report.js";

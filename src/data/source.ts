@@ -22,12 +22,12 @@
  * ```
  */
 import { Rng } from "../engine/rng.js";
-import { getToy, isToyName, toyNames } from "../data/registry.js";
-import type { ToyDistribution } from "../data/toy.js";
-import type { CsvTable } from "../data/csv.js";
-import { fitStandardizer, standardize, type Standardizer } from "../data/normalize.js";
+import { getToy, isToyName, toyNames } from "./registry.js";
+import type { ToyDistribution } from "./toy.js";
+import type { CsvTable } from "./csv.js";
+import { fitStandardizer, standardize, type Standardizer } from "./normalize.js";
 import { DataError, OptionError } from "../errors.js";
-import type { CondConfig } from "../model/conditioning.js";
+import type { CondConfig } from "../fm/conditioning.js";
 import type { ModelKind } from "../model/density-model.js";
 
 /** Conditions of some rows: label indices (class) or context rows [n, C]. */

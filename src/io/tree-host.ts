@@ -1,6 +1,6 @@
 /** Moving parameter pytrees between jax-js arrays and host tensors (for checkpoints). */
 import { np, treeOps, fromHost, type Array, type DType, type Tree } from "../engine/index.js";
-import type { HostTensor } from "../io/safetensors.js";
+import type { HostTensor } from "./safetensors.js";
 import { CheckpointError } from "../errors.js";
 
 /** Host copy of a pytree (does not consume `t`: each leaf gets one reference, consumed by its readback). */

@@ -3,12 +3,12 @@
  * train on those fixed pairs — the new flow's paths are straighter, so few-step sampling improves. Also the
  * straightness measure used to report it.
  */
-import type { Rng } from "./engine/index.js";
+import type { Rng } from "../engine/index.js";
 import { sample, type SampleOptions } from "./sample.js";
-import { standardize } from "./data/normalize.js";
-import type { VelocityModel } from "./model/velocity-model.js";
-import type { DataSource } from "./train/data-source.js";
-import { OptionError } from "./errors.js";
+import { standardize } from "../data/normalize.js";
+import type { VelocityModel } from "./velocity-model.js";
+import type { DataSource } from "../data/data-source.js";
+import { OptionError } from "../errors.js";
 
 export interface ReflowPairs {
   /** Noise (model units), row-major [n, D]. */

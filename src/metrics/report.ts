@@ -10,13 +10,13 @@
  */
 import { Rng } from "../engine/rng.js";
 import { DataError, OptionError } from "../errors.js";
-import { nll } from "../metrics/nll.js";
+import { nll } from "./nll.js";
 import { meanBitsPerDim } from "../likelihood/units.js";
 import { flowContext } from "../flows/flow-config.js";
 import type { Flow } from "../flows/model.js";
 import type { DensityModel, DensityOptions } from "../model/density-model.js";
-import type { DataSource } from "./data.js";
-import { dequantize } from "./flow-data.js";
+import type { DataSource } from "../data/source.js";
+import { dequantize } from "../data/flow-data.js";
 
 export interface TestReport {
   /** Held-out points evaluated. */

@@ -11,9 +11,9 @@ import { getScheduler } from "../paths/scheduler.js";
 import "../paths/index.js";
 import { convertPrediction, type PredictionKind } from "../paths/convert.js";
 import { embedCondition, initCondParams, type CondConfig } from "./conditioning.js";
-import { sample as solveSample, type SampleOptions } from "../sample.js";
+import { sample as solveSample, type SampleOptions } from "./sample.js";
 import { logProb as cnfLogProb, type LogProbOptions } from "../likelihood/logprob.js";
-import type { DensityModel } from "./density-model.js";
+import type { DensityModel } from "../model/density-model.js";
 import { OptionError } from "../errors.js";
 
 /**

@@ -6,14 +6,14 @@
  * config records `actnormInitialized`, so resuming or loading never repeats it.
  */
 import { fromHost, treeCopy, treeDispose, type Array, type DType, type Rng } from "../engine/index.js";
-import type { BaseDistribution } from "../flows/base.js";
-import { flowContext } from "../flows/flow-config.js";
-import { wantsDataInit, type FlowModelConfig, type FlowParams } from "../flows/model.js";
-import { sizeOf } from "../flows/shape.js";
-import { jitSupport, type Bijector } from "../flows/types.js";
+import type { BaseDistribution } from "./base.js";
+import { flowContext } from "./flow-config.js";
+import { wantsDataInit, type FlowModelConfig, type FlowParams } from "./model.js";
+import { sizeOf } from "./shape.js";
+import { jitSupport, type Bijector } from "./types.js";
 import { OptionError, ShapeError } from "../errors.js";
-import type { DataSource } from "./data-source.js";
-import { treeDtype, type TrainObjective, type TrainState } from "./loop.js";
+import type { DataSource } from "../data/data-source.js";
+import { treeDtype, type TrainObjective, type TrainState } from "../train/loop.js";
 
 /** What the objective needs of a flow: its config (event shape, context) and structure. */
 export interface FlowParts {
