@@ -44,6 +44,8 @@ export interface ModelConfig {
   standardizer?: Standardizer;
   /** What the model was trained on (toy name or file path), for messages and plots. */
   data?: string;
+  /** Fraction of the CSV rows held out from training for a test NLL (the CLI's --test-fraction; 0 or absent: none). */
+  testFraction?: number;
   /** What the network outputs: "velocity" (default), "x1" (data) or "eps" (noise); sampling converts to velocity. */
   prediction?: PredictionKind;
   /** Class-label or context conditioning (with ∅ for classifier-free guidance). */

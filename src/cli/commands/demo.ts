@@ -27,7 +27,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const out = String(v.out);
   const modelDir = join(out, "model");
   const steps = num(v, "steps", { int: true, min: 1 })!;
-  const state = await runTraining({
+  const { state } = await runTraining({
     data: String(v.data), out: modelDir, quiet: !!v.quiet, label: `train ${String(v.data)}`,
     options: { steps, batch: 512, seed: num(v, "seed", { int: true, min: 0 }), workers: workersArg(v, true), checkpointEvery: 0, warmupSteps: 50 },
   });
