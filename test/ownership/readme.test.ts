@@ -45,3 +45,31 @@ test("the README library example runs and frees everything it made", async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The README's composable-flow example (the ```ts block that builds a `Flow`), runnable here with fewer steps. */
+function flowExample(): string {
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const code = blocks.find((b) => b.includes("new Flow("));
+  assert.ok(code, "README.md has no Flow example");
+  assert.match(code, /\{ steps: 2000 \}/);
+  const core = pathToFileURL(join(root, "src/index.ts")).href;
+  return code.replace(/from "flowmatch"/g, `from ${JSON.stringify(core)}`).replace("{ steps: 2000 }", "{ steps: 30 }") + "\nexport { logp };\n";
+}
+
+test("the README composable-flow example trains a hand-built chain and frees everything it made", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fm-readme-flow-"));
+  try {
+    const code = flowExample();
+    let run = 0;
+    let out: { logp: Float64Array } | undefined;
+    await assertNoLeaks("README flow example", async () => {
+      const file = join(dir, `flow-${run++}.mts`);
+      writeFileSync(file, code);
+      out = (await import(pathToFileURL(file).href)) as { logp: Float64Array };
+    });
+    assert.equal(out!.logp.length, 100);
+    assert.ok(out!.logp.every(Number.isFinite));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
