@@ -4,6 +4,7 @@
 // timed on one thread and data-parallel on this machine's cores (at most 4).
 import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
+import "../src/node/index.js"; // registers the worker threads for the data-parallel step
 import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/data/data-source.js";
 import { mlpForwardFlops, type MlpConfig } from "../src/nets/mlp.js";
