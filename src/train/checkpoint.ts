@@ -32,6 +32,7 @@ import type { Bijector } from "../flows/types.js";
 import type { TrainState } from "./loop.js";
 import type { FlowTrainState } from "./flow-trainer.js";
 import { migrateFlowMatching } from "./migrate.js";
+import { validateConfig, checkFiniteTensors } from "./config-schema.js";
 import { resolveTrainOptions, type TrainOptions } from "./options.js";
 
 export const LIBRARY_VERSION = "0.1.0";
@@ -128,6 +129,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
   if (want !== "any" && kind !== want)
     throw new CheckpointError(`${where}: a ${kind} checkpoint where a ${want} one was expected; load it with ${LOADERS[kind]} (or pass { kind: "any" })`);
   const dtype = raw.dtype === "float64" ? np.float64 : np.float32;
+  const weightsWhere = `${dir ? `${dir}/` : ""}weights.safetensors`;
   const origin = dir || "checkpoint";
   const has = (prefix: string) => Object.keys(tensors).some((k) => k.startsWith(`${prefix}.`));
   let tensors = ck.tensors as Record<string, HostTensor>;
@@ -135,6 +137,8 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     // A 0.1 checkpoint (model.mlp, tensors params.layers.…) is read in the current layout.
     const m = migrateFlowMatching(raw.model, tensors, origin);
     tensors = m.tensors;
+    validateConfig({ ...raw, model: m.model }, where);
+    checkFiniteTensors(tensors, weightsWhere);
     // The stored tensors fill the structure of a freshly initialized model (shape-checked, initializer key order).
     let template: VelocityModel;
     try {
@@ -146,6 +150,8 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     template.dispose();
     return { kind, c: { ...raw, model: m.model }, has, tree: (prefix) => treeFromTensors(skel, tensors, prefix, dtype, origin) as Tree };
   }
+  validateConfig(raw, where);
+  checkFiniteTensors(tensors, weightsWhere);
   let model: FlowModelConfig;
   try {
     const fm = raw.model as FlowModelConfig;

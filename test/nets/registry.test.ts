@@ -68,7 +68,7 @@ test("a checkpoint naming an unregistered network, or none, fails in one line sa
       return true;
     };
     const unknown = edit((m) => ((m.net = { kind: "my-unet", dim: 2 }), delete m.mlp));
-    assert.throws(() => loadModel(unknown), oneLine(/config\.json: unknown network kind "my-unet".*registerNet/));
+    assert.throws(() => loadModel(unknown), oneLine(/config\.json: model\.net\.kind: expected a registered network kind.*registerNet\("my-unet"/));
     const none = edit((m) => delete m.mlp);
     assert.throws(() => loadModel(none), oneLine(/config\.json: model has no "net"/));
   } finally {
