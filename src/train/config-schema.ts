@@ -141,7 +141,7 @@ function fieldPath(issue: v.BaseIssue<unknown>): string {
 }
 
 function shown(x: unknown): string {
-  if (x === undefined) return "nothing (the field is missing)";
+  if (x === undefined) return "undefined";
   if (typeof x === "number" && !Number.isFinite(x)) return String(x);
   try {
     const s = JSON.stringify(x);
@@ -151,6 +151,21 @@ function shown(x: unknown): string {
   }
 }
 
+/** The schema at a path of keys (through pipes, optionals, variants and arrays), to describe a missing field. */
+function schemaAt(keys: unknown[], input: unknown): { message?: unknown } | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let s: any = configSchema;
+  let x: any = input; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const k of keys) {
+    while (s?.wrapped) s = s.wrapped;
+    if (s?.type === "variant") s = s.options.find((o: any) => o.entries.kind.literal === x?.kind) ?? s.options[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    s = typeof k === "number" ? s?.item : s?.entries?.[k as string];
+    x = x?.[k as never];
+  }
+  while (s?.wrapped) s = s.wrapped;
+  return s;
+}
+
 /**
  * Checks a parsed config.json (after migration from 0.1) against the schema of both families; `where` names the
  * file in the one-line CheckpointError (e.g. "runs/x/config.json").
@@ -158,12 +173,18 @@ function shown(x: unknown): string {
 export function validateConfig(config: unknown, where: string): void {
   const r = v.safeParse(configSchema, config, { abortEarly: true });
   if (r.success) return;
-  const issue = r.issues[0];
+  let i: v.BaseIssue<unknown> = r.issues[0];
   // The innermost issue of a union/variant says the most.
-  let deepest: v.BaseIssue<unknown> = issue;
-  while (deepest.issues?.length) deepest = deepest.issues[0]!;
-  const i = deepest.path?.length ?? 0 ? deepest : issue;
-  throw new CheckpointError(`${where}: ${fieldPath(i)}: expected ${i.message}, got ${shown(i.input)}`);
+  while (i.issues?.length && i.issues[0]!.path?.length) i = i.issues[0]!;
+  const last = i.path?.[i.path.length - 1] as { input?: unknown; key?: unknown } | undefined;
+  const parent = last?.input;
+  const missing = last !== undefined && parent !== null && typeof parent === "object" && !((last.key as string) in parent);
+  let expected = i.message;
+  if (missing && i.type !== "check") {
+    const m = schemaAt((i.path ?? []).map((p) => (p as { key: unknown }).key), config)?.message;
+    expected = typeof m === "string" ? m : "a value";
+  }
+  throw new CheckpointError(`${where}: ${fieldPath(i)}: expected ${expected}, got ${missing ? "nothing (the field is missing)" : shown(i.input)}`);
 }
 
 /** Refuses tensors with NaN or ±Inf values, naming the first such tensor and the position of its first bad value. */
