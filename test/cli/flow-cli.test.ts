@@ -43,7 +43,7 @@ test("train --model realnvp → sample → plot → eval → resume", () => {
   r = cli("train", "--model", "realnvp", "--data", "moons", "--steps", "25", "--batch", "64", "--out", "m", "--resume", "-q");
   assert.equal(r.code, 0, r.err);
   assert.equal(JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8")).train.step, 25);
-  assertOneLineError(cli("train", "--model", "nice", "--data", "moons", "--out", "m", "--resume", "-q"), /realnvp flow, not nice/);
+  assertOneLineError(cli("train", "--model", "nice", "--data", "moons", "--out", "m", "--resume", "-q"), /--model nice conflicts with the checkpoint in m, saved with realnvp/);
 });
 
 test("train --model glow on the 8×8 digits: image [8, 8, 1], label dropped, dequantized, test bits/dim", () => {

@@ -5,7 +5,7 @@
  */
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
-import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
+import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState, isFlowCheckpoint } from "../../node/index.js";
 import { isCsvSpec } from "../../node/csv.js";
 import { openFlowData } from "../../node/data.js";
 import { createTrainState, train, modelFromState, disposeTrainState, recentLoss, type TrainState } from "../../train/trainer.js";
@@ -14,9 +14,10 @@ import { squareImageShape, type FlowDataSource } from "../../data/flow-data.js";
 import type { TrainOptions } from "../../train/options.js";
 import { defaultMlpConfig } from "../../nets/mlp.js";
 import { isToyName, toyNames } from "../../data/registry.js";
-import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfigInput } from "../../flows/architectures.js";
+import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfig, type FlowConfigInput } from "../../flows/architectures.js";
 import { flowContextDim } from "../../flows/flow-config.js";
 import { testReport } from "../../metrics/evaluate.js";
+import { checkResumeConflicts, givenOptions, sameData, savedFlowArch } from "../resume-check.js";
 import { ShapeError, OptionError } from "../../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../../paths/index.js";
 import { condEmbedWidth } from "../../fm/conditioning.js";
@@ -25,6 +26,9 @@ import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec }
 import { progressBar } from "../progress.js";
 
 export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
+
+const RESUME_HELP =
+  "continue the run saved in --out (same step, optimizer, EMA, RNG). --steps and --workers may change; the network (--hidden, --activation, --layers, --bins), --data, --batch, --lr and --model must match the checkpoint (a conflict stops with the saved value); other options are taken from the checkpoint";
 
 /** True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm). */
 function wantsFlowModel(argv: string[]): boolean {
@@ -49,7 +53,7 @@ export const trainSpec: CommandSpec = {
     hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256" },
     activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
-    resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    resume: { type: "boolean", help: RESUME_HELP },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -98,6 +102,8 @@ export interface RunTrainingArgs {
   cond?: CondSpec;
   /** CSV rows held out for a test NLL (recorded in the model config, so a resumed run keeps the same split). */
   testFraction?: number;
+  /** The options typed on the command line: on --resume, those that contradict the checkpoint are refused. */
+  given?: ReadonlySet<string>;
 }
 
 /** `--activation`: a name from the engine's activation table; anything else lists the valid ones. */
@@ -114,8 +120,22 @@ export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainSta
   let state: TrainState;
   if (a.resume) {
     if (!a.out || !checkpointExists(a.out)) throw new OptionError(`--resume: no checkpoint in ${a.out ?? "(no --out)"}`);
+    if (isFlowCheckpoint(a.out)) {
+      const arch = savedFlowArch(a.out);
+      throw new OptionError(`--resume: the checkpoint in ${a.out} holds a ${arch} normalizing flow, not a flow-matching model; resume it with --model ${arch}`);
+    }
     // Steps and threads may change on resume; the thread count only changes rounding.
     state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}) });
+  }
+  if (a.resume && a.given) {
+    const c = state!.config;
+    const o = state!.options;
+    checkResumeConflicts(a.out!, a.given, [
+      { flag: "hidden", given: a.hidden, saved: c.net.hidden },
+      { flag: "activation", given: a.activation, saved: c.net.activation },
+      { flag: "batch", given: a.options.batch, saved: o.batch },
+      { flag: "lr", given: a.options.lr, saved: o.lr },
+    ]);
   }
   const saved = a.resume ? state!.config.cond : undefined;
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
@@ -127,6 +147,8 @@ export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainSta
     if (state!.config.net.dim !== data.dim) {
       throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.net.dim}`);
     }
+    // Data of the same dimension from another source would silently train on something else.
+    if (a.given) checkResumeConflicts(a.out!, a.given, [{ flag: "data", given: a.data, saved: state!.config.data, same: sameData }]);
   } else {
     const cond = data.cond;
     // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
@@ -183,6 +205,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     testFraction: num(v, "test-fraction", { min: 0 }),
     out: String(v.out),
     resume: !!v.resume,
+    given: givenOptions(argv),
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
     quiet: !!v.quiet,
@@ -249,7 +272,7 @@ const flowTrainSpec: CommandSpec = {
     cond: { type: "string", help: "conditional flow: condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
     "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
-    resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    resume: { type: "boolean", help: RESUME_HELP },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -313,13 +336,23 @@ async function flowTrainCommand(argv: string[]): Promise<void> {
   const testFraction = num(v, "test-fraction", { min: 0 })!;
   if (v.resume) {
     if (!checkpointExists(out)) throw new OptionError(`--resume: no checkpoint in ${out}`);
+    if (!isFlowCheckpoint(out)) throw new OptionError(`--resume: the checkpoint in ${out} holds a flow-matching model, not a ${arch} flow; resume it with --model fm`);
     state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
     const c = state.config;
-    if (c.arch !== arch) throw new OptionError(`--resume: the checkpoint in ${out} is a ${c.arch} flow, not ${arch}`);
+    if (c.arch !== arch) throw new OptionError(`--resume: --model ${arch} conflicts with the checkpoint in ${out}, saved with ${c.arch}; resume it with --model ${c.arch}`);
+    const fc = c as FlowConfig;
+    checkResumeConflicts(out, givenOptions(argv), [
+      { flag: "hidden", given: intList(v, "hidden"), saved: fc.hidden },
+      { flag: "layers", given: num(v, "layers", { int: true, min: 1 }), saved: fc.layers },
+      { flag: "bins", given: num(v, "bins", { int: true, min: 1 }), saved: fc.bins },
+      { flag: "batch", given: options.batch, saved: state.options.batch },
+      { flag: "lr", given: options.lr, saved: state.options.lr },
+    ]);
     const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
     data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
+    checkResumeConflicts(out, givenOptions(argv), [{ flag: "data", given: spec, saved: c.data, same: sameData }]);
   } else {
     let columns = parseColumns(v.columns as string | undefined);
     let image = v.image !== undefined ? intList(v, "image") : undefined;
