@@ -17,8 +17,25 @@ export interface Standardizer {
  */
 export const CONSTANT_COLUMN_RTOL = 1e-8;
 
-/** Mean and population std (ddof = 0) of each column of row-major `[rows, cols]` data. */
-export function fitStandardizer(data: ArrayLike<number>, rows: number, cols: number): Standardizer {
+/** What `fitStandardizer` names in its errors: the data's source (a file or toy) and its column names. */
+export interface FitNames {
+  source?: string;
+  columns?: readonly string[];
+}
+
+function columnName(j: number, names: FitNames): string {
+  const c = names.columns?.[j];
+  const col = c !== undefined && c !== "" ? `column "${c}" (${j + 1})` : `column ${j + 1}`;
+  return names.source ? `${names.source}: ${col}` : col;
+}
+
+/**
+ * Mean and population std (ddof = 0) of each column of row-major `[rows, cols]` data. Each column is scaled by its
+ * largest |value| first, so finite data up to ±1.8e308 gives finite statistics (a naive sum overflows). A column
+ * holding ±Inf or NaN, or whose spread is too small to divide by (1/std not representable), is a DataError naming
+ * `names.source` and the column.
+ */
+export function fitStandardizer(data: ArrayLike<number>, rows: number, cols: number, names: FitNames = {}): Standardizer {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
     throw new ShapeError(`fitStandardizer: expected rows >= 1 and cols >= 1, got rows=${rows}, cols=${cols}`);
   }
@@ -31,24 +48,34 @@ export function fitStandardizer(data: ArrayLike<number>, rows: number, cols: num
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const v = data[i * cols + j];
-      mean[j] += v;
+      if (!Number.isFinite(v)) throw new DataError(`${columnName(j, names)}: row ${i + 1} holds ${v}, not a finite number`);
       maxAbs[j] = Math.max(maxAbs[j], Math.abs(v));
     }
   }
+  // Scaled sums: every term is in [−1, 1], so nothing overflows.
+  const scale = maxAbs.map((m) => (m > 0 ? m : 1));
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += data[i * cols + j] / scale[j];
   for (let j = 0; j < cols; j++) mean[j] /= rows;
   // Two-pass variance: accurate when |mean| ≫ std.
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const d = data[i * cols + j] - mean[j];
+      const d = data[i * cols + j] / scale[j] - mean[j];
       std[j] += d * d;
     }
   }
   for (let j = 0; j < cols; j++) {
-    if (!Number.isFinite(mean[j]) || !Number.isFinite(std[j])) {
-      throw new DataError(`fitStandardizer: column ${j + 1} contains a non-finite value`);
-    }
     const s = Math.sqrt(std[j] / rows);
-    std[j] = s > CONSTANT_COLUMN_RTOL * maxAbs[j] && s > 0 ? s : 1;
+    mean[j] *= scale[j];
+    const sd = s * scale[j];
+    if (!Number.isFinite(mean[j]) || !Number.isFinite(sd)) {
+      throw new DataError(`${columnName(j, names)}: its mean or spread cannot be represented (largest |value| ${maxAbs[j]})`);
+    }
+    // Constant columns (std 0, or below the relative tolerance) get std 1: shifted only, never divided by ~0.
+    const constant = !(s > CONSTANT_COLUMN_RTOL) || !(sd > 0);
+    if (!constant && !Number.isFinite(1 / sd)) {
+      throw new DataError(`${columnName(j, names)}: its spread (std ${sd}) is too small to standardize by (1/std overflows); rescale the column`);
+    }
+    std[j] = constant ? 1 : sd;
   }
   return { mean, std };
 }
@@ -64,7 +91,14 @@ function apply(data: ArrayLike<number>, s: Standardizer, forward: boolean, fn: s
   const out = new Float64Array(data.length);
   for (let k = 0; k < data.length; k++) {
     const j = k % cols;
-    out[k] = forward ? (data[k] - s.mean[j]) / s.std[j] : data[k] * s.std[j] + s.mean[j];
+    if (forward) {
+      // x − mean can overflow for data near ±1.8e308 where the standardized value is small: divide first then.
+      const d = data[k] - s.mean[j];
+      out[k] = Number.isFinite(d) ? d / s.std[j] : data[k] / s.std[j] - s.mean[j] / s.std[j];
+    } else {
+      const y = data[k] * s.std[j];
+      out[k] = Number.isFinite(y) ? y + s.mean[j] : s.std[j] * (data[k] + s.mean[j] / s.std[j]);
+    }
   }
   return out;
 }

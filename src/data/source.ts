@@ -191,7 +191,7 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
     ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }
-    : fitStandardizer(train, nTrain, D));
+    : fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined }));
   const z = levels > 0 ? undefined : standardize(train, standardizer);
   /** n training rows (model units) and which training rows they are; the same rng use with or without conditions. */
   const draw = (n: number, r: Rng) => {
