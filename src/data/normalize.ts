@@ -45,23 +45,36 @@ export function fitStandardizer(data: ArrayLike<number>, rows: number, cols: num
   const mean = new Array<number>(cols).fill(0);
   const std = new Array<number>(cols).fill(0);
   const maxAbs = new Array<number>(cols).fill(0);
+  const first = Array.from({ length: cols }, (_, j) => data[j]);
+  const varies = new Array<boolean>(cols).fill(false);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const v = data[i * cols + j];
       if (!Number.isFinite(v)) throw new DataError(`${columnName(j, names)}: row ${i + 1} holds ${v}, not a finite number`);
       maxAbs[j] = Math.max(maxAbs[j], Math.abs(v));
+      if (v !== first[j]) varies[j] = true;
     }
   }
-  // Scaled sums: every term is in [−1, 1], so nothing overflows.
-  const scale = maxAbs.map((m) => (m > 0 ? m : 1));
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += data[i * cols + j] / scale[j];
-  for (let j = 0; j < cols; j++) mean[j] /= rows;
-  // Two-pass variance: accurate when |mean| ≫ std.
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const d = data[i * cols + j] / scale[j] - mean[j];
-      std[j] += d * d;
+  // Plain sums (bit-identical to earlier versions) unless they overflow, or underflow to a zero spread for values
+  // that differ; then sums of values scaled by the column's largest |value|, every term in [−1, 1].
+  const sums = (scale: number[]) => {
+    mean.fill(0);
+    std.fill(0);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += scale[j] === 1 ? data[i * cols + j] : data[i * cols + j] / scale[j];
+    for (let j = 0; j < cols; j++) mean[j] /= rows;
+    // Two-pass variance: accurate when |mean| ≫ std.
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const d = (scale[j] === 1 ? data[i * cols + j] : data[i * cols + j] / scale[j]) - mean[j];
+        std[j] += d * d;
+      }
     }
+  };
+  let scale = new Array<number>(cols).fill(1);
+  sums(scale);
+  if (mean.some((m) => !Number.isFinite(m)) || std.some((v, j) => !Number.isFinite(v) || (v === 0 && varies[j]))) {
+    scale = maxAbs.map((m) => (m > 0 ? m : 1));
+    sums(scale);
   }
   for (let j = 0; j < cols; j++) {
     const s = Math.sqrt(std[j] / rows);
@@ -71,7 +84,7 @@ export function fitStandardizer(data: ArrayLike<number>, rows: number, cols: num
       throw new DataError(`${columnName(j, names)}: its mean or spread cannot be represented (largest |value| ${maxAbs[j]})`);
     }
     // Constant columns (std 0, or below the relative tolerance) get std 1: shifted only, never divided by ~0.
-    const constant = !(s > CONSTANT_COLUMN_RTOL) || !(sd > 0);
+    const constant = !(sd > CONSTANT_COLUMN_RTOL * maxAbs[j] && sd > 0);
     if (!constant && !Number.isFinite(1 / sd)) {
       throw new DataError(`${columnName(j, names)}: its spread (std ${sd}) is too small to standardize by (1/std overflows); rescale the column`);
     }
