@@ -5,6 +5,7 @@
  */
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
+import { claimCheckpointOut } from "../../node/output-path.js";
 import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
 import { isCsvSpec } from "../../node/csv.js";
 import { openFlowData } from "../../node/data.js";
@@ -50,6 +51,7 @@ export const trainSpec: CommandSpec = {
     activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -86,6 +88,12 @@ export interface RunTrainingArgs {
   data: string;
   out?: string;
   resume?: boolean;
+  /** Replace a checkpoint already in `out` (otherwise refused unless `resume`). */
+  overwrite?: boolean;
+  /** The flag that named `out`, for messages (default --out). */
+  outFlag?: string;
+  /** Checks run after `out` is validated and before the engine starts (e.g. demo's figure path). */
+  preflight?: () => void;
   hidden?: number[];
   activation?: ActivationName;
   options: Partial<TrainOptions>;
@@ -110,6 +118,17 @@ function activationArg(v: Record<string, unknown>): ActivationName | undefined {
 
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
 export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
+  // Output first: a refused --out costs nothing. The lock keeps a second training off this folder until we finish.
+  const lock = a.out !== undefined ? claimCheckpointOut(a.out, { resume: a.resume, overwrite: a.overwrite, flag: a.outFlag }) : undefined;
+  try {
+    a.preflight?.();
+    return await runTrainingLocked(a);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
   await initEngine();
   let state: TrainState;
   if (a.resume) {
@@ -183,6 +202,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     testFraction: num(v, "test-fraction", { min: 0 }),
     out: String(v.out),
     resume: !!v.resume,
+    overwrite: !!v.overwrite,
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
     quiet: !!v.quiet,
@@ -250,6 +270,7 @@ const flowTrainSpec: CommandSpec = {
     "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
     resume: { type: "boolean", help: "continue the run saved in --out (same step, optimizer, EMA, RNG)" },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -307,6 +328,28 @@ async function flowTrainCommand(argv: string[]): Promise<void> {
     warmupSteps: num(v, "warmup", { int: true, min: 0 }),
   };
   const stepsGiven = num(v, "steps", { int: true, min: 1 });
+  const lock = claimCheckpointOut(out, { resume: !!v.resume, overwrite: !!v.overwrite });
+  try {
+    await flowTrainLocked(v, { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven });
+  } finally {
+    lock.release();
+  }
+}
+
+interface FlowTrainArgs {
+  arch: FlowConfigInput["arch"];
+  spec: string;
+  out: string;
+  quiet: boolean;
+  seed: number;
+  variant: "coupling" | "autoregressive";
+  baseKind: "standard" | "diagonal";
+  options: Partial<TrainOptions>;
+  stepsGiven: number | undefined;
+}
+
+async function flowTrainLocked(v: Record<string, string | boolean | undefined>, a: FlowTrainArgs): Promise<void> {
+  const { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven } = a;
   await initEngine();
   let state: FlowTrainState;
   let data: FlowDataSource;
