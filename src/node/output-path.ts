@@ -57,7 +57,7 @@ function statOrNull(p: string): fs.Stats | null {
     return fs.statSync(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
+    if (code === "ENOENT" || code === "ENOTDIR") return null; // ENOTDIR: a file on the way, reported by makeDirs
     throw e;
   }
 }
