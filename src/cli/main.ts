@@ -47,22 +47,27 @@ export async function main(argv: string[]): Promise<number> {
     await c.run(rest);
     return 0;
   } catch (thrown) {
-    if (process.env.FLOWMATCH_DEBUG) console.error(thrown);
-    const e = rootError(thrown);
-    if (e instanceof FlowmatchError) {
-      process.stderr.write(`flowmatch ${cmd}: ${oneLine(e.message)}\n`);
-      return e instanceof NumericalError ? EXIT_NUMERICAL : EXIT_USAGE;
-    }
-    if (isIoError(e) && e.path) {
-      // A file-system failure (disk full, permissions, a folder where a file goes): the user's to fix, not a bug.
-      process.stderr.write(`flowmatch ${cmd}: ${e.path}: ${ioReason(e)}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(
-      `flowmatch ${cmd}: internal error: ${oneLine((e as Error)?.message ?? String(e))} (a bug in flowmatch: please report it with the command line and the output of FLOWMATCH_DEBUG=1)\n`,
-    );
-    return EXIT_BUG;
+    return reportError(cmd, thrown);
   }
+}
+
+/** Prints the one line for an error that ended command `cmd` and returns the exit code (see the module comment). */
+export function reportError(cmd: string, thrown: unknown): number {
+  if (process.env.FLOWMATCH_DEBUG) console.error(thrown);
+  const e = rootError(thrown);
+  if (e instanceof FlowmatchError) {
+    process.stderr.write(`flowmatch ${cmd}: ${oneLine(e.message)}\n`);
+    return e instanceof NumericalError ? EXIT_NUMERICAL : EXIT_USAGE;
+  }
+  if (isIoError(e) && e.path) {
+    // A file-system failure (disk full, permissions, a folder where a file goes): the user's to fix, not a bug.
+    process.stderr.write(`flowmatch ${cmd}: ${e.path}: ${ioReason(e)}\n`);
+    return EXIT_USAGE;
+  }
+  process.stderr.write(
+    `flowmatch ${cmd}: internal error: ${oneLine((e as Error)?.message ?? String(e))} (a bug in flowmatch: please report it with the command line and the output of FLOWMATCH_DEBUG=1)\n`,
+  );
+  return EXIT_BUG;
 }
 
 /** Exit codes (README, "Exit codes and safety"). */

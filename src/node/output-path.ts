@@ -20,6 +20,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { OutputError } from "../errors.js";
 import { CONFIG_FILE, WEIGHTS_FILE } from "../io/checkpoint.js";
+import { checkpointExists } from "./checkpoint-dir.js"; // a cycle of functions called at run time only
 
 const REASONS: Record<string, string> = {
   EACCES: "permission denied",
@@ -190,6 +191,11 @@ export function checkCheckpointOut(dir: string | undefined, o: CheckpointOutOpti
     if (!o.resume && !o.overwrite && holdsCheckpoint(target)) {
       throw new OutputError(`${flag} ${p}: holds a checkpoint already; ${o.hint ?? "pass --resume to continue it or --overwrite to replace it"}`);
     }
+  } else if (!o.resume && !o.overwrite && checkpointExists(target)) {
+    // The folder is missing because a save was interrupted mid-swap; its previous checkpoint waits in a sibling.
+    throw new OutputError(
+      `${flag} ${p}: an interrupted save left its checkpoint in ${path.basename(target)}.old-*; ${o.hint ?? "pass --resume to continue it or --overwrite to replace it"}`,
+    );
   }
   const parent = path.dirname(target);
   makeDirs(parent, flag, p);

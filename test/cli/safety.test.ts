@@ -9,6 +9,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cliSandbox, type CliResult } from "../util/cli.js";
+import { reportError } from "../../src/cli/main.js";
+import { FlowmatchError, NumericalError, DivergenceError, OutputError, OptionError } from "../../src/errors.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const { dir } = cliSandbox("flowmatch-safety-");
@@ -25,7 +27,8 @@ const tiny = ["--steps", "4", "--batch", "16", "--hidden", "8", "--test-points",
 const tinyFlow = ["--model", "realnvp", "--steps", "3", "--batch", "16", "--layers", "1", "--hidden", "4", "-q"];
 
 /** Every file under the sandbox's protected paths, as bytes. */
-const PROTECTED = ["ck", "ck2", "fk", "d.csv", "old.csv", "notckpt", "demo-old"];
+const ORPHAN = "gone.old-99999999-abcdef"; // a save of "gone" interrupted mid-swap (pid long gone): the only copy
+const PROTECTED = ["ck", "ck2", "fk", "d.csv", "old.csv", "notckpt", "demo-old", ORPHAN];
 function snapshot(): Map<string, Buffer> {
   const m = new Map<string, Buffer>();
   const walk = (p: string) => {
@@ -70,6 +73,7 @@ function setup(): void {
   cpSync(join(dir, "ck"), join(dir, "demo-old", "model"), { recursive: true });
   mkdirSync(join(dir, "demo-dir", "demo.png"), { recursive: true });
   symlinkSync(join(dir, "ck"), join(dir, "ck-link"));
+  cpSync(join(dir, "ck"), join(dir, ORPHAN), { recursive: true });
 }
 
 type Case = [name: string, args: string[], code: number, pattern: RegExp];
@@ -89,6 +93,8 @@ const cases: Case[] = [
   ["train --out under /proc/x", ["train", "--data", "d.csv", ...tiny, "--out", "/proc/x/m"], 2, NOPARENT],
   ["train --out in /proc", ["train", "--data", "d.csv", ...tiny, "--out", "/proc/flowmatch-m"], 2, /--out \/proc\/flowmatch-m: cannot (write in|create)/],
   ["train --out under /dev/null", ["train", "--data", "d.csv", ...tiny, "--out", "/dev/null/m"], 2, /\/dev\/null is a file, not a folder/],
+  ["train over an interrupted save's only copy", ["train", "--data", "d.csv", ...tiny, "--out", "gone"], 2, /--out gone: an interrupted save left its checkpoint in gone\.old-\*; pass --resume/],
+  ["flow train over an interrupted save's only copy", ["train", "--data", "moons", ...tinyFlow, "--out", "gone"], 2, /interrupted save/],
   ["train --resume without a checkpoint", ["train", "--data", "d.csv", ...tiny, "--out", "nothing-here", "--resume"], 2, /--resume: no checkpoint in nothing-here/],
   ["train --overwrite of a file", ["train", "--data", "d.csv", ...tiny, "--out", "old.csv", "--overwrite"], 2, /old\.csv: exists and is a file/],
   ["train --overwrite of a folder of other things", ["train", "--data", "d.csv", ...tiny, "--out", "notckpt", "--overwrite"], 2, /not a checkpoint/],
@@ -236,4 +242,35 @@ test("two trainings on the same --out: the second is refused with one line, the 
   assert.equal(JSON.parse(readFileSync(join(dir, "race", "config.json"), "utf8")).train.step, steps, "the first training saved its last step");
   assert.ok(!existsSync(join(dir, "race.lock")), "the lock is removed at the end");
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith("race.")), [], "no lock, tmp or old sibling left");
+});
+
+test("exit codes: 2 bad input and I/O, 3 numerical, 1 only for a bug (asking for a report); always one line", () => {
+  const write = process.stderr.write;
+  const run = (e: unknown): [number, string] => {
+    let text = "";
+    process.stderr.write = ((s: string) => ((text += s), true)) as typeof process.stderr.write;
+    try {
+      return [reportError("x", e), text];
+    } finally {
+      process.stderr.write = write;
+    }
+  };
+  const io = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", path: "/data/out.csv" });
+  const table: [unknown, number, RegExp][] = [
+    [new OptionError("--n must be an integer"), 2, /^flowmatch x: --n must be an integer\n$/],
+    [new OutputError("--out a: is a folder"), 2, /^flowmatch x: --out a: is a folder\n$/],
+    [new FlowmatchError("two\nlines"), 2, /^flowmatch x: two lines\n$/],
+    [new NumericalError("NaN in the samples"), 3, /^flowmatch x: NaN in the samples\n$/],
+    [new DivergenceError("loss became NaN at step 2"), 3, /loss became NaN/],
+    [io, 2, /^flowmatch x: \/data\/out\.csv: no space left on the device \(ENOSPC\)\n$/],
+    [new TypeError("act is not a function"), 1, /^flowmatch x: internal error: act is not a function \(a bug in flowmatch: please report it/],
+    // What a failing `using` scope throws (SuppressedError: not a global on Node 20; tsx's helper makes this shape).
+    [Object.assign(new Error("suppressed"), { name: "SuppressedError", error: new TypeError("dispose failed"), suppressed: new DivergenceError("diverged") }), 3, /^flowmatch x: diverged\n$/],
+  ];
+  for (const [e, code, pattern] of table) {
+    const [c, text] = run(e);
+    assert.equal(c, code, text);
+    assert.match(text, pattern);
+    assert.equal(text.trim().split("\n").length, 1);
+  }
 });
