@@ -274,3 +274,23 @@ test("exit codes: 2 bad input and I/O, 3 numerical, 1 only for a bug (asking for
     assert.equal(text.trim().split("\n").length, 1);
   }
 });
+
+test("kill -9 mid-training leaves a stale lock; --resume takes it over and ends bit-identical to an uninterrupted run", async () => {
+  setup();
+  const args = ["--data", "moons", "--batch", "16", "--hidden", "8", "--workers", "1", "--test-points", "0", "--checkpoint-every", "1", "-q"];
+  const steps = "3000";
+  let r = cli("train", ...args, "--steps", steps, "--out", "straight");
+  assert.equal(r.code, 0, r.err);
+  const victim = spawn(process.execPath, ["--import", tsx, entry, "train", ...args, "--steps", steps, "--out", "killed"], { cwd: dir, stdio: "ignore" });
+  const exited = new Promise((res) => victim.on("exit", res));
+  for (let i = 0; i < 1200 && !existsSync(join(dir, "killed", "config.json")); i++) await new Promise((res) => setTimeout(res, 25));
+  await new Promise((res) => setTimeout(res, 300)); // some more steps, likely mid-save
+  victim.kill("SIGKILL");
+  await exited;
+  assert.ok(existsSync(join(dir, "killed.lock")), "a killed training leaves its lock");
+  r = cli("train", ...args, "--steps", steps, "--out", "killed", "--resume");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /taking over a stale lock \(pid \d+ on .* is gone\)/);
+  assert.ok(!existsSync(join(dir, "killed.lock")));
+  assert.ok(readFileSync(join(dir, "killed", "weights.safetensors")).equals(readFileSync(join(dir, "straight", "weights.safetensors"))), "exact resume");
+});
