@@ -139,7 +139,7 @@ const cases: Case[] = [
   ["demo --out ''", ["demo", "--out", "", "--steps", "2", "-q"], 2, /--out is empty/],
   ["demo --out under /proc/x", ["demo", "--out", "/proc/x", "--steps", "2", "-q"], 2, NOPARENT],
   ["demo --out a file", ["demo", "--out", "d.csv", "--steps", "2", "-q"], 2, /d\.csv is a file, not a folder/],
-  ["demo over an earlier demo", ["demo", "--out", "demo-old", "--steps", "2", "-q"], 2, /demo-old\/model: holds a checkpoint already/],
+  ["demo over an earlier demo", ["demo", "--out", "demo-old", "--steps", "2", "-q"], 2, /demo-old\/model: holds a checkpoint already; pass --overwrite to replace it$/],
   ["demo where demo.png is a folder", ["demo", "--out", "demo-dir", "--steps", "2", "-q"], 2, /demo\.png: is a folder/],
   // exit 3: numerical failure, nothing saved
   ["train that diverges exits 3", ["train", "--data", "moons", "--lr", "1e30", "--steps", "30", "--batch", "16", "--hidden", "8", "--workers", "1", "-q", "--out", "diverged"], 3, /diverged/],

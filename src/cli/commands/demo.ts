@@ -33,7 +33,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const file = join(out, "demo.png");
   const steps = num(v, "steps", { int: true, min: 1 })!;
   const { state } = await runTraining({
-    data: String(v.data), out: modelDir, overwrite: !!v.overwrite, preflight: () => void checkOutputFile(file), quiet: !!v.quiet, label: `train ${String(v.data)}`,
+    data: String(v.data), out: modelDir, overwrite: !!v.overwrite, outHint: "pass --overwrite to replace it", preflight: () => void checkOutputFile(file), quiet: !!v.quiet, label: `train ${String(v.data)}`,
     options: { steps, batch: 512, seed: num(v, "seed", { int: true, min: 0 }), workers: workersArg(v, true), checkpointEvery: 0, warmupSteps: 50 },
   });
   const model = modelFromState(state);

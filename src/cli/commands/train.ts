@@ -92,6 +92,8 @@ export interface RunTrainingArgs {
   overwrite?: boolean;
   /** The flag that named `out`, for messages (default --out). */
   outFlag?: string;
+  /** How to ask for a replacement when `out` holds a checkpoint (default: --resume or --overwrite). */
+  outHint?: string;
   /** Checks run after `out` is validated and before the engine starts (e.g. demo's figure path). */
   preflight?: () => void;
   hidden?: number[];
@@ -119,7 +121,7 @@ function activationArg(v: Record<string, unknown>): ActivationName | undefined {
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
 export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
   // Output first: a refused --out costs nothing. The lock keeps a second training off this folder until we finish.
-  const lock = a.out !== undefined ? claimCheckpointOut(a.out, { resume: a.resume, overwrite: a.overwrite, flag: a.outFlag }) : undefined;
+  const lock = a.out !== undefined ? claimCheckpointOut(a.out, { resume: a.resume, overwrite: a.overwrite, flag: a.outFlag, hint: a.outHint }) : undefined;
   try {
     a.preflight?.();
     return await runTrainingLocked(a);
