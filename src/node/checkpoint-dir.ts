@@ -16,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { CheckpointError } from "../errors.js";
+import { makeDirs } from "./output-path.js";
 import { CONFIG_FILE, WEIGHTS_FILE, decodeCheckpoint, encodeCheckpoint, errMessage, type CheckpointFiles } from "../io/checkpoint.js";
 
 /** Creates `file` (must not exist), writes all of `data`, fsyncs. */
@@ -36,7 +37,7 @@ function writeFileDurable(file: string, data: Uint8Array): void {
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const parent = path.dirname(file);
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirs(parent); // one level at a time: a recursive mkdirSync loops forever under /proc on Node 20
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     writeFileDurable(tmp, typeof data === "string" ? new TextEncoder().encode(data) : data);
@@ -135,7 +136,7 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointFiles): void {
   if (existing) checkReplaceable(target);
   const tmp = siblingName(target, "tmp");
   try {
-    fs.mkdirSync(parent, { recursive: true });
+    makeDirs(parent);
     fs.mkdirSync(tmp);
     writeFileDurable(path.join(tmp, CONFIG_FILE), new TextEncoder().encode(configText));
     writeFileDurable(path.join(tmp, WEIGHTS_FILE), weights);

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { modelFromState, disposeTrainState } from "../../train/trainer.js";
 import { modelFigure } from "../../plot/figures.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
+import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
+import { OutputError } from "../../errors.js";
 import { parseCommand, num, workersArg, type CommandSpec } from "../args.js";
 import { velocityFigureData } from "../data.js";
 import { runTraining } from "./train.js";
@@ -17,6 +19,7 @@ export const demoSpec: CommandSpec = {
     steps: { type: "string", help: "training steps", default: "3000" },
     seed: { type: "string", help: "seed", default: "0" },
     workers: { type: "string", help: "threads for the gradient: a number, or auto (this machine's cores, at most 4)", default: "auto" },
+    overwrite: { type: "boolean", help: "replace the checkpoint of an earlier demo in --out" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
 };
@@ -25,10 +28,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const v = parseCommand(demoSpec, argv);
   if (!v) return;
   const out = String(v.out);
+  if (out.trim() === "") throw new OutputError("--out is empty: give a folder for the checkpoint and demo.png");
   const modelDir = join(out, "model");
+  const file = join(out, "demo.png");
   const steps = num(v, "steps", { int: true, min: 1 })!;
   const { state } = await runTraining({
-    data: String(v.data), out: modelDir, quiet: !!v.quiet, label: `train ${String(v.data)}`,
+    data: String(v.data), out: modelDir, overwrite: !!v.overwrite, outHint: "pass --overwrite to replace it", preflight: () => void checkOutputFile(file), quiet: !!v.quiet, label: `train ${String(v.data)}`,
     options: { steps, batch: 512, seed: num(v, "seed", { int: true, min: 0 }), workers: workersArg(v, true), checkpointEvery: 0, warmupSteps: 50 },
   });
   const model = modelFromState(state);
@@ -37,8 +42,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const spec = model.config.data;
   const data = spec ? velocityFigureData(model, spec, n) : undefined;
   const png = modelFigure(model, { n, trajectories: 48, data, method: "rk4", steps: 25, seed: 0, title: `flowmatch demo: ${String(v.data)}, ${steps} steps` });
-  const file = join(out, "demo.png");
-  writeFileAtomic(file, png);
+  writeOutputFile(file, png, writeFileAtomic);
   model.dispose();
   if (!v.quiet) process.stderr.write(`wrote ${file} (model checkpoint in ${modelDir})\n`);
   console.log(file);

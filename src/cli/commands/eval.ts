@@ -9,6 +9,7 @@ import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../metri
 import { dequantize } from "../../data/flow-data.js";
 import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
+import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError, ShapeError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
@@ -63,6 +64,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const divergence = String(v.divergence);
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`--divergence must be exact or hutchinson, got "${divergence}"`);
   const seed = num(v, "seed", { int: true, min: 0 })!;
+  if (v["logp-out"] !== undefined) checkOutputFile(String(v["logp-out"]), "--logp-out"); // before the likelihoods
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
   if (isFlowCheckpoint(String(v.model))) return flowEval(v, nGiven);
@@ -86,8 +88,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
       { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 },
     );
     bar.finish();
-    if (v["logp-out"]) {
-      writeFileAtomic(String(v["logp-out"]), "logp\n" + Array.from(report.logp, (x) => String(x)).join("\n") + "\n");
+    if (v["logp-out"] !== undefined) {
+      writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, (x) => String(x)).join("\n") + "\n", writeFileAtomic, "--logp-out");
       process.stderr.write(`wrote ${n} log-densities to ${v["logp-out"]}\n`);
     }
     const { logp: _omit, ...rest } = report;
@@ -129,8 +131,8 @@ async function flowEval(v: Record<string, unknown>, nGiven: boolean): Promise<vo
     const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
     const samples = num(v, "samples", { int: true, min: 0 })!;
     const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
-    if (v["logp-out"]) {
-      writeFileAtomic(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n");
+    if (v["logp-out"] !== undefined) {
+      writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n", writeFileAtomic, "--logp-out");
       process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);
     }
     const { logp: _omit, ...rest } = report;

@@ -5,6 +5,7 @@
 import { initEngine } from "../../engine/index.js";
 import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
+import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
@@ -49,6 +50,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
   const v = parseCommand(plotSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("plot: --model DIR is required");
+  checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   let png: Uint8Array;
   if (isFlowCheckpoint(dir)) {
@@ -68,6 +70,6 @@ export async function plotCommand(argv: string[]): Promise<void> {
       model.dispose();
     }
   }
-  writeFileAtomic(String(v.out), png);
+  writeOutputFile(String(v.out), png, writeFileAtomic);
   process.stderr.write(`wrote ${v.out}\n`);
 }

@@ -9,6 +9,7 @@ import { generatePairs, pairedSource, straightness } from "../../fm/reflow.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
+import { claimCheckpointOut, realPathLoose } from "../../node/output-path.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",
@@ -22,6 +23,7 @@ export const reflowSpec: CommandSpec = {
     lr: { type: "string", help: "peak learning rate", default: "1e-3" },
     batch: { type: "string", help: "batch size", default: "512" },
     seed: { type: "string", help: "seed of the pairs and the training stream", default: "0" },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (never the --model one)" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
   examples: ["flowmatch reflow --model runs/8g --out runs/8g-reflow"],
@@ -31,6 +33,19 @@ export async function reflowCommand(argv: string[]): Promise<void> {
   const v = parseCommand(reflowSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("reflow: --model DIR is required");
+  const out = String(v.out);
+  if (out.trim() !== "" && realPathLoose(out) === realPathLoose(String(v.model))) {
+    throw new OptionError(`--out ${out} is the --model checkpoint; reflow writes a new model: give another --out`);
+  }
+  const lock = claimCheckpointOut(out, { overwrite: !!v.overwrite, hint: "pass --overwrite to replace it" });
+  try {
+    await reflowLocked(v, out);
+  } finally {
+    lock.release();
+  }
+}
+
+async function reflowLocked(v: Record<string, string | boolean | undefined>, out: string): Promise<void> {
   await initEngine();
   const base = loadModel(String(v.model));
   const quiet = !!v.quiet;
@@ -50,7 +65,6 @@ export async function reflowCommand(argv: string[]): Promise<void> {
   state.ema = treeCopy(base.params);
   const data = pairedSource({ spec: base.config.data ?? String(v.model), standardizer: base.config.standardizer }, pairs, base.dim);
   const bar = progressBar(state.options.steps, "reflow", { quiet, unit: "step" });
-  const out = String(v.out);
   train(state, data, { onProgress: (p) => bar.update(p.step, `loss ${p.avgLoss.toFixed(4)}`), onCheckpoint: (s) => saveTrainState(out, s) });
   bar.finish(`loss ${recentLoss(state).toFixed(4)}`);
   const model = modelFromState(state);

@@ -8,6 +8,7 @@ import { sample } from "../../fm/sample.js";
 import { toCsv } from "../../data/csv.js";
 import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
+import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
 
@@ -26,8 +27,8 @@ export const sampleSpec: CommandSpec = {
 
 /** CSV to --out (with a note on stderr) or to stdout. */
 function writeCsv(out: unknown, csv: string, note: string): void {
-  if (out) {
-    writeFileAtomic(String(out), csv);
+  if (out !== undefined) {
+    writeOutputFile(String(out), csv, writeFileAtomic);
     process.stderr.write(note + "\n");
   } else process.stdout.write(csv);
 }
@@ -36,6 +37,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   const v = parseCommand(sampleSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("sample: --model DIR is required");
+  if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   if (isFlowCheckpoint(dir)) {
     await initEngine();

@@ -5,6 +5,7 @@
  */
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
+import { claimCheckpointOut } from "../../node/output-path.js";
 import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState, isFlowCheckpoint } from "../../node/index.js";
 import { isCsvSpec } from "../../node/csv.js";
 import { openFlowData } from "../../node/data.js";
@@ -54,6 +55,7 @@ export const trainSpec: CommandSpec = {
     activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     resume: { type: "boolean", help: RESUME_HELP },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -90,6 +92,14 @@ export interface RunTrainingArgs {
   data: string;
   out?: string;
   resume?: boolean;
+  /** Replace a checkpoint already in `out` (otherwise refused unless `resume`). */
+  overwrite?: boolean;
+  /** The flag that named `out`, for messages (default --out). */
+  outFlag?: string;
+  /** How to ask for a replacement when `out` holds a checkpoint (default: --resume or --overwrite). */
+  outHint?: string;
+  /** Checks run after `out` is validated and before the engine starts (e.g. demo's figure path). */
+  preflight?: () => void;
   hidden?: number[];
   activation?: ActivationName;
   options: Partial<TrainOptions>;
@@ -116,6 +126,17 @@ function activationArg(v: Record<string, unknown>): ActivationName | undefined {
 
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
 export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
+  // Output first: a refused --out costs nothing. The lock keeps a second training off this folder until we finish.
+  const lock = a.out !== undefined ? claimCheckpointOut(a.out, { resume: a.resume, overwrite: a.overwrite, flag: a.outFlag, hint: a.outHint }) : undefined;
+  try {
+    a.preflight?.();
+    return await runTrainingLocked(a);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
   await initEngine();
   let state: TrainState;
   if (a.resume) {
@@ -206,6 +227,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     out: String(v.out),
     resume: !!v.resume,
     given: givenOptions(argv),
+    overwrite: !!v.overwrite,
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
     quiet: !!v.quiet,
@@ -273,6 +295,7 @@ const flowTrainSpec: CommandSpec = {
     "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
     resume: { type: "boolean", help: RESUME_HELP },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
@@ -330,6 +353,30 @@ async function flowTrainCommand(argv: string[]): Promise<void> {
     warmupSteps: num(v, "warmup", { int: true, min: 0 }),
   };
   const stepsGiven = num(v, "steps", { int: true, min: 1 });
+  const lock = claimCheckpointOut(out, { resume: !!v.resume, overwrite: !!v.overwrite });
+  try {
+    await flowTrainLocked(v, { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven, given: givenOptions(argv) });
+  } finally {
+    lock.release();
+  }
+}
+
+interface FlowTrainArgs {
+  arch: FlowConfigInput["arch"];
+  spec: string;
+  out: string;
+  quiet: boolean;
+  seed: number;
+  variant: "coupling" | "autoregressive";
+  baseKind: "standard" | "diagonal";
+  options: Partial<TrainOptions>;
+  stepsGiven: number | undefined;
+  /** The flags given on the command line (resume conflicts only count those). */
+  given: ReturnType<typeof givenOptions>;
+}
+
+async function flowTrainLocked(v: Record<string, string | boolean | undefined>, a: FlowTrainArgs): Promise<void> {
+  const { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven } = a;
   await initEngine();
   let state: FlowTrainState;
   let data: FlowDataSource;
@@ -341,7 +388,7 @@ async function flowTrainCommand(argv: string[]): Promise<void> {
     const c = state.config;
     if (c.arch !== arch) throw new OptionError(`--resume: --model ${arch} conflicts with the checkpoint in ${out}, saved with ${c.arch}; resume it with --model ${c.arch}`);
     const fc = c as FlowConfig;
-    checkResumeConflicts(out, givenOptions(argv), [
+    checkResumeConflicts(out, a.given, [
       { flag: "hidden", given: intList(v, "hidden"), saved: fc.hidden },
       { flag: "layers", given: num(v, "layers", { int: true, min: 1 }), saved: fc.layers },
       { flag: "bins", given: num(v, "bins", { int: true, min: 1 }), saved: fc.bins },
@@ -352,7 +399,7 @@ async function flowTrainCommand(argv: string[]): Promise<void> {
     data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
-    checkResumeConflicts(out, givenOptions(argv), [{ flag: "data", given: spec, saved: c.data, same: sameData }]);
+    checkResumeConflicts(out, a.given, [{ flag: "data", given: spec, saved: c.data, same: sameData }]);
   } else {
     let columns = parseColumns(v.columns as string | undefined);
     let image = v.image !== undefined ? intList(v, "image") : undefined;
