@@ -3,3 +3,4 @@ export { loadCsv, builtinDataPath, BUILTIN_DATASETS } from "./csv.js";
 export { saveCheckpoint, loadCheckpoint, checkpointExists, writeFileAtomic } from "./checkpoint-dir.js";
 export { openDataSource, openFlowData } from "./data.js";
 export { ParallelGrads, workerThreadGrads } from "./parallel.js";
+export { isFlowCheckpoint } from "./train-state.js";

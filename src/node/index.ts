@@ -24,7 +24,7 @@ export { openDataSource } from "./data.js";
 export { loadCsv } from "./csv.js";
 export {
   saveTrainState, loadTrainState, loadModel,
-  saveFlowTrainState, loadFlowTrainState, loadFlowModel, isFlowCheckpoint,
+  saveFlowTrainState, loadFlowTrainState, loadFlowModel,
 } from "./train-state.js";
 /** The rest of the Node layer: built-in data files, checkpoint directories, atomic writes, worker threads. */
 export * as files from "./files.js";

@@ -3,7 +3,8 @@
  * trajectories; normalizing flows: data | samples | log-density (2-D), or data and sample mosaics (images).
  */
 import { initEngine } from "../../engine/index.js";
-import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
+import { loadModel, loadFlowModel } from "../../node/index.js";
+import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { modelFigure } from "../../plot/figures.js";

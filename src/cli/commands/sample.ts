@@ -6,7 +6,8 @@
 import { initEngine } from "../../engine/index.js";
 import { sample } from "../../fm/sample.js";
 import { toCsv } from "../../data/csv.js";
-import { loadModel, loadFlowModel, isFlowCheckpoint } from "../../node/index.js";
+import { loadModel, loadFlowModel } from "../../node/index.js";
+import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError } from "../../errors.js";

@@ -6,7 +6,8 @@
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
 import { claimCheckpointOut } from "../../node/output-path.js";
-import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState, isFlowCheckpoint } from "../../node/index.js";
+import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
+import { isFlowCheckpoint } from "../../node/train-state.js";
 import { isCsvSpec } from "../../node/csv.js";
 import { openFlowData } from "../../node/data.js";
 import { createTrainState, train, modelFromState, disposeTrainState, recentLoss, type TrainState } from "../../train/trainer.js";
