@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { CheckpointError } from "../errors.js";
-import { makeDirs } from "./output-path.js";
+import { makeDirs, processAlive } from "./output-path.js";
 import { CONFIG_FILE, WEIGHTS_FILE, decodeCheckpoint, encodeCheckpoint, errMessage, type CheckpointFiles } from "../io/checkpoint.js";
 
 /** Creates `file` (must not exist), writes all of `data`, fsyncs. */
@@ -100,15 +100,6 @@ function siblings(target: string, kind: "tmp" | "old"): { path: string; pid: num
   return out;
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
-  }
-}
 
 /** Refuses to replace a directory that holds anything but checkpoint files (e.g. a mistyped `--out .`). */
 function checkReplaceable(target: string): void {
