@@ -3,7 +3,7 @@
  * model's column selection and conditions. Files make this Node-only; the figures and metrics take the points.
  */
 import { Rng } from "../engine/index.js";
-import { getToy, isToyName, toyNames } from "../data/registry.js";
+import { getToy, isToyName } from "../data/registry.js";
 import { unstandardize } from "../data/normalize.js";
 import type { EvalData } from "../metrics/evaluate.js";
 import type { Flow } from "../flows/model.js";
@@ -11,15 +11,12 @@ import type { VelocityModel } from "../fm/velocity-model.js";
 import type { FigureData } from "../plot/figures.js";
 import { flowTableRows, type FlowConds } from "../data/flow-data.js";
 import { loadCsv, openDataSource } from "../node/index.js";
+import { unknownDataError } from "../node/data.js";
 import { isCsvSpec } from "../node/csv.js";
-import { DataError, ShapeError } from "../errors.js";
+import { ShapeError } from "../errors.js";
 
 /** Seed of held-out toy draws, apart from any training stream. */
 const toyRng = (seed: number) => new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
-
-function unknownData(spec: string): DataError {
-  return new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
-}
 
 /** The data panel of a flow-matching model's figure: the first n rows of a table, or n toy draws. */
 export function velocityFigureData(model: VelocityModel, spec: string, n: number): FigureData {
@@ -37,7 +34,7 @@ export function velocityEvalData(spec: string, n: number | undefined, seed: numb
     const pts = toy.sample(n ?? 5000, toyRng(seed));
     return { points: pts, dim: toy.dim, logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
   }
-  if (!isCsvSpec(spec)) throw unknownData(spec);
+  if (!isCsvSpec(spec)) throw unknownDataError(spec);
   const t = loadCsv(spec);
   const rows = n === undefined ? t.rows : Math.min(n, t.rows);
   return { points: t.data.subarray(0, rows * t.cols), dim: t.cols };
@@ -56,7 +53,7 @@ export function flowPoints(model: Flow, spec: string, n: number | undefined, see
     }
     return { points: toy.sample(n ?? 5000, rng), logProbTrue: toy.logProb ? (x) => toy.logProb!(x) : undefined };
   }
-  if (!isCsvSpec(spec)) throw unknownData(spec);
+  if (!isCsvSpec(spec)) throw unknownDataError(spec);
   const cols = model.config.columns;
   if (cols && cols.length !== model.dim) throw new ShapeError(`the model's config lists ${cols.length} columns but it has dimension ${model.dim}`);
   const r = flowTableRows(loadCsv(spec), spec, { columns: cols, cond, n });

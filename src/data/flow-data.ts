@@ -7,7 +7,7 @@ import type { Rng } from "../engine/rng.js";
 import type { CsvTable } from "./csv.js";
 import { DataError } from "../errors.js";
 import type { CondConfig } from "../fm/conditioning.js";
-import { openData, condColumns, readConds, type DataOptions, type DataSource, type Conds } from "./source.js";
+import { openData, condColumns, readConds, pickColumns, type DataOptions, type DataSource, type Conds } from "./source.js";
 
 export { integerLevels } from "./source.js";
 
@@ -44,9 +44,7 @@ export function flowTableRows(t: CsvTable, spec: string, o: { columns?: number[]
   const bad = cols.find((c) => c >= t.cols);
   if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} columns but the model uses column ${bad}`);
   const rows = o.n === undefined ? t.rows : Math.min(o.n, t.rows);
-  const D = cols.length;
-  const points = new Float64Array(rows * D);
-  for (let r = 0; r < rows; r++) cols.forEach((c, j) => (points[r * D + j] = t.data[r * t.cols + c]!));
+  const points = pickColumns({ data: t.data, rows, cols: t.cols }, cols);
   if (!o.cond) return { points };
   const all = readConds(spec, t, condCols, { columns: (o.cond.source ?? "").split(","), kind: o.cond.kind }, o.cond);
   return { points, conds: all.labels ? { labels: all.labels.slice(0, rows) } : { context: all.context!.slice(0, rows * condCols.length) } };

@@ -239,7 +239,8 @@ function dequantLevels(spec: string, all: Float64Array, mode: "auto" | "off" | n
   return mode;
 }
 
-function pickColumns(t: { data: Float64Array; rows: number; cols: number }, cols: number[]): Float64Array {
+/** Columns `cols` of the first `t.rows` rows of a row-major table, row-major [rows, cols.length]. */
+export function pickColumns(t: { data: Float64Array; rows: number; cols: number }, cols: number[]): Float64Array {
   const out = new Float64Array(t.rows * cols.length);
   for (let i = 0; i < t.rows; i++) cols.forEach((j, k) => (out[i * cols.length + k] = t.data[i * t.cols + j]!));
   return out;

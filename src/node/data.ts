@@ -15,14 +15,15 @@ import { openDataSource as openCore, type DataSource, type DataSourceOptions } f
 import { openFlowData as openFlowCore, type FlowDataOptions, type FlowDataSource } from "../data/flow-data.js";
 import { isCsvSpec, loadCsv } from "./csv.js";
 
-function unknown(spec: string): DataError {
+/** The error for a --data that is neither a toy nor a CSV file: it lists the toys. */
+export function unknownDataError(spec: string): DataError {
   return new DataError(`unknown data "${spec}": give a CSV file path or one of: ${toyNames.join(", ")}`);
 }
 
 /** Opens a toy, a CSV file (path or built-in name) or a parsed table; unknown names list the valid ones. */
 export function openDataSource(spec: string | CsvTable, opts: DataSourceOptions = {}): DataSource {
   if (typeof spec !== "string" || isToyName(spec)) return openCore(spec, opts);
-  if (!isCsvSpec(spec)) throw unknown(spec);
+  if (!isCsvSpec(spec)) throw unknownDataError(spec);
   // Column selection while parsing lets unselected columns hold text (a condition picks by header instead).
   const select = opts.columns && !opts.cond;
   const table = loadCsv(spec, select ? { columns: opts.columns! } : {});
@@ -32,6 +33,6 @@ export function openDataSource(spec: string | CsvTable, opts: DataSourceOptions 
 /** `openFlowData` for toys, CSV files (path or built-in name) and parsed tables. */
 export function openFlowData(spec: string | CsvTable, o: FlowDataOptions = {}): FlowDataSource {
   if (typeof spec !== "string" || isToyName(spec)) return openFlowCore(spec, o);
-  if (!isCsvSpec(spec)) throw unknown(spec);
+  if (!isCsvSpec(spec)) throw unknownDataError(spec);
   return openFlowCore(loadCsv(spec), { ...o, name: spec });
 }
