@@ -3,18 +3,9 @@ import assert from "node:assert/strict";
 import { initEngine, np, jit, Rng, toHostF64, type Array } from "../../src/engine/index.js";
 import { maf, iaf } from "../../src/flows/maf.js";
 import { batchJacobians } from "../util/jacobian.js";
-import { perturb, normals, checkBijector, maxAbsDiff } from "../util/perturb-params.js";
+import { perturb, normals, checkBijector, maxAbsDiff, shuffle } from "../util/perturb-params.js";
 
 await initEngine();
-
-function shuffle(rng: Rng, n: number): number[] {
-  const p = globalThis.Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
-}
 
 for (const seed of [1, 2]) {
   test(`MAF (seed ${seed}): round trip, logDet vs autodiff both ways, Jacobian triangular in the order`, () => {

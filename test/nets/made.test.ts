@@ -4,18 +4,9 @@ import { initEngine, np, Rng, toHostF64, type Array } from "../../src/engine/ind
 import { made } from "../../src/nets/made.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { batchJacobians } from "../util/jacobian.js";
-import { perturb, normals } from "../util/perturb-params.js";
+import { perturb, normals, shuffle } from "../util/perturb-params.js";
 
 await initEngine();
-
-function shuffle(rng: Rng, n: number): number[] {
-  const p = globalThis.Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return p;
-}
 
 for (const seed of [1, 2, 3]) {
   test(`MADE autoregressive property: ∂out_k/∂x_j = 0 iff order(j) ≥ order(k) (seed ${seed})`, () => {

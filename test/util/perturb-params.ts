@@ -53,3 +53,13 @@ export function checkBijector<P extends Params>(bij: Bijector<P>, params: P, x: 
   assert.ok(maxAbsDiff(adInv, ldInv) < 1e-8, `${bij.name}: inverse logDet ${ldInv} vs autodiff ${adInv}`);
   return y;
 }
+
+/** A random permutation of 0…n−1 (Fisher–Yates) from `rng`: MADE orders in the tests. */
+export function shuffle(rng: Rng, n: number): number[] {
+  const p = globalThis.Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
