@@ -1,4 +1,5 @@
 /** A one-line progress bar on stderr: bar, count, rate, ETA and loss. Falls back to a line per 10% off a TTY. */
+import { formatNumber as sig } from "../format.js";
 export interface ProgressLine {
   update(done: number, extra?: string): void;
   finish(extra?: string): void;
@@ -24,7 +25,7 @@ export function progressBar(total: number, label: string, opts: { quiet?: boolea
     const width = 24;
     const fill = Math.round(frac * width);
     const bar = "█".repeat(fill) + "░".repeat(width - fill);
-    return `${label} ${bar} ${String(Math.round(frac * 100)).padStart(3)}% ${done}/${total} | ${rate.toFixed(1)} ${unit}/s | ETA ${fmtTime((total - done) / rate)}${extra ? " | " + extra : ""}`;
+    return `${label} ${bar} ${String(Math.round(frac * 100)).padStart(3)}% ${done}/${total} | ${sig(rate, 3)} ${unit}/s | ETA ${fmtTime((total - done) / rate)}${extra ? " | " + extra : ""}`;
   };
   return {
     update(done, extra) {

@@ -40,7 +40,7 @@ test("train --model nsf --cond label → sample --label k lands in mode k (≥ 9
   writeData("g.csv", 2000);
   let r = cli("train", "--model", "nsf", "--data", "g.csv", "--cond", "label", "--steps", "800", "--out", "m", "-q");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /test NLL [-0-9.]+ ± [0-9.]+ nats, [-0-9.]+ bits\/dim \(200 held-out rows\)/);
+  assert.match(r.out, /test NLL [-+0-9.e]+ ± [-+0-9.e]+ nats, [-+0-9.e]+ bits\/dim \(200 held-out rows\)/);
   const cfg = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8")).model;
   assert.equal(cfg.ctxDim, 8);
   assert.deepEqual(cfg.cond.classes, ["0", "1", "2", "3", "4", "5", "6", "7"]);

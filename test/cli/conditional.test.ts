@@ -29,7 +29,7 @@ test("paths × couplings train from the CLI; reflow writes a straighter model", 
   assert.equal(r.code, 0, r.err);
   r = cli("reflow", "--model", "p", "--out", "p2", "--pairs", "200", "--steps", "20", "--batch", "64", "-q");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /straightness \d+\.\d+ → \d+\.\d+; saved p2/);
+  assert.match(r.out, /straightness [-+0-9.e]+ → [-+0-9.e]+; saved p2/);
   r = cli("sample", "--model", "p2", "--n", "5", "--method", "euler", "--steps", "2");
   assert.equal(r.code, 0, r.err);
 });

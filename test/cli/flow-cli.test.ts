@@ -13,7 +13,7 @@ const { dir, cli } = cliSandbox("fm-flow-cli-");
 test("train --model realnvp → sample → plot → eval → resume", () => {
   let r = cli("train", "--model", "realnvp", "--data", "moons", "--steps", "20", "--batch", "64", "--layers", "2", "--hidden", "8", "--out", "m", "-q");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /test NLL [0-9.]+ ± [0-9.]+ nats, [0-9.]+ bits\/dim/);
+  assert.match(r.out, /test NLL [-+0-9.e]+ ± [-+0-9.e]+ nats, [-+0-9.e]+ bits\/dim/);
   const cfg = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
   assert.equal(cfg.model.kind, "normalizing-flow");
   assert.equal(cfg.model.arch, "realnvp");
@@ -49,7 +49,7 @@ test("train --model realnvp → sample → plot → eval → resume", () => {
 test("train --model glow on the 8×8 digits: image [8, 8, 1], label dropped, dequantized, test bits/dim", () => {
   const r = cli("train", "--model", "glow", "--data", "digits", "--steps", "3", "--batch", "32", "--layers", "1", "--hidden", "16", "--out", "g");
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /test NLL [0-9.]+ ± [0-9.]+ nats, [0-9.]+ bits\/dim \(179 held-out rows, dequantized, 17 levels\)/);
+  assert.match(r.out, /test NLL [-+0-9.e]+ ± [-+0-9.e]+ nats, [-+0-9.e]+ bits\/dim \(179 held-out rows, dequantized, 17 levels\)/);
   const cfg = JSON.parse(readFileSync(join(dir, "g", "config.json"), "utf8"));
   assert.deepEqual(cfg.model.eventShape, [8, 8, 1]);
   assert.equal(cfg.model.columns.length, 64);

@@ -15,6 +15,7 @@ import { OptionError, ShapeError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { velocityEvalData, flowPoints } from "../data.js";
+import { formatNumber as sig } from "../../format.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -42,18 +43,18 @@ export const evalSpec: CommandSpec = {
 function fmt(r: EvalReport): string {
   const lines = [
     `points        ${r.n} (dim ${r.dim})`,
-    `NLL           ${r.nll.mean.toFixed(4)} ± ${r.nll.stderr.toFixed(4)} nats   (${r.bitsPerDim.toFixed(4)} bits/dim)`,
+    `NLL           ${sig(r.nll.mean)} ± ${sig(r.nll.stderr)} nats   (${sig(r.bitsPerDim)} bits/dim)`,
   ];
-  if (r.kl) lines.push(`KL(p‖q)       ${r.kl.kl.toFixed(4)} ± ${r.kl.stderr.toFixed(4)} nats   (entropy of p ${r.entropy!.toFixed(4)})`);
+  if (r.kl) lines.push(`KL(p‖q)       ${sig(r.kl.kl)} ± ${sig(r.kl.stderr)} nats   (entropy of p ${sig(r.entropy!)})`);
   if (r.sampleCount) {
     lines.push(
-      `MMD²          ${r.mmd2!.toExponential(3)}   (RBF, median-heuristic bandwidths, ${r.sampleCount} vs ${r.sampleCount} points)`,
-      `energy dist.  ${r.energy!.toExponential(3)}`,
-      `W2 (exact)    ${r.w2!.toFixed(4)}`,
-      `sliced W2     ${r.slicedW2!.toFixed(4)}`,
+      `MMD²          ${sig(r.mmd2!)}   (RBF, median-heuristic bandwidths, ${r.sampleCount} vs ${r.sampleCount} points)`,
+      `energy dist.  ${sig(r.energy!)}`,
+      `W2 (exact)    ${sig(r.w2!)}`,
+      `sliced W2     ${sig(r.slicedW2!)}`,
     );
   }
-  lines.push(`NFE ${r.nfe ?? "?"}, ${r.seconds.toFixed(1)} s`);
+  lines.push(`NFE ${r.nfe ?? "?"}, ${sig(r.seconds, 2)} s`);
   return lines.join("\n");
 }
 
@@ -105,17 +106,17 @@ export async function evalCommand(argv: string[]): Promise<void> {
 function fmtFlow(r: EvalReport, dq?: number): string {
   const lines = [
     `points        ${r.n} (dim ${r.dim})${dq ? `, dequantized (${dq} levels, one draw of uniform noise)` : ""}`,
-    `NLL           ${r.nll.mean.toFixed(4)} ± ${r.nll.stderr.toFixed(4)} nats   (${r.bitsPerDim.toFixed(4)} bits/dim)`,
+    `NLL           ${sig(r.nll.mean)} ± ${sig(r.nll.stderr)} nats   (${sig(r.bitsPerDim)} bits/dim)`,
   ];
-  if (r.kl) lines.push(`KL(p‖q)       ${r.kl.kl.toFixed(4)} ± ${r.kl.stderr.toFixed(4)} nats   (entropy of p ${r.entropy!.toFixed(4)})`);
+  if (r.kl) lines.push(`KL(p‖q)       ${sig(r.kl.kl)} ± ${sig(r.kl.stderr)} nats   (entropy of p ${sig(r.entropy!)})`);
   if (r.sampleCount)
     lines.push(
-      `MMD²          ${r.mmd2!.toExponential(3)}   (${r.sampleCount} vs ${r.sampleCount} points)`,
-      `energy dist.  ${r.energy!.toExponential(3)}`,
-      `W2 (exact)    ${r.w2!.toFixed(4)}`,
-      `sliced W2     ${r.slicedW2!.toFixed(4)}`,
+      `MMD²          ${sig(r.mmd2!)}   (${r.sampleCount} vs ${r.sampleCount} points)`,
+      `energy dist.  ${sig(r.energy!)}`,
+      `W2 (exact)    ${sig(r.w2!)}`,
+      `sliced W2     ${sig(r.slicedW2!)}`,
     );
-  lines.push(`${r.seconds.toFixed(1)} s`);
+  lines.push(`${sig(r.seconds, 2)} s`);
   return lines.join("\n");
 }
 

@@ -10,6 +10,7 @@ import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { claimCheckpointOut, realPathLoose } from "../../node/output-path.js";
+import { formatNumber as sig } from "../../format.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",
@@ -53,7 +54,7 @@ async function reflowLocked(v: Record<string, string | boolean | undefined>, out
   const seed = num(v, "seed", { int: true, min: 0 })!;
   const say = (s: string) => quiet || process.stderr.write(s + "\n");
   const before = straightness(base, 1000, { seed: seed + 1 });
-  say(`straightness before: ${before.toFixed(4)}; drawing ${n} pairs with dopri5…`);
+  say(`straightness before: ${sig(before)}; drawing ${n} pairs with dopri5…`);
   const pairs = generatePairs(base, n, { seed: seed + 2 });
   const state = createTrainState(base.config, {
     steps: num(v, "steps", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), batch: num(v, "batch", { int: true, min: 1 }), seed,
@@ -65,11 +66,11 @@ async function reflowLocked(v: Record<string, string | boolean | undefined>, out
   state.ema = treeCopy(base.params);
   const data = pairedSource({ spec: base.config.data ?? String(v.model), standardizer: base.config.standardizer }, pairs, base.dim);
   const bar = progressBar(state.options.steps, "reflow", { quiet, unit: "step" });
-  train(state, data, { onProgress: (p) => bar.update(p.step, `loss ${p.avgLoss.toFixed(4)}`), onCheckpoint: (s) => saveTrainState(out, s) });
-  bar.finish(`loss ${recentLoss(state).toFixed(4)}`);
+  train(state, data, { onProgress: (p) => bar.update(p.step, `loss ${sig(p.avgLoss)}`), onCheckpoint: (s) => saveTrainState(out, s) });
+  bar.finish(`loss ${sig(recentLoss(state))}`);
   const model = modelFromState(state);
   const after = straightness(model, 1000, { seed: seed + 1 });
-  process.stdout.write(`straightness ${before.toFixed(4)} → ${after.toFixed(4)}; saved ${out}\n`);
+  process.stdout.write(`straightness ${sig(before)} → ${sig(after)}; saved ${out}\n`);
   model.dispose();
   base.dispose();
   disposeTrainState(state);

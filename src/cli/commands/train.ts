@@ -26,6 +26,7 @@ import { condEmbedWidth } from "../../fm/conditioning.js";
 import type { CondSpec, DataSource } from "../../data/data-source.js";
 import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
+import { formatNumber as sig } from "../../format.js";
 
 export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
 
@@ -187,10 +188,10 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   if (s.step >= s.options.steps && !a.quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   train(s, data, {
     progressEvery: 10,
-    onProgress: (p) => bar.update(p.step, `loss ${p.avgLoss.toFixed(4)}`),
+    onProgress: (p) => bar.update(p.step, `loss ${sig(p.avgLoss)}`),
     onCheckpoint: a.out ? (st) => saveTrainState(a.out!, st) : undefined,
   });
-  bar.finish(s.losses.length ? `loss ${recentLoss(s).toFixed(4)}` : "");
+  bar.finish(s.losses.length ? `loss ${sig(recentLoss(s))}` : "");
   return { state: s, data };
 }
 
@@ -209,7 +210,7 @@ function reportTestNll(s: TrainState, data: DataSource, points: number, quiet: b
   using model = modelFromState(s);
   const r = testReport(model, { ...data, test }, { logProb: { method: "dopri5", rtol: 1e-5, atol: 1e-5 } });
   const what = data.kind === "toy" ? `${r.n} fresh ${data.spec} points` : `${r.n} held-out rows`;
-  process.stdout.write(`test NLL ${r.nll.toFixed(4)} ± ${r.stderr.toFixed(4)} nats, ${r.bitsPerDim.toFixed(4)} bits/dim (${what}; exact likelihood, dopri5)\n`);
+  process.stdout.write(`test NLL ${sig(r.nll)} ± ${sig(r.stderr)} nats, ${sig(r.bitsPerDim)} bits/dim (${what}; exact likelihood, dopri5)\n`);
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -439,16 +440,16 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   trainFlow(s, data, {
     progressEvery: 10,
-    onProgress: (p) => bar.update(p.step, `NLL ${p.avgLoss.toFixed(4)}`),
+    onProgress: (p) => bar.update(p.step, `NLL ${sig(p.avgLoss)}`),
     onCheckpoint: (st) => saveFlowTrainState(out, st),
   });
-  bar.finish(s.losses.length ? `NLL ${recentFlowLoss(s).toFixed(4)}` : "");
+  bar.finish(s.losses.length ? `NLL ${sig(recentFlowLoss(s))}` : "");
   const model = flowModelFromState(s);
   try {
     const r = testReport(model, data, seed);
     const what = data.kind === "toy" ? `${r.n} fresh ${spec} points` : `${r.n} held-out rows`;
     const dq = data.dequantize ? `, dequantized, ${data.dequantize.levels} levels` : "";
-    process.stdout.write(`test NLL ${r.nll.toFixed(4)} ± ${r.stderr.toFixed(4)} nats, ${r.bitsPerDim.toFixed(4)} bits/dim (${what}${dq})\n`);
+    process.stdout.write(`test NLL ${sig(r.nll)} ± ${sig(r.stderr)} nats, ${sig(r.bitsPerDim)} bits/dim (${what}${dq})\n`);
   } finally {
     model.dispose();
   }
