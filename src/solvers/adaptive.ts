@@ -10,9 +10,16 @@
  * NFE identity for an FSAL pair with s stages (dopri5: s = 7): 1 (the first slope) + 1 (the initial-step
  * heuristic, only when `firstStep` is not given) + (s − 1) × (accepted + rejected). Without FSAL each accepted
  * step adds one more evaluation (the next step's first slope).
+ *
+ * Failing fast (torchdiffeq's "underflow in dt"): a non-finite initial state or first slope throws a
+ * `NumericalError` at once; a step whose state or error estimate is NaN/±Inf is rejected, and once the controller's
+ * step falls below `MIN_STEP_FRACTION` of the interval (or a few ulps of t) it throws a `NumericalError` naming t,
+ * the step and rtol/atol, instead of grinding on to maxSteps (a finite-time blow-up, NaN weights, inputs far outside
+ * the model's range). Exceeding maxSteps stays an `OptionError` (raise it or loosen the tolerances).
  */
 import { np, type Array } from "../engine/index.js";
-import { OptionError } from "../errors.js";
+import { NumericalError, OptionError } from "../errors.js";
+import { formatNumber as sig } from "../format.js";
 import { nonNegative, positiveInt, positiveNumber, timeGrid, timeSpan } from "./common.js";
 import { isFsal, numberTime, rkStep, type RkStepResult } from "./runge-kutta.js";
 import type { Tableau } from "./tableaux.js";
@@ -22,10 +29,17 @@ export const DOPRI5_DEFAULTS = { rtol: 1e-5, atol: 1e-5, maxSteps: 10000 } as co
 const SAFETY = 0.9;
 const MIN_FACTOR = 0.2;
 const MAX_FACTOR = 10;
+/** The smallest step, as a fraction of |t1 − t0|, before the solve is declared collapsed. */
+export const MIN_STEP_FRACTION = 1e-10;
 
 /** Root mean square over all elements, read back as one number. Consumes `a`. */
 function rms(a: Array): number {
   return Math.sqrt(np.mean(np.square(a)).item());
+}
+
+/** The largest |a| over all elements: NaN when any element is NaN, Infinity when one is infinite. Consumes `a`. */
+function maxAbs(a: Array): number {
+  return np.max(np.abs(a)).item();
 }
 
 /**
@@ -44,7 +58,8 @@ function initialStep(
   const d2 = rms(f1.sub(f0.ref).div(scale)) / h0;
   const dmax = Math.max(d1, d2);
   const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1 / (q + 1));
-  return Math.min(100 * h0, h1, span);
+  // A probe step that already overflowed says only "smaller": start from h0 and let the controller shrink it.
+  return Number.isFinite(h1) ? Math.min(100 * h0, h1, span) : h0;
 }
 
 /** Integrates with the embedded pair `tab` under step-size control. Consumes x0 (also when it throws). */
@@ -87,20 +102,34 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
 
   let x = x0;
   let t = t0;
-  let k1: Array | undefined = f(t, x.ref);
-  let nfe = 1;
-  let h = firstStep ?? initialStep(f, t0, x, k1, Math.abs(tEnd - t0), dir, rtol, atol, q);
-  if (firstStep === undefined) nfe += 1;
+  let k1: Array | undefined;
   let accepted = 0;
   let rejected = 0;
   let lastRejected = false;
+  let nonFinite = 0; // consecutive steps rejected for a NaN/Inf state or error estimate
+  const span = Math.abs(tEnd - t0);
+  const tols = `rtol/atol ${sig(rtol)}/${sig(atol)}`;
 
-  const fail = (msg: string): never => {
+  const fail = (msg: string, Kind: typeof OptionError | typeof NumericalError = OptionError): never => {
     x.dispose();
     k1?.dispose();
     trajectory?.forEach((a) => a.dispose());
-    throw new OptionError(msg);
+    throw new Kind(msg);
   };
+
+  if (!Number.isFinite(maxAbs(x.ref))) fail(`odeint: ${name}: the initial state at t = ${sig(t0)} contains NaN or ±Inf`, NumericalError);
+  k1 = f(t, x.ref);
+  let nfe = 1;
+  if (!Number.isFinite(maxAbs(k1.ref))) {
+    fail(
+      `odeint: ${name}: the vector field is NaN or ±Inf at t = ${sig(t0)} on a finite initial state (largest |x| ` +
+        `${sig(maxAbs(x.ref))}): non-finite or huge weights, or inputs far outside the model's range`,
+      NumericalError,
+    );
+  }
+  let h = firstStep ?? initialStep(f, t0, x, k1, span, dir, rtol, atol, q);
+  if (firstStep === undefined) nfe += 1;
+  if (!(h > 0 && Number.isFinite(h))) h = 1e-3 * span; // float32 overflow in the heuristic's norms
 
   for (let j = 1; j < outs.length; j++) {
     const target = outs[j]!;
@@ -111,16 +140,28 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
             `while integrating from ${t0} to ${tEnd}; raise maxSteps or loosen rtol/atol (now ${rtol}/${atol})`,
         );
       }
+      const ulps = 10 * Number.EPSILON * Math.max(Math.abs(t), 1);
+      if (accepted + rejected > 0 && !(h >= Math.max(MIN_STEP_FRACTION * span, ulps))) {
+        fail(
+          `odeint: ${name} step size collapsed to ${sig(h)} at t = ${sig(t, 8)} (integrating ${sig(t0)} → ${sig(tEnd)}, ` +
+            `${accepted} steps accepted, ${rejected} rejected, ${tols})` +
+            (nonFinite > 0
+              ? `: the state or error estimate turns NaN/±Inf there — the solution blows up (huge weights or inputs far ` +
+                `outside the model's range) or the vector field is non-finite`
+              : `: the solution likely blows up near t (huge weights or inputs far outside the model's range), or the ` +
+                `problem is stiff or rtol/atol too tight for the dtype`),
+          NumericalError,
+        );
+      }
+      // A gap to the next output time of a few ulps (rounding in t): land on it without a step.
+      if (Math.abs(target - t) <= ulps) {
+        t = target;
+        break;
+      }
       // Shorten the step that would reach or cross the next output time so it lands on it exactly.
       const clipped = h >= Math.abs(target - t);
       const tNew = clipped ? target : t + dir * h;
       const hs = tNew - t; // signed step actually taken
-      if (Math.abs(hs) <= 10 * Number.EPSILON * Math.max(Math.abs(t), 1)) {
-        fail(
-          `odeint: ${name} step size underflow (|h| = ${Math.abs(hs)}) at t = ${t}; the problem may be stiff or ` +
-            `non-finite there, or rtol/atol (${rtol}/${atol}) too tight`,
-        );
-      }
       if (k1 === undefined) {
         k1 = f(t, x.ref);
         nfe++;
@@ -129,10 +170,12 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
       nfe += step.nfe;
       const xNew = step.x;
       const scale = np.maximum(np.abs(x.ref), np.abs(xNew.ref)).mul(rtol).add(atol);
-      const norm = rms(step.err!.div(scale));
+      // max|xNew|·0 is NaN exactly when xNew has a NaN/Inf (whose scale would otherwise hide it): one readback.
+      const norm = Math.sqrt(np.mean(np.square(step.err!.div(scale))).add(np.max(np.abs(xNew.ref)).mul(0)).item());
       const kLast: Array | undefined = fsal ? step.ks[step.ks.length - 1]!.ref : undefined;
       step.ks.forEach((k) => k.dispose());
       const hMag = Math.abs(hs);
+      nonFinite = Number.isFinite(norm) ? 0 : nonFinite + 1;
       if (norm <= 1) {
         accepted++;
         x.dispose();
