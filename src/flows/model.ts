@@ -36,6 +36,7 @@ import type { CondConfig } from "../fm/conditioning.js";
 import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
 import type { DensityModel } from "../model/density-model.js";
+import { checkFinite, type NumericContext } from "../model/numerics.js";
 
 export type FlowParams = { flow: Params; base: Params };
 /** The config of any flow: a named architecture's, or `arch: "custom"` for one built from bijectors. */
@@ -197,7 +198,10 @@ export class Flow implements DensityModel {
     return fromHost(out, [size, C], this.dtype);
   }
 
-  /** log p(x) in nats, data units, for row-major x [n, D] (borrowed). */
+  /**
+   * log p(x) in nats, data units, for row-major x [n, D] (borrowed). A NaN/±Inf log-density throws a
+   * `NumericalError` naming the row and the likely cause (weights, data scale; model/numerics.ts).
+   */
   logProb(x: Float64Array, o: { ctx?: Float64Array | number[]; context?: Float64Array; batchSize?: number } = {}): Float64Array {
     const D = this.dim;
     if (x.length % D !== 0) throw new ShapeError(`logProb: expected rows of ${D} values, got ${x.length} values`);
@@ -221,11 +225,16 @@ export class Flow implements DensityModel {
       const ca = this.ctxChunk(o.ctx ?? o.context, n, i, m);
       const lp = toHostF64((C ? f(treeRef(this.params), xa, ca) : f(treeRef(this.params), xa)) as Array);
       for (let k = 0; k < m; k++) out[i + k] = lp[k]! + offset;
+      const ctx: NumericContext = { params: this.params, dim: D, inputs: x.subarray(i * D, (i + m) * D), rowOffset: i, standardizer: s };
+      checkFinite(out.subarray(i, i + m), 1, "log-likelihood", ctx, true);
     }
     return out;
   }
 
-  /** n samples (data units) with their log-densities (data units, under the model at temperature 1). */
+  /**
+   * n samples (data units) with their log-densities (data units, under the model at temperature 1). A NaN/±Inf
+   * sample or log-density throws a `NumericalError` naming the likely cause (model/numerics.ts).
+   */
   sampleWithLogProb(n: number, o: FlowSampleOptions = {}): { samples: Float64Array; logp: Float64Array } {
     if (!Number.isInteger(n) || n < 0) throw new OptionError(`sample: expected a non-negative integer count, got ${n}`);
     const D = this.dim;
@@ -247,6 +256,9 @@ export class Flow implements DensityModel {
       const [x, lp] = (C ? f(treeRef(this.params), z, ca) : f(treeRef(this.params), z)) as unknown as [Array, Array];
       xs.set(toHostF64(x), i * D);
       lps.set(toHostF64(lp), i);
+      const ctx: NumericContext = { params: this.params, dim: D, rowOffset: i };
+      checkFinite(xs.subarray(i * D, (i + m) * D), D, "sample", ctx);
+      checkFinite(lps.subarray(i, i + m), 1, "log-density of sample", ctx, true);
     }
     const s = this.config.standardizer;
     if (!s) return { samples: xs, logp: lps };

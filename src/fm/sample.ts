@@ -8,6 +8,7 @@ import { standardize, unstandardize } from "../data/normalize.js";
 import type { VelocityModel } from "./velocity-model.js";
 import { ShapeError, OptionError } from "../errors.js";
 import { conditionInput, labelIndex } from "./conditioning.js";
+import { checkFinite, withCause, type NumericContext } from "../model/numerics.js";
 
 export interface SampleOptions {
   /** Solver name (see `solverNames()`); default "dopri5". */
@@ -65,7 +66,8 @@ function toHost(a: Array, model: VelocityModel): Float64Array {
 
 /**
  * `n` samples from the model: noise x0 ~ N(0, I) at t = 0 carried to t = 1. Returns host arrays; the model is
- * borrowed.
+ * borrowed. A NaN/±Inf sample (or a solver failure) throws a `NumericalError` naming the likely cause — the weights,
+ * or the solver and its tolerances/steps (model/numerics.ts) — rather than returning NaN rows.
  *
  * @example
  * ```ts
@@ -79,11 +81,14 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
   if (noise.length !== n * D) throw new ShapeError(`noise has ${noise.length} values, expected n·D = ${n}·${D}`);
   const cond = conditions(model, n, o);
   const x0 = fromHost(noise, [n, D], model.dtype);
+  const ctx: NumericContext = { params: model.params, dim: D, solver: o };
   let r;
   try {
     r = odeint(model.odeFunc(cond), x0, {
       method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 0, t1: 1, trajectory: o.trajectory,
     });
+  } catch (e) {
+    throw withCause(e, "sampling", ctx);
   } finally {
     x0.dispose(); // odeint borrows it
     cond?.cond.dispose();
@@ -94,6 +99,7 @@ export function sample(model: VelocityModel, n: number, o: SampleOptions = {}): 
     out.trajectory = r.trajectory.map((a) => toHost(a, model));
     out.ts = r.ts;
   }
+  checkFinite(out.samples, D, "sample", ctx);
   return out;
 }
 
@@ -110,11 +116,16 @@ export function invert(model: VelocityModel, x: Float64Array, o: Omit<SampleOpti
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const z = model.config.standardizer ? standardize(x, model.config.standardizer) : x;
   const x1 = fromHost(z, [x.length / D, D], model.dtype);
+  const ctx: NumericContext = { params: model.params, dim: D, inputs: x, standardizer: model.config.standardizer, solver: o };
   let r;
   try {
     r = odeint(model.odeFunc(), x1, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 1, t1: 0 });
+  } catch (e) {
+    throw withCause(e, "inversion", ctx);
   } finally {
     x1.dispose(); // odeint borrows it
   }
-  return { noise: toHostF64(r.x), nfe: r.nfe };
+  const noise = toHostF64(r.x);
+  checkFinite(noise, D, "noise of", ctx);
+  return { noise, nfe: r.nfe };
 }

@@ -14,6 +14,7 @@ import { standardize, unstandardize, standardizerLogDet, type Standardizer } fro
 import { ShapeError, OptionError } from "../errors.js";
 import { augmentedDynamics, type DivergenceKind } from "./dynamics.js";
 import { drawProbes, type ProbeKind } from "./divergence.js";
+import { checkFinite, withCause, type NumericContext } from "../model/numerics.js";
 
 /** What logProb needs of a model: a pure field apply(params, x, t) and its parameters. */
 export interface FieldModel {
@@ -136,7 +137,9 @@ function joinState(x: Float64Array, a: Float64Array, B: number, D: number): Floa
 }
 
 /**
- * log q(x) of each row of x (row-major [n, D], data units) under the model (borrowed), in nats.
+ * log q(x) of each row of x (row-major [n, D], data units) under the model (borrowed), in nats. Throws a
+ * `NumericalError` naming the row and the likely cause (weights, data scale, solver; model/numerics.ts) when a
+ * log-density comes out NaN/±Inf or the solver fails.
  *
  * @example
  * ```ts
@@ -160,12 +163,19 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
     const B = Math.min(batchSize, n - start);
     const chunk = xs.subarray(start * D, (start + B) * D);
     const s0 = fromHost(joinState(chunk, new Float64Array(B), B, D), [B, D + 1], model.dtype);
-    const r = solveAugmented(model, s0, 1, 1, 0, o, rng);
+    const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + B) * D), rowOffset: start, standardizer: std, solver: o };
+    let r;
+    try {
+      r = solveAugmented(model, s0, 1, 1, 0, o, rng);
+    } catch (e) {
+      throw withCause(e, "log-likelihood", ctx);
+    }
     nfe += r.nfe;
     const { x: zc, a } = splitState(r.s, B, D);
     const base = standardNormalLogProb(zc, D);
     z.set(zc, start * D);
     for (let i = 0; i < B; i++) logp[start + i] = base[i]! + a[i]! + logJac;
+    checkFinite(logp.subarray(start, start + B), 1, "log-likelihood", ctx, true);
     o.onProgress?.(start + B, n);
   }
   return { logp, z, nfe };
@@ -183,6 +193,7 @@ export interface SampleWithLogProbResult {
 
 /**
  * n samples and their log-densities from one forward solve of the augmented ODE (noise at t = 0 → data at t = 1).
+ * A NaN/±Inf sample or log-density throws a `NumericalError` naming the likely cause (model/numerics.ts).
  *
  * @example
  * ```ts
@@ -205,11 +216,19 @@ export function sampleWithLogProb(model: FieldModel, n: number, o: LogProbOption
     const B = Math.min(batchSize, n - start);
     const x0 = noise.subarray(start * D, (start + B) * D);
     const s0 = fromHost(joinState(x0, standardNormalLogProb(x0, D), B, D), [B, D + 1], model.dtype);
-    const r = solveAugmented(model, s0, -1, 0, 1, o, probeRng);
+    const ctx: NumericContext = { params: model.params, dim: D, rowOffset: start, solver: o };
+    let r;
+    try {
+      r = solveAugmented(model, s0, -1, 0, 1, o, probeRng);
+    } catch (e) {
+      throw withCause(e, "sampling", ctx);
+    }
     nfe += r.nfe;
     const { x: x1, a } = splitState(r.s, B, D);
     samples.set(std ? unstandardize(x1, std) : x1, start * D);
     for (let i = 0; i < B; i++) logp[start + i] = a[i]! + logJac;
+    checkFinite(samples.subarray(start * D, (start + B) * D), D, "sample", ctx);
+    checkFinite(logp.subarray(start, start + B), 1, "log-density of sample", ctx, true);
     o.onProgress?.(start + B, n);
   }
   return { samples, logp, noise, nfe };
