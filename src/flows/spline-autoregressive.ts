@@ -31,7 +31,7 @@ export interface SplineAutoregressiveConfig extends SplineOptions {
 export function splineAutoregressive(config: SplineAutoregressiveConfig): Bijector<MadeParams> {
   const D = config.dim;
   const K = config.bins ?? 8;
-  if (!Number.isInteger(K) || K < 1) throw new OptionError(`spline-autoregressive: expected bins ≥ 1, got ${config.bins}`);
+  if (!Number.isInteger(K) || K < 2) throw new OptionError(`spline-autoregressive: expected bins ≥ 2 (one bin has no interior knot and trains to NaN), got ${config.bins}`);
   const net = made({
     inDim: D,
     hidden: config.hidden ?? [64, 64],

@@ -35,7 +35,7 @@ export class SplineCoupling extends Coupling {
 
   constructor(eventShape: number[], opts: SplineCouplingOptions = {}) {
     const bins = opts.bins ?? 8;
-    if (!Number.isInteger(bins) || bins < 1) throw new OptionError(`spline-coupling: expected bins ≥ 1, got ${opts.bins}`);
+    if (!Number.isInteger(bins) || bins < 2) throw new OptionError(`spline-coupling: expected bins ≥ 2 (one bin has no interior knot and trains to NaN), got ${opts.bins}`);
     const c = { hidden: opts.hidden ?? [64, 64], activation: opts.activation ?? "relu", mask: opts.mask ?? halfMask(sizeOf(eventShape)), ctxDim: opts.ctxDim };
     super(eventShape, c, splineParamCount(bins), "spline-coupling");
     this.bins = bins;

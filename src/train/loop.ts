@@ -13,10 +13,11 @@
  * ```
  */
 import { disposeRunState } from "./disposable.js";
-import { np, Rng, adamScalars, emaDecayAt, makeSchedule, treeDispose, treeLeaves, type Array, type DType, type Tree } from "../engine/index.js";
+import { np, Rng, adamScalars, emaDecayAt, makeSchedule, treeDispose, treeLeaves, treeRef, type Array, type DType, type Tree } from "../engine/index.js";
 import { makeOptimizerStep, makeUpdateStep, disposeStep, type OptimizerStep } from "./step.js";
 import { dataParallelFactory, type DataParallelFactory } from "./data-parallel.js";
-import { DivergenceError, OptionError } from "../errors.js";
+import { OptionError } from "../errors.js";
+import { divergenceError } from "./divergence.js";
 import type { ModelConfig, ModelParams } from "../fm/velocity-model.js";
 import type { DataSource } from "../data/data-source.js";
 import type { TrainOptions } from "./options.js";
@@ -88,7 +89,7 @@ export function treeDtype(t: Tree): DType {
 /**
  * Runs (or continues) training of `state` with `objective` on `data` until `options.steps` (or `run.stopAt`).
  * Mutates and returns `state`; takes ownership of `objective` (disposed at the end). A NaN/Inf loss stops the run
- * with a `DivergenceError` after recording it.
+ * with a `DivergenceError` after recording it, naming the likely cause (divergence.ts).
  */
 export function fit<C, P extends Tree, I, S extends TrainState<C, P>>(
   state: S, objective: TrainObjective<P, I>, data: DataSource, run: TrainRunOptions<S> = {},
@@ -114,12 +115,18 @@ export function fit<C, P extends Tree, I, S extends TrainState<C, P>>(
       const lr = lrAt(k);
       const s = adamScalars(k, lr, {}, dtype);
       const decay = o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0;
+      // The first step's loss is of the weights this run started from: kept (a reference, no copy) for the diagnosis.
+      const before = k === startStep + 1 ? treeRef(state.params) : undefined;
       const out = step(state.params, state.ema, state.m, state.v, inputs, s.lr, s.bc1, s.bc2, np.array(decay, { dtype }));
       [state.params, state.ema, state.m, state.v] = out;
       const loss = out[4].item();
       state.losses.push(loss);
       state.step = k;
-      if (!Number.isFinite(loss)) throw divergence(loss, k, o);
+      try {
+        if (!Number.isFinite(loss)) throw divergenceError({ loss, step: k, firstStep: startStep + 1, options: o, params: before ?? state.params, data });
+      } finally {
+        if (before) treeDispose(before);
+      }
       if (run.onProgress && (k % every === 0 || k === last)) {
         const elapsed = (performance.now() - t0) / 1000;
         const rate = (k - startStep) / Math.max(elapsed, 1e-9);
@@ -132,13 +139,6 @@ export function fit<C, P extends Tree, I, S extends TrainState<C, P>>(
     objective.dispose();
   }
   return state;
-}
-
-/** The one message of a diverged run, naming the likely cause. */
-function divergence(loss: number, k: number, o: TrainOptions): DivergenceError {
-  return new DivergenceError(
-    `loss became ${loss} at step ${k}: training diverged, most likely because the learning rate (${o.lr}) is too high for this model and data; try a lower --lr${o.clipNorm > 0 ? "" : " or gradient clipping (--clip-norm)"}`,
-  );
 }
 
 function parallelFactory<P extends Tree, I, S>(objective: TrainObjective<P, I>, run: TrainRunOptions<S>): DataParallelFactory {

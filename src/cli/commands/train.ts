@@ -285,7 +285,7 @@ const flowTrainSpec: CommandSpec = {
     layers: { type: "string", help: "layers K (default 8; maf/iaf 5, nsf 4, planar/radial 32; image glow: steps per level 4)" },
     levels: { type: "string", help: "image glow: levels (squeeze, K steps, split)", default: "2" },
     hidden: { type: "string", help: "conditioner hidden widths (default 64,64; images 128,128)" },
-    bins: { type: "string", help: "nsf: spline bins", default: "8" },
+    bins: { type: "string", help: "nsf: spline bins (≥ 2)", default: "8" },
     variant: { type: "string", help: "nsf: coupling or autoregressive", default: "coupling" },
     "no-actnorm": { type: "boolean", help: "leave out the ActNorm layers" },
     base: { type: "string", help: "base distribution: standard or diagonal (learned)", default: "standard" },
@@ -393,7 +393,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
     checkResumeConflicts(out, a.given, [
       { flag: "hidden", given: intList(v, "hidden"), saved: fc.hidden },
       { flag: "layers", given: num(v, "layers", { int: true, min: 1 }), saved: fc.layers },
-      { flag: "bins", given: num(v, "bins", { int: true, min: 1 }), saved: fc.bins },
+      { flag: "bins", given: num(v, "bins", { int: true, min: 2 }), saved: fc.bins },
       { flag: "batch", given: options.batch, saved: state.options.batch },
       { flag: "lr", given: options.lr, saved: state.options.lr },
     ]);
@@ -423,7 +423,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
     const eventShape = image ?? [data.dim];
     const cfg: FlowConfigInput = {
       arch, eventShape, seed, layers: num(v, "layers", { int: true, min: 1 }), hidden: intList(v, "hidden"),
-      levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 1 }),
+      levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 2 }),
       variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
       dequantize: data.dequantize, columns: data.columns, data: spec,
       ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
