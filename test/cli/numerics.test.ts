@@ -71,3 +71,14 @@ test("eval of data at the 1e-6 scale: the text report's W2 agrees with the JSON'
     assert.ok(Math.abs(printed - want) <= 5e-4 * Math.abs(want), `${label}: printed ${m[1]}, JSON ${want}`);
   }
 });
+
+test("train: --lr 1e30 diverges with exit 3 naming the learning rate; nsf --bins 1 is refused before training (exit 2)", () => {
+  exit3(
+    cli("train", "--data", "moons", "--lr", "1e30", "--steps", "30", "--batch", "16", "--hidden", "8", "--workers", "1", "-q", "--out", "lr"),
+    /^flowmatch train: loss became (NaN|-?Infinity) at step \d+: training diverged, most likely the learning rate \(1e\+30\) is far above usual values/,
+    "--lr 1e30",
+  );
+  const r = cli("train", "--data", "moons", "--model", "nsf", "--bins", "1", "--steps", "3", "-q", "--out", "nsf1");
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err.trim(), /^flowmatch train: --bins must be an integer ≥ 2, got "1"$/);
+});
