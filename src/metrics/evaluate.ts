@@ -9,7 +9,8 @@ import { logProb, meanBitsPerDim, type LogProbOptions } from "../likelihood/inde
 import { nll, klFromLogDensities, mmd, energyDistance, wasserstein2, slicedWasserstein2, W2_MAX_POINTS } from "./index.js";
 import { sample } from "../fm/sample.js";
 import type { VelocityModel } from "../fm/velocity-model.js";
-import { ShapeError } from "../errors.js";
+import { NumericalError, ShapeError } from "../errors.js";
+import { formatNumber as sig } from "../format.js";
 import { Rng } from "../engine/index.js";
 import type { Flow } from "../flows/model.js";
 import { contextOf } from "../flows/context.js";
@@ -99,6 +100,8 @@ export function evaluate(model: Evaluable, data: EvalData, o: EvalOptions = {}):
     const m = Math.min(o.sampleCount ?? 2000, n, W2_MAX_POINTS);
     const xs = data.points.subarray(0, m * D);
     const ys = model.sample(m, o.seed ?? 1);
+    const big = Math.max(maxAbs(xs), maxAbs(ys));
+    if (big > SQUARE_MAX) throw new NumericalError(`eval: the sample metrics overflow at this data scale (largest |x| ${sig(big)}); rescale the data or pass --samples 0`);
     report.sampleCount = m;
     report.mmd2 = mmd(xs, ys, D).mmd2;
     report.energy = energyDistance(xs, ys, D);
@@ -106,7 +109,31 @@ export function evaluate(model: Evaluable, data: EvalData, o: EvalOptions = {}):
     report.slicedW2 = slicedWasserstein2(xs, ys, D, { seed: o.seed ?? 1 });
   }
   report.seconds = (performance.now() - t0) / 1000;
+  checkMetrics(report, data.points);
   return report;
+}
+
+/** Values whose squared distances overflow float64 (the sample metrics sum squares of differences). */
+const SQUARE_MAX = 1e150;
+
+function maxAbs(a: Float64Array): number {
+  return a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+}
+
+/**
+ * A metric of finite inputs can still overflow (squared distances of data near 1e200, a sum of huge log-densities):
+ * a NumericalError naming the metric and the data's largest |x| instead of a report with Infinity or NaN in it. The
+ * standard errors are exempt (NaN for one point is "undefined", not a failure).
+ */
+function checkMetrics(r: EvalReport, points: Float64Array): void {
+  const metrics: [string, number | undefined][] = [
+    ["NLL", r.nll.mean], ["bits/dim", r.bitsPerDim], ["KL", r.kl?.kl], ["entropy", r.entropy], ["MMD²", r.mmd2],
+    ["energy distance", r.energy], ["W2", r.w2], ["sliced W2", r.slicedW2],
+  ];
+  const bad = metrics.find(([, v]) => v !== undefined && !Number.isFinite(v));
+  if (!bad) return;
+  const big = maxAbs(points);
+  throw new NumericalError(`eval: ${bad[0]} is ${bad[1]}: it overflows at this data scale (largest |x| ${sig(big)}); rescale the data`);
 }
 
 /**
