@@ -136,8 +136,8 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
     while (dir * (target - t) > 0) {
       if (accepted + rejected >= maxSteps) {
         fail(
-          `odeint: ${name} exceeded maxSteps = ${maxSteps} (${accepted} accepted, ${rejected} rejected) at t = ${t} ` +
-            `while integrating from ${t0} to ${tEnd}; raise maxSteps or loosen rtol/atol (now ${rtol}/${atol})`,
+          `odeint: ${name} exceeded maxSteps = ${maxSteps} (${accepted} accepted, ${rejected} rejected) at t = ${sig(t, 8)} ` +
+            `while integrating from ${sig(t0)} to ${sig(tEnd)}; raise maxSteps or loosen rtol/atol (now ${sig(rtol)}/${sig(atol)})`,
         );
       }
       const ulps = 10 * Number.EPSILON * Math.max(Math.abs(t), 1);
