@@ -7,13 +7,13 @@
  * up to rounding.
  */
 import { Rng } from "../../engine/index.js";
-import { CHUNK_ROWS } from "../../engine/memory.js";
+import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
 import { EvalAccumulator } from "../../metrics/eval-accumulator.js";
 import { sampleMetrics, flowEvaluable, type EvalReport, type Evaluable } from "../../metrics/evaluate.js";
 import { dequantize } from "../../data/flow-data.js";
 import { contextOf } from "../../flows/context.js";
 import type { Flow } from "../../flows/model.js";
-import { openOutputStream } from "../../node/stream-out.js";
+import { checkDiskSpace, openOutputStream } from "../../node/stream-out.js";
 import { toyChunks } from "../data.js";
 import type { ProgressLine } from "../progress.js";
 
@@ -39,6 +39,7 @@ async function run(
   a: ChunkedEvalArgs,
   chunks: Iterable<{ start: number; points: Float64Array; logpTrue?: Float64Array; score: () => { logp: Float64Array; nfe?: number }; sampler?: Evaluable }>,
 ): Promise<EvalReport> {
+  if (a.logpOut !== undefined) checkDiskSpace(a.logpOut, csvBytes(a.n, 1), "--logp-out"); // before any scoring
   const t0 = performance.now();
   const acc = new EvalAccumulator(model.dim);
   const out = a.logpOut === undefined ? undefined : openOutputStream(a.logpOut, "--logp-out");
