@@ -14,7 +14,10 @@ import { Flow } from "../../src/flows/model.js";
 import { flowSampleChunks } from "../../src/flows/sample-chunks.js";
 import { uniformLabelContext, uniformLabelStream } from "../../src/flows/context.js";
 
+import { assertNoLeaks, trackBuffers } from "../util/leaks.js";
+
 await initEngine();
+await trackBuffers();
 
 test("largestFitting finds the boundary of a monotone need, quadratic ones included", () => {
   for (const [need, budget] of [[(v: number) => 7 * v, 1000], [(v: number) => v * v + 3, 10_000], [(v: number) => 2 ** 20 * v, MEMORY_BUDGET]] as const) {
@@ -72,6 +75,18 @@ test("flowSampleChunks equals one flow.sample() call, with whole-batch and batch
       assert.deepEqual(joined, one, `chunk ${chunk}`);
     }
   } finally {
+    flow.dispose();
+  }
+});
+
+test("chunked sampling leaves no live arrays (both families)", async () => {
+  const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [8] }, path: "condot" }, 1, np.float32);
+  const flow = Flow.init({ arch: "realnvp", eventShape: [2], layers: 1, hidden: [4], seed: 1 });
+  try {
+    await assertNoLeaks("sampleChunks", () => void [...sampleChunks(model, 50, { method: "euler", steps: 2, chunk: 16 })]);
+    await assertNoLeaks("flowSampleChunks", () => void [...flowSampleChunks(flow, 50, { chunk: 16 })]);
+  } finally {
+    model.dispose();
     flow.dispose();
   }
 });
