@@ -1,7 +1,7 @@
 /**
  * Streamed file outputs: a large CSV is written as it is produced, not built in memory first. To a file it goes
- * through a temporary file beside the target, renamed into place at the end, so a failure (or an interrupt) leaves
- * the previous file untouched and no temporary file behind; to stdout it goes as it comes, waiting for the pipe to
+ * through a temporary file beside the target, renamed into place at the end, so a failure leaves the previous file
+ * untouched and no temporary file behind (a killed run's is removed by the next write to that target); to stdout it goes as it comes, waiting for the pipe to
  * drain. `checkDiskSpace` refuses up front an output the disk cannot hold.
  */
 import fs from "node:fs";
@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { OutputError } from "../errors.js";
 import { formatBytes } from "../engine/memory.js";
-import { ioReason, isIoError } from "./output-path.js";
+import { ioReason, isIoError, processAlive } from "./output-path.js";
 
 export interface OutputStream {
   /** Appends text (to the temporary file, or stdout). */
@@ -49,14 +49,16 @@ export function openOutputStream(file: string | undefined, flag = "--out"): Outp
     fd = undefined;
     fs.rmSync(tmp, { force: true });
   };
+  removeStaleTemps(target);
   try {
     fd = fs.openSync(tmp, "wx");
   } catch (e) {
     fail(e);
   }
-  process.on("exit", cleanup); // an interrupt or an uncaught error leaves no temporary file
+  process.on("exit", cleanup); // an uncaught error leaves no temporary file (a kill does: see removeStaleTemps)
   return {
     async write(text) {
+      if (done) throw new OutputError(`${flag} ${file}: the output was abandoned`);
       try {
         fs.writeSync(fd!, text);
       } catch (e) {
@@ -77,6 +79,25 @@ export function openOutputStream(file: string | undefined, flag = "--out"): Outp
     },
     abort: cleanup,
   };
+}
+
+/**
+ * Removes the temporary files that killed runs (a signal, kill -9: no handler ran) left beside `target`, those of
+ * processes that are gone. Signals keep their default action: a handler would only run between chunks, which can
+ * be minutes apart.
+ */
+function removeStaleTemps(target: string): void {
+  const prefix = `.${path.basename(target)}.tmp-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(target));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = n.startsWith(prefix) ? Number(/^(\d+)-[0-9a-f]+$/.exec(n.slice(prefix.length))?.[1]) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) fs.rmSync(path.join(path.dirname(target), n), { force: true });
+  }
 }
 
 /** Refuses (`OutputError`) an output of about `bytes` when the disk of its folder has less free space. */

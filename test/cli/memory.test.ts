@@ -59,8 +59,12 @@ test("chunked sample output equals a one-chunk draw byte for byte (flow matching
   setup();
   await initEngine();
   const n = 70_000; // two chunks of 65,536 rows
+  const stale = join(dir, ".fm.csv.tmp-99999999-deadbeef"); // left by a killed run (no such pid)
+  writeFileSync(stale, "x0,x1\n");
   let r = run("sample", "--model", "ck", "--n", String(n), "--method", "rk4", "--steps", "2", "--seed", "3", "--out", "fm.csv", "-q");
   assert.equal(r.code, 0, r.err);
+  assert.ok(!existsSync(stale), "a killed run's temporary file is removed by the next write");
+  assert.ok(!readdirSync(dir).some((f) => f.includes(".tmp-")), "no temporary file left");
   const model = loadModel(join(dir, "ck"));
   try {
     const one = toCsv(sample(model, n, { method: "rk4", steps: 2, seed: 3 }).samples, model.dim);
