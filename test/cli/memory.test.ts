@@ -12,6 +12,8 @@ import { initEngine } from "../../src/engine/index.js";
 import { loadModel, loadFlowModel } from "../../src/node/index.js";
 import { sample } from "../../src/fm/sample.js";
 import { toCsv } from "../../src/data/csv.js";
+import { evaluate, evaluable } from "../../src/metrics/evaluate.js";
+import { velocityEvalData } from "../../src/cli/data.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const { dir, cli: run } = cliSandbox("flowmatch-memory-");
@@ -82,6 +84,27 @@ test("chunked sample output equals a one-chunk draw byte for byte (flow matching
     assert.ok(r.out === toCsv(flow.sample(n, { seed: 5 }), flow.dim), "flow: chunked stdout differs from one flow.sample()");
   } finally {
     flow.dispose();
+  }
+});
+
+test("eval of a toy --n beyond one chunk: the same log-densities and NLL as one pass", () => {
+  setup();
+  const n = 70_000;
+  const args = ["--model", "ck", "--data", "8gaussians", "--n", String(n), "--method", "euler", "--steps", "2", "--samples", "0", "--json"];
+  const r = run("eval", ...args, "--logp-out", "lp.csv");
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out) as { n: number; nll: { mean: number; stderr: number }; kl: { kl: number } };
+  const model = loadModel(join(dir, "ck"));
+  try {
+    const data = velocityEvalData("8gaussians", n, 0);
+    const one = evaluate(evaluable(model, { method: "euler", steps: 2, batchSize: 1000 }), data, { skipSamples: true });
+    assert.equal(readFileSync(join(dir, "lp.csv"), "utf8"), "logp\n" + Array.from(one.logp, String).join("\n") + "\n");
+    assert.equal(report.n, n);
+    for (const [a, b] of [[report.nll.mean, one.nll.mean], [report.nll.stderr, one.nll.stderr], [report.kl.kl, one.kl!.kl]]) {
+      assert.ok(Math.abs(a! - b!) <= 1e-12 * Math.abs(b!), `${a} vs ${b}`);
+    }
+  } finally {
+    model.dispose();
   }
 });
 

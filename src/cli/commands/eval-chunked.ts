@@ -25,6 +25,8 @@ export interface ChunkedEvalArgs {
   samples: number;
   logpOut?: string;
   bar?: ProgressLine;
+  /** Called with each chunk's first row before it is scored (progress within a chunk counts from there). */
+  onChunk?: (start: number) => void;
 }
 
 /** Whether `eval` takes the chunked path: toy points beyond one chunk. */
@@ -47,6 +49,7 @@ async function run(
   try {
     await out?.write("logp\n");
     for (const c of chunks) {
+      a.onChunk?.(c.start);
       const lp = c.score();
       acc.add(lp.logp, c.logpTrue, lp.nfe);
       if (c.start === 0 && a.samples > 0) metrics = sampleMetrics(c.sampler ?? model, c.points, model.dim, { sampleCount: a.samples, seed: a.seed + 1 });

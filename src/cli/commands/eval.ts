@@ -92,7 +92,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (!data) {
       // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
       const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);
-      const report = await velocityEvalChunked(evaluable(model, opts), { spec, n, seed, samples, logpOut, bar });
+      let offset = 0;
+      const scorer = evaluable(model, { ...opts, onProgress: (done) => bar.update(offset + done) });
+      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start) });
       if (logpOut !== undefined) process.stderr.write(`wrote ${n} log-densities to ${logpOut}\n`);
       return printReport(v, report, fmt(report), { model: String(v.model), data: spec, divergence });
     }
