@@ -14,6 +14,7 @@ import { loadCsv, openDataSource } from "../node/index.js";
 import { unknownDataError } from "../node/data.js";
 import { isCsvSpec } from "../node/csv.js";
 import { ShapeError } from "../errors.js";
+import type { CondConfig } from "../fm/conditioning.js";
 
 /** Seed of held-out toy draws, apart from any training stream. */
 const toyRng = (seed: number) => new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
@@ -61,4 +62,25 @@ export function flowPoints(model: Flow, spec: string, n: number | undefined, see
   if (r.points.length % model.dim !== 0 || (rows !== undefined && rows * model.dim !== r.points.length))
     throw new ShapeError(`${spec}: its data columns do not match the model's ${model.dim}`);
   return r;
+}
+
+/**
+ * Held-out toy points a chunk at a time (`eval` with a large --n): the stream of `velocityEvalData` /
+ * `flowPoints` continued chunk after chunk, with each chunk's conditions for a conditional flow and the toy's
+ * log-density where it has one.
+ */
+export function* toyChunks(spec: string, n: number, seed: number, rows: number, cond?: CondConfig): Generator<{ start: number; points: Float64Array; conds?: FlowConds; logpTrue?: Float64Array }> {
+  const toy = getToy(spec);
+  const rng = toyRng(seed);
+  const src = cond ? openDataSource(spec, { cond: { columns: (cond.source ?? "").split(","), kind: cond.kind } }) : undefined;
+  for (let start = 0; start < n; start += rows) {
+    const m = Math.min(rows, n - start);
+    if (src) {
+      const { x, ...conds } = src.sampleCond!(m, rng);
+      yield { start, points: x, conds };
+    } else {
+      const points = toy.sample(m, rng);
+      yield { start, points, logpTrue: toy.logProb ? toy.logProb(points) : undefined };
+    }
+  }
 }

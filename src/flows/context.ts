@@ -29,8 +29,16 @@ export function contextOf(model: Flow, n: number, conds: FlowConds | undefined):
  * the draw.
  */
 export function uniformLabelContext(cond: CondConfig & { kind: "class" }, n: number, seed: number): Float64Array {
+  return uniformLabelStream(cond, seed)(n);
+}
+
+/**
+ * `uniformLabelContext` in pieces: each call gives the next m rows of the same draw (chunked sampling), so the
+ * calls together equal one `uniformLabelContext(cond, n, seed)`.
+ */
+export function uniformLabelStream(cond: CondConfig & { kind: "class" }, seed: number): (m: number) => Float64Array {
   const rng = new Rng((seed ^ 0x3c6ef372) >>> 0);
-  return flowContext(cond, n, { labels: Int32Array.from({ length: n }, () => rng.int(cond.classes.length)) });
+  return (m) => flowContext(cond, m, { labels: Int32Array.from({ length: m }, () => rng.int(cond.classes.length)) });
 }
 
 /** The rows of x [n, D] whose label is k, in order. */

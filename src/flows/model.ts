@@ -52,6 +52,16 @@ export interface FlowSampleOptions {
   /** The same as `ctx` (the `DensityModel` name). */
   context?: Float64Array;
   batchSize?: number;
+  /**
+   * Continue this generator instead of seeding one from `seed` (chunked sampling: successive calls with the same
+   * stream draw the noise a single call would, in order). Start it with `flowSampleRng(seed)`.
+   */
+  rng?: Rng;
+}
+
+/** The generator of a flow's base noise for `seed`, as `sample` seeds it. */
+export function flowSampleRng(seed = 0): Rng {
+  return new Rng((seed ^ 0x68e31da4) >>> 0);
 }
 
 export interface FlowOptions {
@@ -238,7 +248,7 @@ export class Flow implements DensityModel {
   sampleWithLogProb(n: number, o: FlowSampleOptions = {}): { samples: Float64Array; logp: Float64Array } {
     if (!Number.isInteger(n) || n < 0) throw new OptionError(`sample: expected a non-negative integer count, got ${n}`);
     const D = this.dim;
-    const rng = new Rng(((o.seed ?? 0) ^ 0x68e31da4) >>> 0);
+    const rng = o.rng ?? flowSampleRng(o.seed);
     const bs = o.batchSize ?? 2048;
     const C = this.config.ctxDim;
     const pass = (p: unknown, zz: unknown, cc?: unknown) => this.sampleModel(p as FlowParams, zz as Array, cc as Array | undefined) as unknown as Array;

@@ -5,6 +5,7 @@
  */
 import type { Rng } from "../engine/index.js";
 import { sample, type SampleOptions } from "./sample.js";
+import { sampleChunks } from "./sample-chunks.js";
 import { standardize } from "../data/normalize.js";
 import type { VelocityModel } from "./velocity-model.js";
 import type { DataSource } from "../data/data-source.js";
@@ -17,12 +18,22 @@ export interface ReflowPairs {
   x1: Float64Array;
 }
 
-/** n (noise, sample) pairs from the model's ODE (default dopri5 at 1e-5), in model units. */
-export function generatePairs(model: VelocityModel, n: number, o: SampleOptions = {}): ReflowPairs {
+/**
+ * n (noise, sample) pairs from the model's ODE (default dopri5 at 1e-5), in model units. The ODE is solved in chunks
+ * (`sampleChunks`: `chunk` rows, default from the memory budget), so the solver's memory stays bounded whatever n;
+ * only the pairs themselves grow with n. The noise is one stream, so a fixed-step method gives the pairs of a
+ * one-chunk solve; dopri5 picks its steps per chunk (within its tolerance of a one-chunk solve).
+ */
+export function generatePairs(model: VelocityModel, n: number, o: SampleOptions & { chunk?: number } = {}): ReflowPairs {
   if (model.config.cond) throw new OptionError("reflow supports unconditional models only");
-  const r = sample(model, n, { method: "dopri5", ...o });
+  const D = model.dim;
+  const x0 = new Float64Array(n * D), x1 = new Float64Array(n * D);
   const std = model.config.standardizer;
-  return { x0: r.noise, x1: std ? standardize(r.samples, std) : r.samples };
+  for (const c of sampleChunks(model, n, { method: "dopri5", ...o })) {
+    x0.set(c.noise, c.start * D);
+    x1.set(std ? standardize(c.samples, std) : c.samples, c.start * D);
+  }
+  return { x0, x1 };
 }
 
 /** A data source that serves the fixed pairs (rows drawn with replacement); `base` supplies name and units. */

@@ -96,18 +96,7 @@ export function evaluate(model: Evaluable, data: EvalData, o: EvalOptions = {}):
     report.kl = klFromLogDensities(lt, lp.logp);
     report.entropy = -lt.reduce((a, b) => a + b, 0) / n;
   }
-  if (!o.skipSamples && n >= 2) {
-    const m = Math.min(o.sampleCount ?? 2000, n, W2_MAX_POINTS);
-    const xs = data.points.subarray(0, m * D);
-    const ys = model.sample(m, o.seed ?? 1);
-    const big = Math.max(maxAbs(xs), maxAbs(ys));
-    if (big > SQUARE_MAX) throw new NumericalError(`eval: the sample metrics overflow at this data scale (largest |x| ${sig(big)}); rescale the data or pass --samples 0`);
-    report.sampleCount = m;
-    report.mmd2 = mmd(xs, ys, D).mmd2;
-    report.energy = energyDistance(xs, ys, D);
-    report.w2 = wasserstein2(xs, ys, D);
-    report.slicedW2 = slicedWasserstein2(xs, ys, D, { seed: o.seed ?? 1 });
-  }
+  if (!o.skipSamples && n >= 2) Object.assign(report, sampleMetrics(model, data.points, D, o));
   report.seconds = (performance.now() - t0) / 1000;
   checkMetrics(report, data.points);
   return report;
@@ -134,6 +123,22 @@ function checkMetrics(r: EvalReport, points: Float64Array): void {
   if (!bad) return;
   const big = maxAbs(points);
   throw new NumericalError(`eval: ${bad[0]} is ${bad[1]}: it overflows at this data scale (largest |x| ${sig(big)}); rescale the data`);
+}
+
+/**
+ * The sample metrics of `evaluate`: MMD², energy distance, W2 and sliced W2 between the first m data points
+ * (m = min(sampleCount, n, W2_MAX_POINTS)) and m model samples. `points` need only hold those first m rows.
+ */
+export function sampleMetrics(model: Evaluable, points: Float64Array, D: number, o: Pick<EvalOptions, "sampleCount" | "seed">): Pick<EvalReport, "sampleCount" | "mmd2" | "energy" | "w2" | "slicedW2"> {
+  const m = Math.min(o.sampleCount ?? 2000, points.length / D, W2_MAX_POINTS);
+  const xs = points.subarray(0, m * D);
+  const ys = model.sample(m, o.seed ?? 1);
+  const big = Math.max(maxAbs(xs), maxAbs(ys));
+  if (big > SQUARE_MAX) throw new NumericalError(`eval: the sample metrics overflow at this data scale (largest |x| ${sig(big)}); rescale the data or pass --samples 0`);
+  return {
+    sampleCount: m, mmd2: mmd(xs, ys, D).mmd2, energy: energyDistance(xs, ys, D), w2: wasserstein2(xs, ys, D),
+    slicedW2: slicedWasserstein2(xs, ys, D, { seed: o.seed ?? 1 }),
+  };
 }
 
 /**

@@ -12,11 +12,13 @@
  * ```
  */
 import { sample } from "../fm/sample.js";
+import { sampleChunks } from "../fm/sample-chunks.js";
+import { flowSampleChunks } from "../flows/sample-chunks.js";
 import type { VelocityModel } from "../fm/velocity-model.js";
 import { labelIndex } from "../fm/conditioning.js";
 import { Flow } from "../flows/model.js";
 import { flowContext } from "../flows/flow-config.js";
-import { labelMixtureLogProb, rowsWithLabel, uniformLabelContext } from "../flows/context.js";
+import { labelMixtureLogProb, rowsWithLabel, uniformLabelStream } from "../flows/context.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { renderPanels, type ScatterPanel, type FigureOptions } from "./figure.js";
 
@@ -109,6 +111,13 @@ export function densityPanel(logProb: (xy: Float64Array) => Float64Array, around
   return { title: o.title ?? "log-density", points: new Float64Array(0), heatmap: { values: lp, nx: G, ny: G, extent: ext, range: [hi - (o.span ?? 10), hi] } };
 }
 
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 function checkData(d: FigureData | undefined, D: number): void {
   if (d && d.points.length % D !== 0) throw new ShapeError(`the figure's data (${d.name}) has ${d.points.length} values, not rows of the model's dimension ${D}`);
 }
@@ -118,8 +127,15 @@ function velocityPanels(model: VelocityModel, o: ModelFigureOptions): ScatterPan
   const n = o.n ?? 5000;
   const panels: ScatterPanel[] = [];
   if (o.data) panels.push({ title: `data (${o.data.name})`, points: firstTwo(o.data.points, D) });
-  const s = sample(model, n, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, seed: o.seed, label: o.label, guidance: o.guidance });
-  panels.push({ title: `samples (${o.method ?? "dopri5"}, NFE ${s.nfe})`, points: firstTwo(s.samples, D), color: SAMPLE_COLOR });
+  // Drawn in chunks (one noise stream, see sampleChunks) so the solver's memory stays bounded; only the first two
+  // coordinates of each sample are kept.
+  const xy = new Float64Array(2 * n);
+  let nfe = 0;
+  for (const c of sampleChunks(model, n, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, seed: o.seed, label: o.label, guidance: o.guidance })) {
+    xy.set(firstTwo(c.samples, D), 2 * c.start);
+    nfe = Math.max(nfe, c.nfe);
+  }
+  panels.push({ title: `samples (${o.method ?? "dopri5"}, NFE ${nfe})`, points: xy, color: SAMPLE_COLOR });
   const k = Math.min(o.trajectories ?? 48, n);
   if (k > 0) {
     const tr = sample(model, k, { method: "rk4", steps: 32, seed: (o.seed ?? 0) + 1, trajectory: true, label: o.label, guidance: o.guidance });
@@ -127,7 +143,7 @@ function velocityPanels(model: VelocityModel, o: ModelFigureOptions): ScatterPan
     const flat = new Float64Array(states.length * k * 2);
     states.forEach((st, i) => flat.set(firstTwo(st, D), i * k * 2));
     panels.push({
-      title: "trajectories t=0 -> 1", points: firstTwo(s.samples, D).subarray(0, 2 * Math.min(n, 2000)), color: [190, 190, 190],
+      title: "trajectories t=0 -> 1", points: xy.subarray(0, 2 * Math.min(n, 2000)), color: [190, 190, 190],
       trajectories: { points: flat, steps: states.length, count: k, labels: ["noise (t=0)", "data (t=1)"] },
     });
   }
@@ -142,31 +158,47 @@ function flowPanels(model: Flow, o: ModelFigureOptions): ScatterPanel[] {
   const { cond, ctxDim } = model.config;
   const label = o.label !== undefined && cond?.kind === "class" ? labelIndex(cond, o.label) : undefined;
   let ctx = o.ctx;
+  let ctxRows: ((start: number, m: number) => Float64Array) | undefined;
   if (ctx === undefined && ctxDim > 0) {
     if (cond?.kind !== "class") throw new OptionError(`this flow is conditional: the figure needs ctx (${ctxDim} values)`);
-    ctx = label !== undefined ? flowContext(cond, 1, { labels: [label] }) : uniformLabelContext(cond, n, seed);
+    if (label !== undefined) ctx = flowContext(cond, 1, { labels: [label] });
+    else {
+      const next = uniformLabelStream(cond, seed); // = uniformLabelContext(cond, n, seed), a chunk at a time
+      ctxRows = (_start, m) => next(m);
+    }
+  } else if (ctx !== undefined && ctxDim > 0 && ctx.length === n * ctxDim) {
+    const all = Float64Array.from(ctx);
+    ctxRows = (start, m) => all.subarray(start * ctxDim, (start + m) * ctxDim);
+    ctx = undefined;
   }
-  const samples = model.sample(n, { seed, temperature, ctx });
+  // Drawn in chunks (one noise stream: the same samples as one call); only the first two coordinates are kept, and
+  // the first 16 samples whole (the image mosaic).
+  const xy = new Float64Array(2 * n);
+  let head = new Float64Array(0);
+  for (const c of flowSampleChunks(model, n, { seed, temperature, ctx, ctxRows })) {
+    xy.set(firstTwo(c.samples, D), 2 * c.start);
+    if (c.start === 0) head = c.samples.slice(0, 16 * D);
+  }
   const panels: ScatterPanel[] = [];
   const shape = model.eventShape;
   if (shape.length === 3) {
     if (o.data) panels.push(mosaicPanel(`data (${o.data.name})`, o.data.points, shape, 4));
-    panels.push(mosaicPanel(`samples (T=${temperature})`, samples, shape, 4));
+    panels.push(mosaicPanel(`samples (T=${temperature})`, head, shape, 4));
     return panels;
   }
   const what = cond?.kind !== "class" ? "" : label !== undefined ? `, label ${cond.classes[label]}` : ", all labels";
   const d = o.data;
   const data = d && label !== undefined && d.labels ? rowsWithLabel(d.points, D, d.labels, label) : d?.points;
   if (data) panels.push({ title: `data (${d!.name}${what})`, points: firstTwo(data, D) });
-  panels.push({ title: `samples (${model.config.arch}${what})`, points: firstTwo(samples, D), color: SAMPLE_COLOR });
+  panels.push({ title: `samples (${model.config.arch}${what})`, points: xy, color: SAMPLE_COLOR });
   if (D === 2) {
     const mixture = ctxDim > 0 && cond?.kind === "class" && label === undefined;
     let one: Float64Array | number[] | undefined;
     if (ctxDim > 0 && !mixture) {
-      one = label !== undefined ? flowContext(cond!, 1, { labels: [label] }) : ctx!;
+      one = label !== undefined ? flowContext(cond!, 1, { labels: [label] }) : o.ctx!;
       if (one.length !== ctxDim) throw new ShapeError(`the log-density panel needs one condition (${ctxDim} context values), got ${one.length}`);
     }
-    const around = data ? Float64Array.from([...data, ...samples]) : samples;
+    const around = data ? concat(data, xy) : xy; // D = 2 here: the points are their first two coordinates
     panels.push(densityPanel((xy) => (mixture ? labelMixtureLogProb(model, xy) : model.logProb(xy, { ctx: one })), around));
   }
   return panels;

@@ -4,9 +4,10 @@
  * A flow-matching model's likelihood runs through the ODE (solver flags); a normalizing flow's is exact.
  */
 import { initEngine, Rng } from "../../engine/index.js";
-import { isToyName } from "../../data/registry.js";
+import { getToy, isToyName } from "../../data/registry.js";
 import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../metrics/evaluate.js";
 import { dequantize } from "../../data/flow-data.js";
+import type { LogProbOptions } from "../../likelihood/index.js";
 import { loadModel, loadFlowModel } from "../../node/index.js";
 import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
@@ -16,6 +17,7 @@ import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { velocityEvalData, flowPoints } from "../data.js";
 import { formatNumber as sig } from "../../format.js";
+import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chunked.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -73,19 +75,32 @@ export async function evalCommand(argv: string[]): Promise<void> {
   await initEngine();
   const model = loadModel(String(v.model));
   try {
-    const data = velocityEvalData(spec, isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined, seed);
-    if (data.dim !== model.dim) {
-      throw new ShapeError(`${spec} has ${data.dim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
+    const nArg = isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined;
+    const chunked = evalsInChunks(isToyName(spec), nArg);
+    const data = chunked ? undefined : velocityEvalData(spec, nArg, seed);
+    const dataDim = data?.dim ?? getToy(spec).dim;
+    if (dataDim !== model.dim) {
+      throw new ShapeError(`${spec} has ${dataDim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
     }
-    const n = data.points.length / data.dim;
+    const n = data ? data.points.length / data.dim : nArg!;
     const bar = progressBar(n, "log-likelihood", { quiet: !!v.json && !process.stderr.isTTY, unit: "pts" });
     const samples = num(v, "samples", { int: true, min: 0 })!;
+    const opts: LogProbOptions & { sampleMethod: string } = {
+      divergence: divergence as LogProbOptions["divergence"], probes: num(v, "probes", { int: true, min: 1 }), method: String(v.method),
+      steps: num(v, "steps", { int: true, min: 1 }), rtol: num(v, "rtol", { min: 0 }), atol: num(v, "atol", { min: 0 }),
+      seed, batchSize: 1000, sampleMethod: "dopri5",
+    };
+    if (!data) {
+      // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
+      const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);
+      let offset = 0;
+      const scorer = evaluable(model, { ...opts, onProgress: (done) => bar.update(offset + done) });
+      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start) });
+      if (logpOut !== undefined) process.stderr.write(`wrote ${n} log-densities to ${logpOut}\n`);
+      return printReport(v, report, fmt(report), { model: String(v.model), data: spec, divergence });
+    }
     const report = evaluate(
-      evaluable(model, {
-        divergence, probes: num(v, "probes", { int: true, min: 1 }), method: String(v.method),
-        steps: num(v, "steps", { int: true, min: 1 }), rtol: num(v, "rtol", { min: 0 }), atol: num(v, "atol", { min: 0 }),
-        seed, batchSize: 1000, onProgress: (done) => bar.update(done), sampleMethod: "dopri5",
-      }),
+      evaluable(model, { ...opts, onProgress: (done) => bar.update(done) }),
       data,
       { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 },
     );
@@ -94,12 +109,17 @@ export async function evalCommand(argv: string[]): Promise<void> {
       writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, (x) => String(x)).join("\n") + "\n", writeFileAtomic, "--logp-out");
       process.stderr.write(`wrote ${n} log-densities to ${v["logp-out"]}\n`);
     }
-    const { logp: _omit, ...rest } = report;
-    if (v.json) process.stdout.write(JSON.stringify({ model: String(v.model), data: spec, divergence, ...rest }, null, 2) + "\n");
-    else process.stdout.write(fmt(report) + "\n");
+    printReport(v, report, fmt(report), { model: String(v.model), data: spec, divergence });
   } finally {
     model.dispose();
   }
+}
+
+/** The report on stdout: JSON (`head` first, the per-point logp left out) or the text. */
+function printReport(v: Record<string, unknown>, report: EvalReport, text: string, head: Record<string, unknown>): void {
+  const { logp: _omit, ...rest } = report;
+  if (v.json) process.stdout.write(JSON.stringify({ ...head, ...rest }, null, 2) + "\n");
+  else process.stdout.write(text + "\n");
 }
 
 /** The text report of a flow (dq: the dequantization levels, when the data were dequantized). */
@@ -128,18 +148,24 @@ async function flowEval(v: Record<string, unknown>, nGiven: boolean): Promise<vo
     const seed = num(v, "seed", { int: true, min: 0 })!;
     const spec = String(v.data);
     const nArg = isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined;
-    const d = flowPoints(model, spec, nArg, seed);
-    const L = model.config.dequantize?.levels;
-    const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
     const samples = num(v, "samples", { int: true, min: 0 })!;
+    const L = model.config.dequantize?.levels;
+    if (evalsInChunks(isToyName(spec), nArg)) {
+      // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
+      if (getToy(spec).dim !== model.dim) throw new ShapeError(`${spec} has ${getToy(spec).dim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
+      const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);
+      const report = await flowEvalChunked(model, { spec, n: nArg!, seed, samples, logpOut });
+      if (logpOut !== undefined) process.stderr.write(`wrote ${report.n} log-densities to ${logpOut}\n`);
+      return printReport(v, report, fmtFlow(report, L), { model: String(v.model), arch: model.config.arch, data: spec });
+    }
+    const d = flowPoints(model, spec, nArg, seed);
+    const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
     const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
     if (v["logp-out"] !== undefined) {
       writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n", writeFileAtomic, "--logp-out");
       process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);
     }
-    const { logp: _omit, ...rest } = report;
-    if (v.json) process.stdout.write(JSON.stringify({ model: String(v.model), arch: model.config.arch, data: spec, ...rest }, null, 2) + "\n");
-    else process.stdout.write(fmtFlow(report, L) + "\n");
+    printReport(v, report, fmtFlow(report, L), { model: String(v.model), arch: model.config.arch, data: spec });
   } finally {
     model.dispose();
   }

@@ -11,6 +11,7 @@ import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
 import { velocityFigureData, flowPoints } from "../data.js";
+import { checkPlotPoints } from "../memory-checks.js";
 
 export const plotSpec: CommandSpec = {
   name: "plot",
@@ -33,7 +34,10 @@ function flowFigure(dir: string, v: Record<string, unknown>): Uint8Array {
     const n = num(v, "n", { int: true, min: 1 })!;
     const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
     const temperature = num(v, "temperature", { min: 0 }) ?? 1;
-    const ctx = flowContextArg(flow, n, v, seed);
+    checkPlotPoints(flow.dim, n);
+    // Uniformly drawn labels (a class-conditional flow without --label) are drawn by the figure, a chunk at a time.
+    const uniform = flow.config.cond?.kind === "class" && v.label === undefined && v.context === undefined;
+    const ctx = uniform ? undefined : flowContextArg(flow, 1, v, seed);
     const spec = (v.data as string | undefined) ?? flow.config.data;
     const image = flow.eventShape.length === 3;
     const d = spec ? flowPoints(flow, spec, image ? 16 : n, seed) : undefined;
@@ -63,6 +67,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
     const model = loadModel(dir);
     try {
       const n = num(v, "n", { int: true, min: 1 })!;
+      checkPlotPoints(model.dim, n);
       const trajectories = num(v, "trajectories", { int: true, min: 0 })!;
       const spec = (v.data as string | undefined) ?? model.config.data;
       const data = spec ? velocityFigureData(model, spec, n) : undefined;

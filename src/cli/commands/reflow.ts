@@ -11,6 +11,8 @@ import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { claimCheckpointOut, realPathLoose } from "../../node/output-path.js";
 import { formatNumber as sig } from "../../format.js";
+import { defaultTrainOptions } from "../../train/options.js";
+import { checkReflowPairs, checkVelocityBatch } from "../memory-checks.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",
@@ -53,12 +55,14 @@ async function reflowLocked(v: Record<string, string | boolean | undefined>, out
   const n = num(v, "pairs", { int: true, min: 1 })!;
   const seed = num(v, "seed", { int: true, min: 0 })!;
   const say = (s: string) => quiet || process.stderr.write(s + "\n");
+  const options = { steps: num(v, "steps", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), batch: num(v, "batch", { int: true, min: 1 }), seed };
+  // Refused before any solving: pairs or a batch that cannot fit (the pairs stay in memory for the whole run).
+  checkReflowPairs(base.dim, n);
+  checkVelocityBatch(base.config, { ...defaultTrainOptions, ...options, batch: options.batch ?? defaultTrainOptions.batch });
   const before = straightness(base, 1000, { seed: seed + 1 });
   say(`straightness before: ${sig(before)}; drawing ${n} pairs with dopri5…`);
   const pairs = generatePairs(base, n, { seed: seed + 2 });
-  const state = createTrainState(base.config, {
-    steps: num(v, "steps", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), batch: num(v, "batch", { int: true, min: 1 }), seed,
-  });
+  const state = createTrainState(base.config, options);
   // Start from the model's weights (loaded checkpoints share the initializer's layout, so Adam's moments line up).
   treeDispose(state.params);
   treeDispose(state.ema);

@@ -2,16 +2,24 @@
  * `flowmatch sample`: draw samples from a saved model and write them as CSV. A flow-matching model carries noise
  * (t = 0) to data (t = 1) with an ODE solver; a normalizing flow (config kind "normalizing-flow") inverts its
  * bijector on base draws, at a temperature and, when conditional, for a label or context.
+ *
+ * Large n is drawn in chunks and streamed (to stdout as it goes, or to --out through a temporary file renamed into
+ * place at the end), so memory stays flat; an --out the disk cannot hold is refused before sampling.
  */
 import { initEngine } from "../../engine/index.js";
-import { sample } from "../../fm/sample.js";
+import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
+import { sampleChunks } from "../../fm/sample-chunks.js";
+import { flowSampleChunks, type FlowChunkOptions } from "../../flows/sample-chunks.js";
+import { uniformLabelStream } from "../../flows/context.js";
+import type { Flow } from "../../flows/model.js";
 import { toCsv } from "../../data/csv.js";
 import { loadModel, loadFlowModel } from "../../node/index.js";
 import { isFlowCheckpoint } from "../../node/train-state.js";
-import { writeFileAtomic } from "../../node/checkpoint-dir.js";
-import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
+import { checkOutputFile } from "../../node/output-path.js";
+import { checkDiskSpace, openOutputStream } from "../../node/stream-out.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
+import { progressBar } from "../progress.js";
 
 export const sampleSpec: CommandSpec = {
   name: "sample",
@@ -19,35 +27,64 @@ export const sampleSpec: CommandSpec = {
   usage: "flowmatch sample --model DIR --n N [--method M] [--steps K] --out samples.csv",
   options: {
     model: { type: "string", help: "checkpoint directory" },
-    n: { type: "string", help: "number of samples", default: "1000" },
+    n: { type: "string", help: "number of samples (any size: drawn and written in chunks)", default: "1000" },
     out: { type: "string", help: "output CSV (default: stdout)" },
+    quiet: { type: "boolean", short: "q", help: "no progress output (shown for more than 65536 samples)" },
     ...sampleOptions,
   },
   examples: ["flowmatch sample --model runs/8g --n 10000 --method euler --steps 100 --out samples.csv"],
 };
 
-/** CSV to --out (with a note on stderr) or to stdout. */
-function writeCsv(out: unknown, csv: string, note: string): void {
-  if (out !== undefined) {
-    writeOutputFile(String(out), csv, writeFileAtomic);
-    process.stderr.write(note + "\n");
-  } else process.stdout.write(csv);
+/**
+ * Writes chunks of samples as one CSV (the header once) to --out or stdout, with progress on stderr for large n.
+ * On any failure the temporary file is removed and an existing --out stays as it was.
+ */
+async function streamCsv(v: Record<string, unknown>, n: number, dim: number, chunks: Iterable<{ start: number; samples: Float64Array }>): Promise<void> {
+  const out = v.out === undefined ? undefined : String(v.out);
+  const stream = openOutputStream(out);
+  const bar = n > CHUNK_ROWS ? progressBar(n, "sample", { quiet: !!v.quiet, unit: "pts" }) : undefined;
+  try {
+    for (const c of chunks) {
+      const csv = toCsv(c.samples, dim);
+      await stream.write(c.start === 0 ? csv : csv.slice(csv.indexOf("\n") + 1));
+      bar?.update(c.start + c.samples.length / dim);
+    }
+    stream.commit();
+  } catch (e) {
+    stream.abort();
+    throw e;
+  }
+  bar?.finish();
+}
+
+/** The context of a conditional flow's samples: shared values, or uniformly drawn labels streamed per chunk. */
+function flowChunkContext(flow: Flow, v: Record<string, unknown>, seed: number): Pick<FlowChunkOptions, "ctx" | "ctxRows"> {
+  const cond = flow.config.cond;
+  if (flow.config.ctxDim > 0 && cond?.kind === "class" && v.label === undefined && v.context === undefined) {
+    const next = uniformLabelStream(cond, seed);
+    return { ctxRows: (_start, m) => next(m) };
+  }
+  return { ctx: flowContextArg(flow, 1, v, seed) };
 }
 
 export async function sampleCommand(argv: string[]): Promise<void> {
   const v = parseCommand(sampleSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("sample: --model DIR is required");
+  const n = num(v, "n", { int: true, min: 1 })!;
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
+  const diskCheck = (dim: number) => v.out !== undefined && checkDiskSpace(String(v.out), csvBytes(n, dim));
   if (isFlowCheckpoint(dir)) {
     await initEngine();
     const flow = loadFlowModel(dir);
     try {
-      const n = num(v, "n", { int: true, min: 1 })!;
       const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
-      const x = flow.sample(n, { seed, temperature: num(v, "temperature", { min: 0 }) ?? 1, ctx: flowContextArg(flow, n, v, seed) });
-      writeCsv(v.out, toCsv(x, flow.dim), `wrote ${n} samples to ${String(v.out)}`);
+      const temperature = num(v, "temperature", { min: 0 }) ?? 1;
+      const ctx = flowChunkContext(flow, v, seed);
+      diskCheck(flow.dim);
+      await streamCsv(v, n, flow.dim, flowSampleChunks(flow, n, { seed, temperature, ...ctx }));
+      if (v.out !== undefined) process.stderr.write(`wrote ${n} samples to ${String(v.out)}\n`);
     } finally {
       flow.dispose();
     }
@@ -57,9 +94,17 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   await initEngine();
   const model = loadModel(dir);
   try {
-    const n = num(v, "n", { int: true, min: 1 })!;
-    const r = sample(model, n, solverArgs(v));
-    writeCsv(v.out, toCsv(r.samples, model.dim), `wrote ${n} samples to ${String(v.out)} (NFE ${r.nfe})`);
+    diskCheck(model.dim);
+    let nfe = 0;
+    const chunks = sampleChunks(model, n, solverArgs(v));
+    const counted = (function* () {
+      for (const c of chunks) {
+        nfe = Math.max(nfe, c.nfe);
+        yield c;
+      }
+    })();
+    await streamCsv(v, n, model.dim, counted);
+    if (v.out !== undefined) process.stderr.write(`wrote ${n} samples to ${String(v.out)} (NFE ${nfe})\n`);
   } finally {
     model.dispose();
   }

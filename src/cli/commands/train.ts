@@ -6,6 +6,7 @@
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
 import { claimCheckpointOut } from "../../node/output-path.js";
+import { checkVelocityBatch, checkFlowBatch } from "../memory-checks.js";
 import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
 import { isFlowCheckpoint } from "../../node/train-state.js";
 import { isCsvSpec } from "../../node/csv.js";
@@ -184,6 +185,7 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
     );
   }
   const s = state!;
+  checkVelocityBatch(s.config, s.options); // before the first step: a batch that cannot fit is refused with the estimate
   const bar = progressBar(s.options.steps, a.label ?? "train", { quiet: a.quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !a.quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   train(s, data, {
@@ -436,6 +438,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
     }
   }
   const s = state;
+  checkFlowBatch(s.config, s.options.batch);
   const bar = progressBar(s.options.steps, `train ${arch}`, { quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   trainFlow(s, data, {
