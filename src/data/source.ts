@@ -24,7 +24,7 @@
 import { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "./registry.js";
 import type { ToyDistribution } from "./toy.js";
-import type { CsvTable } from "./csv.js";
+import { columnByName, nameList, shortName, type CsvTable } from "./csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "./normalize.js";
 import { DataError, OptionError } from "../errors.js";
 import type { CondConfig } from "../fm/conditioning.js";
@@ -250,9 +250,9 @@ export function pickColumns(t: { data: Float64Array; rows: number; cols: number 
 export function condColumns(spec: string, header: string[] | undefined, cols: number, names: string[]): number[] {
   const all = header ?? Array.from({ length: cols }, (_, j) => String(j));
   return names.map((name) => {
-    let j = all.indexOf(name);
+    let j = columnByName(spec, all, name);
     if (j < 0 && /^\d+$/.test(name)) j = Number(name);
-    if (j < 0 || j >= cols) throw new DataError(`${spec}: no column "${name}"; columns: ${all.join(", ")}`);
+    if (j < 0 || j >= cols) throw new DataError(`${spec}: no column "${shortName(name)}"; columns: ${nameList(all)}`);
     return j;
   });
 }
