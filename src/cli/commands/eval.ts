@@ -72,6 +72,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   await initEngine();
   const model = loadModel(String(v.model));
   try {
+    // The ODE likelihood of a conditional velocity field needs each point's condition, which eval does not pass.
+    const cond = model.config.cond;
+    if (cond) throw new OptionError(`${String(v.model)} holds a conditional flow-matching model (conditioned on ${cond.source ?? cond.kind}); eval scores unconditional models only`);
     const data = velocityEvalData(spec, isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined, seed);
     if (data.dim !== model.dim) {
       throw new ShapeError(`${spec} has ${data.dim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);

@@ -9,7 +9,8 @@ import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
+import { givenOptions } from "../resume-check.js";
 import { velocityFigureData, flowPoints } from "../data.js";
 
 export const plotSpec: CommandSpec = {
@@ -55,6 +56,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
   const dir = String(v.model);
   let png: Uint8Array;
   if (isFlowCheckpoint(dir)) {
+    refuseSolverFlags(givenOptions(argv), dir, ["trajectories"]);
     await initEngine();
     png = flowFigure(dir, v);
   } else {

@@ -11,7 +11,8 @@ import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
+import { givenOptions } from "../resume-check.js";
 
 export const sampleSpec: CommandSpec = {
   name: "sample",
@@ -41,6 +42,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   if (isFlowCheckpoint(dir)) {
+    refuseSolverFlags(givenOptions(argv), dir);
     await initEngine();
     const flow = loadFlowModel(dir);
     try {

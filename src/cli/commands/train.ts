@@ -32,12 +32,17 @@ export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
 const RESUME_HELP =
   "continue the run saved in --out (same step, optimizer, EMA, RNG). --steps and --workers may change; the network (--hidden, --activation, --layers, --bins), --data, --batch, --lr and --model must match the checkpoint (a conflict stops with the saved value); other options are taken from the checkpoint";
 
-/** True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm). */
+/**
+ * True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm); an unknown X is refused
+ * here, before either family's options are parsed (its error would otherwise be about some other flag).
+ */
 function wantsFlowModel(argv: string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--model" && i + 1 < argv.length) return argv[i + 1] !== "fm";
-    if (a.startsWith("--model=")) return a.slice(8) !== "fm";
+    const kind = a === "--model" && i + 1 < argv.length ? argv[i + 1]! : a.startsWith("--model=") ? a.slice(8) : undefined;
+    if (kind === undefined) continue;
+    if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new OptionError(`unknown --model "${kind}"; valid: ${MODEL_KINDS.join(", ")}`);
+    return kind !== "fm";
   }
   return false;
 }
@@ -64,7 +69,7 @@ export const trainSpec: CommandSpec = {
     "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "0" },
     "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
     objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
-    path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
+    path: { type: "string", help: "probability path: condot, poly, cosine2, vp, linear-vp, condot-sigma-min", default: "condot" },
     prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
     coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
     pairing: { type: "string", help: "alias of --coupling" },
@@ -220,8 +225,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const schedule = String(v.schedule) as TrainOptions["schedule"];
   const prediction = String(v.prediction) as PredictionKind;
   if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
-  const condType = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
-  if (condType !== undefined && condType !== "class" && condType !== "context") throw new OptionError(`--cond-type must be class or context, got "${condType}"`);
   const { state: s, data } = await runTraining({
     data: String(v.data),
     testFraction: num(v, "test-fraction", { min: 0 }),
@@ -234,7 +237,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     quiet: !!v.quiet,
     path: String(v.path),
     prediction,
-    cond: v.cond === undefined ? undefined : { columns: String(v.cond).split(",").map((c) => c.trim()), kind: condType as "class" | "context" | undefined },
+    cond: condSpecArg(v),
     options: {
       steps: num(v, "steps", { int: true, min: 1 }),
       batch: num(v, "batch", { int: true, min: 1 }),
@@ -270,7 +273,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
 // Discrete normalizing flows: maximum likelihood, the same progress bar and checkpoints, test NLL at the end.
 
-const flowTrainSpec: CommandSpec = {
+export const flowTrainSpec: CommandSpec = {
   name: "train",
   summary: "Train a discrete normalizing flow by maximum likelihood on a toy or a CSV file (8x8 digits: an image for glow).",
   usage: "flowmatch train --model nice|realnvp|glow|maf|iaf|nsf|planar|radial --data <toy | file.csv> --out DIR [options]",
