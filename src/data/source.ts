@@ -26,7 +26,7 @@ import { getToy, isToyName, toyNames } from "./registry.js";
 import type { ToyDistribution } from "./toy.js";
 import { columnByName, nameList, shortName, type CsvTable } from "./csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "./normalize.js";
-import { DataError, OptionError } from "../errors.js";
+import { DataError, OptionError, ShapeError } from "../errors.js";
 import type { CondConfig } from "../fm/conditioning.js";
 import type { ModelKind } from "../model/density-model.js";
 
@@ -188,6 +188,9 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
   const trainRows = order.slice(0, nTrain);
   const train = pick(trainRows);
   const test = pick(order.slice(nTrain));
+  // A saved standardizer (a model's) fixes the dimension: data of another width is refused before any arithmetic.
+  if (o.standardizer && o.standardizer.mean.length !== D)
+    throw new ShapeError(`${spec} has ${D} data column${D === 1 ? "" : "s"} but the model has dimension ${o.standardizer.mean.length}`);
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
     ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }

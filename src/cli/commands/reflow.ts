@@ -10,6 +10,8 @@ import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { claimCheckpointOut, realPathLoose } from "../../node/output-path.js";
+import { isFlowCheckpoint } from "../../node/train-state.js";
+import { savedFlowArch } from "../resume-check.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",
@@ -33,6 +35,8 @@ export async function reflowCommand(argv: string[]): Promise<void> {
   const v = parseCommand(reflowSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("reflow: --model DIR is required");
+  if (isFlowCheckpoint(String(v.model)))
+    throw new OptionError(`--model ${String(v.model)} holds a ${savedFlowArch(String(v.model))} normalizing flow; reflow straightens flow-matching models only`);
   const out = String(v.out);
   if (out.trim() !== "" && realPathLoose(out) === realPathLoose(String(v.model))) {
     throw new OptionError(`--out ${out} is the --model checkpoint; reflow writes a new model: give another --out`);
