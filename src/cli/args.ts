@@ -172,3 +172,18 @@ export function flowContextArg(model: Flow, n: number, v: Record<string, unknown
   if (v.label !== undefined) return flowContext(cond, 1, { labels: [labelIndex(cond, String(v.label))] });
   return uniformLabelContext(cond, n, seed);
 }
+
+/** "0-63" or "0,2,5" → indices. */
+export function parseColumns(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of raw.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new OptionError(`--columns must look like 0-63 or 0,2,5, got "${raw}"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new OptionError(`--columns: empty range ${part.trim()}`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}

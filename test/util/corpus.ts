@@ -117,12 +117,12 @@ export function assertOneLine(r: CliRun, code: number, pattern: RegExp, what: st
 export type CorpusCase = [name: string, args: string[], code: number, pattern: RegExp];
 
 /**
- * Runs a table in `dir` two at a time, each checked with `oneLineProblem` and against the protected files'
+ * Runs a table in `dir` `width` at a time (1 where cases share a checkpoint's lock), each checked with `oneLineProblem` and against the protected files'
  * snapshot taken before the table (nothing in a table may change them). Fails once, listing every broken case.
  */
-export async function runCorpus(dir: string, protectedPaths: readonly string[], cases: readonly CorpusCase[]): Promise<void> {
+export async function runCorpus(dir: string, protectedPaths: readonly string[], cases: readonly CorpusCase[], width = 2): Promise<void> {
   const before = snapshot(dir, protectedPaths);
-  const problems = await pool(cases, 2, async ([name, args, code, pattern]) => {
+  const problems = await pool(cases, width, async ([name, args, code, pattern]) => {
     const r = await runCli(dir, args);
     const p = [oneLineProblem(r, code, pattern), snapshotDiff(before, snapshot(dir, protectedPaths))].filter(Boolean).join("; ");
     return p ? `${name} (${args.join(" ")}): ${p}` : "";

@@ -20,17 +20,18 @@ import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfig, type FlowConfigI
 import { flowContextDim } from "../../flows/flow-config.js";
 import { testReport } from "../../metrics/evaluate.js";
 import { checkResumeConflicts, givenOptions, sameData, savedFlowArch } from "../resume-check.js";
+import { fmResumeFields, flowResumeFields } from "../resume-fields.js";
 import { ShapeError, OptionError } from "../../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../../paths/index.js";
 import { condEmbedWidth } from "../../fm/conditioning.js";
 import type { CondSpec, DataSource } from "../../data/data-source.js";
-import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, intList, workersArg, condSpecArg, parseColumns, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 
 export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
 
 const RESUME_HELP =
-  "continue the run saved in --out (same step, optimizer, EMA, RNG). --steps and --workers may change; the network (--hidden, --activation, --layers, --bins), --data, --batch, --lr and --model must match the checkpoint (a conflict stops with the saved value); other options are taken from the checkpoint";
+  "continue the run saved in --out (same step, optimizer, EMA, RNG). May change: --steps, --workers, --checkpoint-every, --test-points, -q. Every other option shapes the model, the objective, the data or the training stream: left out, it is taken from the checkpoint; given, it must match (a conflict stops with the saved value)";
 
 /**
  * True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm); an unknown X is refused
@@ -151,19 +152,11 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
       const arch = savedFlowArch(a.out);
       throw new OptionError(`--resume: the checkpoint in ${a.out} holds a ${arch} normalizing flow, not a flow-matching model; resume it with --model ${arch}`);
     }
-    // Steps and threads may change on resume; the thread count only changes rounding.
-    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}) });
+    // Steps, threads and the save interval may change on resume (threads only change rounding).
+    const every = a.given?.has("checkpoint-every") && a.options.checkpointEvery !== undefined ? { checkpointEvery: a.options.checkpointEvery } : {};
+    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}), ...every });
   }
-  if (a.resume && a.given) {
-    const c = state!.config;
-    const o = state!.options;
-    checkResumeConflicts(a.out!, a.given, [
-      { flag: "hidden", given: a.hidden, saved: c.net.hidden },
-      { flag: "activation", given: a.activation, saved: c.net.activation },
-      { flag: "batch", given: a.options.batch, saved: o.batch },
-      { flag: "lr", given: a.options.lr, saved: o.lr },
-    ]);
-  }
+  if (a.resume && a.given) checkResumeConflicts(a.out!, a.given, fmResumeFields(a, state!));
   const saved = a.resume ? state!.config.cond : undefined;
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const testFraction = a.resume ? state!.config.testFraction : a.testFraction;
@@ -314,21 +307,6 @@ export const flowTrainSpec: CommandSpec = {
   ],
 };
 
-/** "0-63" or "0,2,5" → indices. */
-function parseColumns(raw: string | undefined): number[] | undefined {
-  if (raw === undefined) return undefined;
-  const out: number[] = [];
-  for (const part of raw.split(",")) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new OptionError(`--columns must look like 0-63 or 0,2,5, got "${raw}"`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new OptionError(`--columns: empty range ${part.trim()}`);
-    for (let i = a; i <= b; i++) out.push(i);
-  }
-  return out;
-}
-
 function parseDequantize(raw: string): "auto" | "off" | number {
   if (raw === "auto" || raw === "off") return raw;
   const n = Number(raw);
@@ -388,7 +366,8 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   if (v.resume) {
     if (!checkpointExists(out)) throw new OptionError(`--resume: no checkpoint in ${out}`);
     if (!isFlowCheckpoint(out)) throw new OptionError(`--resume: the checkpoint in ${out} holds a flow-matching model, not a ${arch} flow; resume it with --model fm`);
-    state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
+    const every = a.given.has("checkpoint-every") ? { checkpointEvery: options.checkpointEvery } : {};
+    state = loadFlowTrainState(out, { ...(stepsGiven ? { steps: stepsGiven } : {}), ...every });
     const c = state.config;
     if (c.arch !== arch) throw new OptionError(`--resume: --model ${arch} conflicts with the checkpoint in ${out}, saved with ${c.arch}; resume it with --model ${c.arch}`);
     const fc = c as FlowConfig;
@@ -398,6 +377,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       { flag: "bins", given: num(v, "bins", { int: true, min: 1 }), saved: fc.bins },
       { flag: "batch", given: options.batch, saved: state.options.batch },
       { flag: "lr", given: options.lr, saved: state.options.lr },
+      ...flowResumeFields(v, fc, state.options),
     ]);
     const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
     data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
