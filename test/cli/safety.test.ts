@@ -292,8 +292,9 @@ test("kill -9 at several random moments (saving every step): always a loadable c
   const bundle = await bundledCli();
   const args = ["--data", "moons", "--batch", "16", "--hidden", "8", "--workers", "1", "--test-points", "0", "--checkpoint-every", "1", "-q"];
   const steps = "3000";
-  const straight = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "straight"]);
-  assert.equal(straight.code, 0, straight.err);
+  const long = 300_000; // 3000 saves: tens of seconds on a busy machine
+  const straight = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "straight"], long);
+  assert.equal(straight.code, 0, `uninterrupted run: exit ${straight.code}${straight.timedOut ? " (timed out)" : ""}: ${straight.err}`);
   const seed = Number(process.env.FLOWMATCH_KILL_SEED ?? 20261204);
   const rnd = seededRandom(seed);
   const kills = 3 + Math.floor(rnd() * 2);
@@ -327,8 +328,8 @@ test("kill -9 at several random moments (saving every step): always a loadable c
     assert.ok(reached.at(-1)! < Number(steps), `${what}: already at the last step`);
   }
   const what = `after ${kills} kills (seed ${seed}, delays ${delays.join(", ")} ms, saved steps ${reached.join(", ")})`;
-  const r = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "killed", "--resume"]);
-  assert.equal(r.code, 0, `${what}: ${r.err}`);
+  const r = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "killed", "--resume"], long);
+  assert.equal(r.code, 0, `${what}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.err}`);
   assert.match(r.err, /taking over a stale lock \(pid \d+ on .* is gone\)/, what);
   assert.ok(!existsSync(join(dir, "killed.lock")), what);
   assert.equal(stepOf(), Number(steps), what);
