@@ -65,6 +65,7 @@ export function flowResumeFields(v: Record<string, string | boolean | undefined>
     { flag: "ema-decay", given: num(v, "ema-decay", { min: 0 }), saved: o.emaDecay },
     { flag: "schedule", given: v.schedule, saved: o.schedule },
     { flag: "warmup", given: num(v, "warmup", { int: true, min: 0 }), saved: o.warmupSteps },
+    { flag: "test-fraction", given: num(v, "test-fraction", { min: 0 }), saved: fc.testFraction },
   ];
 }
 

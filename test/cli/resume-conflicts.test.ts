@@ -119,6 +119,7 @@ test("--resume refuses any option that shapes the model, objective, data or stre
     ["nsf --dequantize", nf("--dequantize", "4"), 2, saved("dequantize", "4", "off", "nf2")],
     ["nsf --columns", nf("--columns", "1"), 2, saved("columns", "1", "0,1", "nf2")],
     ["nsf --cond", nf("--cond", "b"), 2, saved("cond", "b", "none (unconditional)", "nf2")],
+    ["nsf --test-fraction", nf("--test-fraction", "0.3"), 2, saved("test-fraction", "0.3", "0.1", "nf2")],
   ];
   await runCorpus(dir, ["fm2", "nf2", "a.csv"], cases, 1); // one at a time: a resume holds its checkpoint's lock
   // Allowed: a new save interval (recorded), with the saved values of everything else repeated.

@@ -380,7 +380,9 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       ...flowResumeFields(v, fc, state.options),
     ]);
     const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
-    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
+    // The saved split (older checkpoints did not save it: then the command line's).
+    const split = (c as FlowConfig).testFraction ?? testFraction;
+    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction: split, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
     checkResumeConflicts(out, a.given, [{ flag: "data", given: spec, saved: c.data, same: sameData }]);
@@ -407,7 +409,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       arch, eventShape, seed, layers: num(v, "layers", { int: true, min: 1 }), hidden: intList(v, "hidden"),
       levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 1 }),
       variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
-      dequantize: data.dequantize, columns: data.columns, data: spec,
+      dequantize: data.dequantize, columns: data.columns, data: spec, testFraction,
       ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
     };
     state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
