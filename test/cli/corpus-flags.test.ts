@@ -149,6 +149,18 @@ cases.push(
   ["flow sample: a context flow without --context", ["sample", "--model", "xfk", "--n", "4"], 2, /this flow is conditional: pass --context with 1 comma-separated value/],
   ["flow plot --context of the wrong length", ["plot", "--model", "xfk", "--n", "10", "--context", "1,2,3", "--out", "p-ctx.png"], 2, /--context: expected 1/],
   ["eval of a conditional model on data without its column", ["eval", "--model", "cck", "--data", "d.csv", "--samples", "0", "--method", "rk4", "--steps", "2"], 2, /cck holds a conditional flow-matching model \(conditioned on c\); eval scores unconditional models only/],
+  ["sample --guidance on an unconditional model", [...base.sample!(), "--guidance", "2"], 2, /this model is unconditional: drop the label\/context\/guidance/],
+  ["plot --guidance on an unconditional model", [...base.plot!(), "--guidance", "1"], 2, /this model is unconditional: drop the label\/context\/guidance/],
+  // A file output that would destroy an input of the same command.
+  ["eval --logp-out = --data", [...base.eval!(), "--logp-out", "d.csv"], 2, /--logp-out d\.csv is the --data input; writing it would replace it/],
+  ["eval --logp-out = --data, another spelling", [...base.eval!(), "--logp-out", "./ck/../d.csv"], 2, /is the --data input/],
+  ["flow eval --logp-out = --data", [...base["flow eval"]!(), "--logp-out", "d.csv"], 2, /is the --data input/],
+  ["eval --logp-out inside the checkpoint", [...base.eval!(), "--logp-out", "ck/logp.csv"], 2, /--logp-out ck\/logp\.csv is inside the --model checkpoint ck/],
+  ["sample --out the checkpoint's config.json", [...base.sample!(), "--out", "ck/config.json"], 2, /--out ck\/config\.json is inside the --model checkpoint ck/],
+  ["sample --out the checkpoint's weights", [...base.sample!(), "--out", "ck/weights.safetensors"], 2, /is inside the --model checkpoint ck/],
+  ["flow sample --out the flow's config.json", [...base["flow sample"]!(), "--out", "fk/config.json"], 2, /is inside the --model checkpoint fk/],
+  ["plot --out inside the checkpoint", [...base.plot!(), "--out", "ck/fig.png"], 2, /is inside the --model checkpoint ck/],
+  ["plot --out = --data", [...base.plot!(), "--data", "d.csv", "--out", "d.csv"], 2, /--out d\.csv is the --data input/],
   ["flow eval of a conditional flow on data without its column", ["eval", "--model", "cfk", "--data", "d.csv", "--samples", "0"], 2, /d\.csv: no column "c"; columns: x, y/],
 );
 

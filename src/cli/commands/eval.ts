@@ -14,6 +14,7 @@ import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError, ShapeError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
+import { guardOutput } from "../output-guard.js";
 import { velocityEvalData, flowPoints } from "../data.js";
 
 export const evalSpec: CommandSpec = {
@@ -65,6 +66,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const divergence = String(v.divergence);
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`--divergence must be exact or hutchinson, got "${divergence}"`);
   const seed = num(v, "seed", { int: true, min: 0 })!;
+  guardOutput("--logp-out", v["logp-out"], { "--data": v.data, "--model": v.model });
   if (v["logp-out"] !== undefined) checkOutputFile(String(v["logp-out"]), "--logp-out"); // before the likelihoods
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));

@@ -11,6 +11,7 @@ import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
 import { givenOptions } from "../resume-check.js";
+import { guardOutput } from "../output-guard.js";
 import { velocityFigureData, flowPoints } from "../data.js";
 
 export const plotSpec: CommandSpec = {
@@ -52,6 +53,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
   const v = parseCommand(plotSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("plot: --model DIR is required");
+  guardOutput("--out", v.out, { "--model": v.model, "--data": v.data });
   checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   let png: Uint8Array;

@@ -13,6 +13,7 @@ import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
 import { givenOptions } from "../resume-check.js";
+import { guardOutput } from "../output-guard.js";
 
 export const sampleSpec: CommandSpec = {
   name: "sample",
@@ -39,6 +40,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   const v = parseCommand(sampleSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("sample: --model DIR is required");
+  guardOutput("--out", v.out, { "--model": v.model });
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   if (isFlowCheckpoint(dir)) {
