@@ -34,6 +34,8 @@ const positive: NumberRule = { above: 0 };
 const nonneg: NumberRule = { min: 0 };
 const fraction: NumberRule = { min: 0, below: 1 };
 const finite: NumberRule = {};
+/** Solver tolerances: below 1e-12 no float32 (or float64) solve can meet them, and dopri5 would step forever. */
+const tolerance: NumberRule = { min: 1e-12, max: 1 };
 /** Seeds are used as uint32: 2^32 would silently give the stream of seed 0. */
 export const SEED_RULE: NumberRule = { int: true, min: 0, max: 0xffffffff };
 
@@ -41,7 +43,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   steps: count, batch: count, n: count, pairs: count, layers: count, levels: count, probes: count, "mle-steps": count,
   bins: { int: true, min: 2 },
   "checkpoint-every": count0, warmup: count0, trajectories: count0, "test-points": count0, samples: count0,
-  lr: positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": positive, rtol: positive, atol: positive,
+  lr: positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
   "sb-sigma": nonneg, kinetic: nonneg, jacobian: nonneg, temperature: nonneg,
   "ema-decay": fraction, "cond-dropout": fraction, "test-fraction": fraction,
   "t-mean": finite, guidance: finite,
