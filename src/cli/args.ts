@@ -128,6 +128,11 @@ export function refuseSolverFlags(given: ReadonlySet<string>, dir: string, extra
   if (flag) throw new OptionError(`--${flag} applies to flow-matching models; ${dir} holds a normalizing flow, which samples exactly (leave --${flag} out)`);
 }
 
+/** The converse: --temperature scales a flow's base distribution; a flow-matching model has none to scale. */
+export function refuseFlowFlags(given: ReadonlySet<string>, dir: string): void {
+  if (given.has("temperature")) throw new OptionError(`--temperature applies to normalizing flows; ${dir} holds a flow-matching model (leave --temperature out)`);
+}
+
 /** The flow-matching sampler's options from `sampleOptions`. */
 export function solverArgs(v: Record<string, unknown>) {
   return {

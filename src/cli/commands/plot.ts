@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, refuseFlowFlags, type CommandSpec } from "../args.js";
 import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 import { velocityFigureData, flowPoints } from "../data.js";
@@ -63,6 +63,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
     png = flowFigure(dir, v);
   } else {
     if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
+    refuseFlowFlags(givenOptions(argv), dir);
     await initEngine();
     const model = loadModel(dir);
     try {

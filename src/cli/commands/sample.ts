@@ -11,7 +11,7 @@ import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, refuseFlowFlags, type CommandSpec } from "../args.js";
 import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 
@@ -58,6 +58,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
     return;
   }
   if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
+  refuseFlowFlags(givenOptions(argv), dir);
   await initEngine();
   const model = loadModel(dir);
   try {
