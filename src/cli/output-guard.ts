@@ -4,6 +4,7 @@
  * inside the `--model` checkpoint folder is refused too: the next save of that checkpoint (an atomic swap of the
  * whole folder) would drop it. Checked with the other output checks, before any work.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { OutputError } from "../errors.js";
 import { realPathLoose } from "../node/output-path.js";
@@ -13,11 +14,20 @@ import { checkpointExists } from "../node/checkpoint-dir.js";
 export function guardOutput(flag: string, out: unknown, inputs: Record<string, unknown>): void {
   if (out === undefined || String(out).trim() === "") return;
   const target = realPathLoose(String(out));
+  if (isFolder(target)) return; // checkOutputFile says "is a folder; give a file name"
   for (const [inFlag, p] of Object.entries(inputs)) {
     if (p === undefined || String(p).trim() === "") continue;
     const input = realPathLoose(String(p));
     if (target === input) throw new OutputError(`${flag} ${String(out)} is the ${inFlag} input; writing it would replace it: give another file name`);
     if (path.dirname(target) === input && checkpointExists(input))
       throw new OutputError(`${flag} ${String(out)} is inside the ${inFlag} checkpoint ${String(p)}, whose next save would drop it (or whose files it would replace): write it elsewhere`);
+  }
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -4,12 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cliSandbox, type CliResult } from "../util/cli.js";
-import { bundledCli, runCli } from "../util/corpus.js";
+import { bundledCli, runCli, snapshot as snapshotOf, snapshotDiff, assertOneLine } from "../util/corpus.js";
 import { reportError } from "../../src/cli/main.js";
 import { FlowmatchError, NumericalError, DivergenceError, OutputError, OptionError } from "../../src/errors.js";
 
@@ -30,31 +30,12 @@ const tinyFlow = ["--model", "realnvp", "--steps", "3", "--batch", "16", "--laye
 /** Every file under the sandbox's protected paths, as bytes. */
 const ORPHAN = "gone.old-99999999-abcdef"; // a save of "gone" interrupted mid-swap (pid long gone): the only copy
 const PROTECTED = ["ck", "ck2", "fk", "d.csv", "old.csv", "notckpt", "demo-old", ORPHAN];
-function snapshot(): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (p: string) => {
-    const full = join(dir, p);
-    if (!existsSync(full)) return;
-    if (statSync(full).isDirectory()) for (const n of readdirSync(full)) walk(join(p, n));
-    else m.set(p, readFileSync(full));
-  };
-  for (const p of PROTECTED) walk(p);
-  return m;
-}
+const snapshot = () => snapshotOf(dir, PROTECTED);
 function assertUnchanged(before: Map<string, Buffer>, what: string): void {
-  const after = snapshot();
-  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), `${what}: protected files added or removed`);
-  for (const [k, v] of before) assert.ok(v.equals(after.get(k)!), `${what}: ${k} changed`);
+  const diff = snapshotDiff(before, snapshot());
+  assert.equal(diff, "", `${what}: protected files ${diff}`);
 }
-
-function oneLine(r: CliResult & { timedOut: boolean }, code: number, pattern: RegExp, what: string): void {
-  assert.ok(!r.timedOut, `${what}: timed out (hang)`);
-  assert.equal(r.code, code, `${what}: exit ${r.code}; stderr: ${r.err}`);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, `${what}: expected one stderr line, got:\n${r.err}`);
-  assert.match(lines[0]!, pattern, what);
-  assert.doesNotMatch(r.err, /internal error|^\s+at /m, `${what}: internal error or stack trace`);
-}
+const oneLine = (r: CliResult & { timedOut: boolean }, code: number, pattern: RegExp, what: string) => assertOneLine(r, code, pattern, what);
 
 let fixtures = false;
 function setup(): void {
