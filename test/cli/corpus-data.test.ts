@@ -81,10 +81,10 @@ const cases: CorpusCase[] = [
   // One column where the model is 2-D; three columns where it is 2-D.
   ["eval: one column for a 2-D model", evalFm("one.csv"), 2, /one\.csv has 1 columns? but the model in ck has dimension 2/],
   ["flow eval: one column for a 2-D flow", evalFlow("one.csv"), 2, /one\.csv has 1 column but the model reads 2 \(columns 0,1, 0-based\)/],
-  ["plot: one column for a 2-D model", plotFm("one.csv"), 2, /one\.csv has 1 column but the model has dimension 2/],
+  ["plot: one column for a 2-D model", plotFm("one.csv"), 2, /one\.csv has 1 data column but the model has dimension 2/],
   ["flow plot: one column for a 2-D flow", plotFlow("one.csv"), 2, /one\.csv has 1 column but the model reads 2/],
   ["eval: three columns for a 2-D model", evalFm("d3-3d.csv"), 2, /d3-3d\.csv has 3 columns but the model in ck has dimension 2/],
-  ["plot: three columns for a 2-D model", plotFm("d3-3d.csv"), 2, /d3-3d\.csv has 3 columns but the model has dimension 2/],
+  ["plot: three columns for a 2-D model", plotFm("d3-3d.csv"), 2, /d3-3d\.csv has 3 data columns but the model has dimension 2/],
   // A flow reads the columns its config saved (glow on digits drops the label column), so wider files work.
   ["flow plot: three columns, the saved two read", plotFlow("d3-3d.csv"), 0, /wrote pf-d3-3d\.csv\.png/],
   ["flow eval: three columns, the saved two read", evalFlow("d3-3d.csv"), 0, /points +40 \(dim 2\)/],
