@@ -10,6 +10,7 @@ import { flowContext } from "../flows/flow-config.js";
 import { uniformLabelContext } from "../flows/context.js";
 import { labelIndex } from "../fm/conditioning.js";
 import type { CondSpec } from "../data/data-source.js";
+import { checkFlagValues, parseDecimal } from "./flag-rules.js";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -67,13 +68,14 @@ export function parseCommand(c: CommandSpec, argv: string[]): Record<string, str
     return null;
   }
   for (const [k, o] of Object.entries(c.options)) if (values[k] === undefined && o.default !== undefined) values[k] = o.default;
+  checkFlagValues(values); // every number and name against its rule (flag-rules.ts), before any work
   return values;
 }
 
 export function num(values: Record<string, unknown>, key: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   const raw = values[key];
   if (raw === undefined) return undefined;
-  const v = Number(raw);
+  const v = parseDecimal(String(raw));
   if (!Number.isFinite(v) || (opts.int && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min)) {
     throw new OptionError(`--${key} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${String(raw)}"`);
   }
@@ -83,7 +85,7 @@ export function num(values: Record<string, unknown>, key: string, opts: { int?: 
 export function intList(values: Record<string, unknown>, key: string): number[] | undefined {
   const raw = values[key];
   if (raw === undefined) return undefined;
-  const parts = String(raw).split(",").map((s) => Number(s.trim()));
+  const parts = String(raw).split(",").map(parseDecimal);
   if (!parts.length || parts.some((p) => !Number.isInteger(p) || p < 1)) {
     throw new OptionError(`--${key} must be comma-separated positive integers (e.g. 256,256,256), got "${String(raw)}"`);
   }
@@ -103,7 +105,7 @@ export function workersArg(values: Record<string, unknown>, parallel: boolean): 
 
 /** Solver and condition options shared by `sample` and `plot`. */
 export const sampleOptions = {
-  method: { type: "string", help: "ODE solver: euler, midpoint, heun, rk4, dopri5", default: "rk4" },
+  method: { type: "string", help: "ODE solver: euler, midpoint, heun, rk4, dopri5 (flow matching)", default: "rk4" },
   steps: { type: "string", help: "steps for fixed-step solvers", default: "50" },
   rtol: { type: "string", help: "dopri5 relative tolerance", default: "1e-5" },
   atol: { type: "string", help: "dopri5 absolute tolerance", default: "1e-5" },
@@ -113,6 +115,23 @@ export const sampleOptions = {
   context: { type: "string", help: "conditional normalizing flows: the context values, comma-separated" },
   guidance: { type: "string", help: "classifier-free guidance weight w: (1 + w)·v(c) − w·v(∅)", default: "0" },
 } as const satisfies Record<string, OptionSpec>;
+
+/** The options of `sampleOptions` that only a flow-matching model's ODE uses. */
+const FM_ONLY = ["method", "steps", "rtol", "atol", "guidance"];
+
+/**
+ * A normalizing flow samples exactly (no ODE): solver flags typed for one are refused instead of ignored, so
+ * `--method foo` or `--steps 10` never seem to have been applied. `given`: the flags typed (givenOptions).
+ */
+export function refuseSolverFlags(given: ReadonlySet<string>, dir: string, extra: readonly string[] = []): void {
+  const flag = [...FM_ONLY, ...extra].find((f) => given.has(f));
+  if (flag) throw new OptionError(`--${flag} applies to flow-matching models; ${dir} holds a normalizing flow, which samples exactly (leave --${flag} out)`);
+}
+
+/** The converse: --temperature scales a flow's base distribution; a flow-matching model has none to scale. */
+export function refuseFlowFlags(given: ReadonlySet<string>, dir: string): void {
+  if (given.has("temperature")) throw new OptionError(`--temperature applies to normalizing flows; ${dir} holds a flow-matching model (leave --temperature out)`);
+}
 
 /** The flow-matching sampler's options from `sampleOptions`. */
 export function solverArgs(v: Record<string, unknown>) {
@@ -150,11 +169,26 @@ export function flowContextArg(model: Flow, n: number, v: Record<string, unknown
   }
   if (v.context !== undefined) {
     if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})`);
-    const vals = String(v.context).split(",").map(Number);
+    const vals = String(v.context).split(",").map(parseDecimal);
     if (vals.length !== C || !vals.every(Number.isFinite)) throw new OptionError(`--context: expected ${C} comma-separated numbers, got "${String(v.context)}"`);
     return Float64Array.from(vals);
   }
   if (cond?.kind !== "class") throw new OptionError(`this flow is conditional: pass --context with ${C} comma-separated values${cond ? ` (${cond.source})` : ""}`);
   if (v.label !== undefined) return flowContext(cond, 1, { labels: [labelIndex(cond, String(v.label))] });
   return uniformLabelContext(cond, n, seed);
+}
+
+/** "0-63" or "0,2,5" → indices. */
+export function parseColumns(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const out: number[] = [];
+  for (const part of raw.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new OptionError(`--columns must look like 0-63 or 0,2,5, got "${raw}"`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new OptionError(`--columns: empty range ${part.trim()}`);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
 }

@@ -1,9 +1,11 @@
 /**
- * `train --resume` with options that contradict the checkpoint: the network (--hidden, --activation, flows'
- * --layers/--bins), --batch, --lr, --model and the data (another file of the same dimension) must match what the
- * checkpoint saved, or the command stops with one line naming the option and its saved value (OptionError, exit 2)
- * before anything is trained or written. --steps and --workers may change; other options are taken from the
- * checkpoint. Only options the user typed are compared (defaults never conflict).
+ * `train --resume` with options that contradict the checkpoint: everything that shapes the model (network, path,
+ * flow architecture), the objective (loss, time sampling, coupling, MLE settings), the data (file, columns,
+ * conditions, test split) or the training stream (seed, batch, lr, schedule, EMA) must match what the checkpoint
+ * saved, or the command stops with one line naming the option and its saved value (OptionError, exit 2) before
+ * anything is trained or written. --steps, --workers, --checkpoint-every, --test-points and -q may change (they
+ * change neither the weights' path nor the result, only how far, how fast and how often it is saved). Only options
+ * the user typed are compared (defaults never conflict).
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -52,7 +54,7 @@ export function checkResumeConflicts(out: string, given: ReadonlySet<string>, fi
     if (!same) {
       throw new OptionError(
         `--resume: --${f.flag} ${shown(f.given)} conflicts with the checkpoint in ${out}, saved with ${shown(f.saved)}; ` +
-          `leave --${f.flag} out to continue as saved (only --steps and --workers may change on resume), or train anew with another --out`,
+          `leave --${f.flag} out to continue as saved (only --steps, --workers, --checkpoint-every, --test-points and -q may change on resume), or train anew with another --out`,
       );
     }
   }

@@ -108,10 +108,32 @@ function resolveColumns(
       return c;
     }
     if (names === undefined) throw new DataError(`${file}: column "${c}" selected by name but the file has no header`);
-    const j = names.indexOf(c);
-    if (j < 0) throw new DataError(`${file}: no column named "${c}"; the header has: ${names.join(", ")}`);
+    const j = columnByName(file, names, c);
+    if (j < 0) throw new DataError(`${file}: no column named "${shortName(c)}"; the header has: ${nameList(names)}`);
     return j;
   });
+}
+
+/**
+ * The index of header name `name` in `names` (−1 if absent). A name the header holds more than once is a
+ * DataError: picking the first would silently train on a column the user may not have meant.
+ */
+export function columnByName(file: string, names: readonly string[], name: string): number {
+  const j = names.indexOf(name);
+  const count = names.filter((n) => n === name).length;
+  if (count > 1) throw new DataError(`${file}: the header names column "${shortName(name)}" ${count} times (columns ${names.flatMap((n, k) => (n === name ? [k] : [])).join(", ")}, 0-based); select it by index or rename it`);
+  return j;
+}
+
+/** A header name for a message: at most 40 characters (a 200 kB header cell must not become a 200 kB line). */
+export function shortName(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 37)}…` : name;
+}
+
+/** Header names for a message: the first 20, each shortened, and how many more. */
+export function nameList(names: readonly string[]): string {
+  const shown = names.slice(0, 20).map(shortName).join(", ");
+  return names.length > 20 ? `${shown}, … (${names.length - 20} more)` : shown;
 }
 
 /**

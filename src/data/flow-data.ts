@@ -42,7 +42,7 @@ export function flowTableRows(t: CsvTable, spec: string, o: { columns?: number[]
   const condCols = o.cond ? condColumns(spec, t.header, t.cols, (o.cond.source ?? "").split(",")) : [];
   const cols = o.columns ?? Array.from({ length: t.cols }, (_, j) => j).filter((j) => !condCols.includes(j));
   const bad = cols.find((c) => c >= t.cols);
-  if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} columns but the model uses column ${bad}`);
+  if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} column${t.cols === 1 ? "" : "s"} but the model reads ${cols.length} (columns ${cols.join(",")}, 0-based)`);
   const rows = o.n === undefined ? t.rows : Math.min(o.n, t.rows);
   const points = pickColumns({ data: t.data, rows, cols: t.cols }, cols);
   if (!o.cond) return { points };

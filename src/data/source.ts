@@ -24,9 +24,9 @@
 import { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "./registry.js";
 import type { ToyDistribution } from "./toy.js";
-import type { CsvTable } from "./csv.js";
+import { columnByName, nameList, shortName, type CsvTable } from "./csv.js";
 import { fitStandardizer, standardize, type Standardizer } from "./normalize.js";
-import { DataError, OptionError } from "../errors.js";
+import { DataError, OptionError, ShapeError } from "../errors.js";
 import type { CondConfig } from "../fm/conditioning.js";
 import type { ModelKind } from "../model/density-model.js";
 
@@ -188,6 +188,9 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
   const trainRows = order.slice(0, nTrain);
   const train = pick(trainRows);
   const test = pick(order.slice(nTrain));
+  // A saved standardizer (a model's) fixes the dimension: data of another width is refused before any arithmetic.
+  if (o.standardizer && o.standardizer.mean.length !== D)
+    throw new ShapeError(`${spec} has ${D} data column${D === 1 ? "" : "s"} but the model has dimension ${o.standardizer.mean.length}`);
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
     ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }
@@ -250,9 +253,9 @@ export function pickColumns(t: { data: Float64Array; rows: number; cols: number 
 export function condColumns(spec: string, header: string[] | undefined, cols: number, names: string[]): number[] {
   const all = header ?? Array.from({ length: cols }, (_, j) => String(j));
   return names.map((name) => {
-    let j = all.indexOf(name);
+    let j = columnByName(spec, all, name);
     if (j < 0 && /^\d+$/.test(name)) j = Number(name);
-    if (j < 0 || j >= cols) throw new DataError(`${spec}: no column "${name}"; columns: ${all.join(", ")}`);
+    if (j < 0 || j >= cols) throw new DataError(`${spec}: no column "${shortName(name)}"; columns: ${nameList(all)}`);
     return j;
   });
 }

@@ -121,6 +121,7 @@ export function resolveFlowConfig(c: FlowConfigInput): FlowConfig {
     ...(c.dequantize ? { dequantize: c.dequantize } : {}),
     ...(c.columns ? { columns: c.columns } : {}),
     ...(c.data !== undefined ? { data: c.data } : {}),
+    ...(c.testFraction !== undefined ? { testFraction: c.testFraction } : {}),
     ...(c.cond ? { cond: c.cond } : {}),
     actnormInitialized: c.actnormInitialized ?? false,
   };

@@ -29,6 +29,8 @@ export interface FlowCommon {
   columns?: number[];
   /** What it was trained on (toy name or file). */
   data?: string;
+  /** CSV rows held out for the test NLL (saved so a resumed run keeps the same split; absent in older files). */
+  testFraction?: number;
   /**
    * Conditioning read from the data (conditional flows trained from a labelled table or toy): class labels become a
    * one-hot context of `classes.length` values, context columns are passed as they are (`ctxDim` = their count).

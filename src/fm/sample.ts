@@ -34,7 +34,8 @@ export interface SampleOptions {
 function conditions(model: VelocityModel, n: number, o: SampleOptions) {
   const c = model.config.cond;
   if (!c) {
-    if (o.label !== undefined || o.context !== undefined) throw new OptionError("this model is unconditional: drop the label/context");
+    // Guidance mixes conditional and unconditional fields: on an unconditional model it would be silently ignored.
+    if (o.label !== undefined || o.context !== undefined || (o.guidance ?? 0) !== 0) throw new OptionError("this model is unconditional: drop the label/context/guidance");
     return undefined;
   }
   let cond;

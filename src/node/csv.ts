@@ -38,6 +38,7 @@ export function loadCsv(spec: string, opts: CsvOptions = {}): CsvTable {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new DataError(`${path}: no such file`);
+    if (code === "EISDIR") throw new DataError(`${path}: is a folder, not a CSV file`);
     throw new DataError(`${path}: cannot read the file (${(err as Error).message})`);
   }
   if (path.endsWith(".gz")) {

@@ -123,8 +123,14 @@ interface Read {
 function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: LoadOptions<KindWanted>): Read {
   const where = `${dir ? `${dir}/` : ""}${CONFIG_FILE}`;
   const raw = ck.config as unknown as ConfigJson;
-  if (raw.format !== FORMAT || !raw.model)
-    throw new CheckpointError(`${where}: not a flowmatch ${want === "normalizing-flow" ? "normalizing-flow " : ""}checkpoint (format "${String(raw.format)}")`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new CheckpointError(`${where}: expected a JSON object, got ${Array.isArray(raw) ? "an array" : String(raw)}`);
+  if (raw.format !== FORMAT)
+    throw new CheckpointError(`${where}: not a flowmatch ${want === "normalizing-flow" ? "normalizing-flow " : ""}checkpoint (format "${String(raw.format)}", expected "${FORMAT}")`);
+  if (!raw.model || typeof raw.model !== "object") throw new CheckpointError(`${where}: model: expected the model's description, got ${raw.model === undefined ? "nothing (the field is missing)" : JSON.stringify(raw.model)}`);
+  // A newer writer may store what this reader would misread: refuse rather than guess. (0.1 files have no version.)
+  const version = (raw as { formatVersion?: unknown }).formatVersion;
+  if (version !== undefined && version !== 1)
+    throw new CheckpointError(`${where}: formatVersion: expected 1 (this flowmatch reads version 1), got ${JSON.stringify(version)}; a newer flowmatch wrote it`);
   const kind = kindOf(raw);
   if (want !== "any" && kind !== want)
     throw new CheckpointError(`${where}: a ${kind} checkpoint where a ${want} one was expected; load it with ${LOADERS[kind]} (or pass { kind: "any" })`);
@@ -148,7 +154,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     }
     const skel = treeSkeleton(template.params);
     template.dispose();
-    return { kind, c: { ...raw, model: m.model }, has, tree: (prefix) => treeFromTensors(skel, tensors, prefix, dtype, origin) as Tree };
+    return { kind, c: { ...raw, model: m.model }, has, tree: (prefix) => treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree };
   }
   validateConfig(raw, where);
   checkFiniteTensors(tensors, weightsWhere);
@@ -165,8 +171,8 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
   if (s.owned) treeDispose(s.template);
   const tree = (prefix: string) => {
     const extra = Object.keys(tensors).find((k) => k.startsWith(`${prefix}.`) && !expected.has(k.slice(prefix.length)));
-    if (extra) throw new CheckpointError(`${origin}: tensor ${extra} has no place in the flow's structure (${expected.size} tensors expected per tree)`);
-    return treeFromTensors(skel, tensors, prefix, dtype, origin) as Tree;
+    if (extra) throw new CheckpointError(`${weightsWhere}: tensor ${extra} has no place in the flow's structure (${expected.size} tensors expected per tree)`);
+    return treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree;
   };
   return { kind, c: { ...raw, model }, has, tree, flow: { bijector: s.bijector, base: s.base } };
 }

@@ -92,6 +92,7 @@ const normalizingFlow = obj({
   luSeeds: v.optional(list(nonNegInt, "integers ≥ 0")),
   dequantize: v.optional(obj({ levels: v.pipe(posInt, v.minValue(2, "an integer ≥ 2")) })),
   structure: v.optional(obj({ layers: list(str, "strings"), base: str })),
+  columns: v.optional(list(nonNegInt, "integers ≥ 0")),
   ...common,
 });
 

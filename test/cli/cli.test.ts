@@ -34,7 +34,7 @@ test("bad CSV cells name file, row and column", () => {
 test("bad options and missing checkpoints are one-line errors", () => {
   assertOneLineError(cli("train", "--data", "moons", "--steps", "2.5"), /--steps must be an integer/);
   assertOneLineError(cli("train", "--bogus"), /bogus/);
-  assertOneLineError(cli("train", "--data", "moons", "--time-sampling", "logit-normal", "--t-std", "-1", "-q"), /std > 0/);
+  assertOneLineError(cli("train", "--data", "moons", "--time-sampling", "logit-normal", "--t-std", "-1", "-q"), /--t-std must be a number > 0, got "-1"/);
   assertOneLineError(cli("train", "--data", "moons", "--workers", "0", "-q"), /--workers must be an integer ≥ 1/);
   assertOneLineError(cli("train", "--data", "moons", "--workers", "2", "--objective", "mle", "-q"), /flow matching/);
   assertOneLineError(cli("train", "--data", "moons", "--activation", "swish9", "-q"), /unknown activation "swish9"; valid: silu, tanh, relu/);

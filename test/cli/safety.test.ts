@@ -4,11 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cliSandbox, type CliResult } from "../util/cli.js";
+import { bundledCli, runCli, snapshot as snapshotOf, snapshotDiff, assertOneLine } from "../util/corpus.js";
 import { reportError } from "../../src/cli/main.js";
 import { FlowmatchError, NumericalError, DivergenceError, OutputError, OptionError } from "../../src/errors.js";
 
@@ -29,31 +30,12 @@ const tinyFlow = ["--model", "realnvp", "--steps", "3", "--batch", "16", "--laye
 /** Every file under the sandbox's protected paths, as bytes. */
 const ORPHAN = "gone.old-99999999-abcdef"; // a save of "gone" interrupted mid-swap (pid long gone): the only copy
 const PROTECTED = ["ck", "ck2", "fk", "d.csv", "old.csv", "notckpt", "demo-old", ORPHAN];
-function snapshot(): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  const walk = (p: string) => {
-    const full = join(dir, p);
-    if (!existsSync(full)) return;
-    if (statSync(full).isDirectory()) for (const n of readdirSync(full)) walk(join(p, n));
-    else m.set(p, readFileSync(full));
-  };
-  for (const p of PROTECTED) walk(p);
-  return m;
-}
+const snapshot = () => snapshotOf(dir, PROTECTED);
 function assertUnchanged(before: Map<string, Buffer>, what: string): void {
-  const after = snapshot();
-  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), `${what}: protected files added or removed`);
-  for (const [k, v] of before) assert.ok(v.equals(after.get(k)!), `${what}: ${k} changed`);
+  const diff = snapshotDiff(before, snapshot());
+  assert.equal(diff, "", `${what}: protected files ${diff}`);
 }
-
-function oneLine(r: CliResult & { timedOut: boolean }, code: number, pattern: RegExp, what: string): void {
-  assert.ok(!r.timedOut, `${what}: timed out (hang)`);
-  assert.equal(r.code, code, `${what}: exit ${r.code}; stderr: ${r.err}`);
-  const lines = r.err.trim().split("\n");
-  assert.equal(lines.length, 1, `${what}: expected one stderr line, got:\n${r.err}`);
-  assert.match(lines[0]!, pattern, what);
-  assert.doesNotMatch(r.err, /internal error|^\s+at /m, `${what}: internal error or stack trace`);
-}
+const oneLine = (r: CliResult & { timedOut: boolean }, code: number, pattern: RegExp, what: string) => assertOneLine(r, code, pattern, what);
 
 let fixtures = false;
 function setup(): void {
@@ -275,22 +257,62 @@ test("exit codes: 2 bad input and I/O, 3 numerical, 1 only for a bug (asking for
   }
 });
 
-test("kill -9 mid-training leaves a stale lock; --resume takes it over and ends bit-identical to an uninterrupted run", async () => {
+/** mulberry32: a small seeded generator for the kill delays (the seed is printed with every assertion). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+test("kill -9 at several random moments (saving every step): always a loadable checkpoint; --resume ends bit-identical", async () => {
   setup();
+  const bundle = await bundledCli();
   const args = ["--data", "moons", "--batch", "16", "--hidden", "8", "--workers", "1", "--test-points", "0", "--checkpoint-every", "1", "-q"];
   const steps = "3000";
-  let r = cli("train", ...args, "--steps", steps, "--out", "straight");
-  assert.equal(r.code, 0, r.err);
-  const victim = spawn(process.execPath, ["--import", tsx, entry, "train", ...args, "--steps", steps, "--out", "killed"], { cwd: dir, stdio: "ignore" });
-  const exited = new Promise((res) => victim.on("exit", res));
-  for (let i = 0; i < 1200 && !existsSync(join(dir, "killed", "config.json")); i++) await new Promise((res) => setTimeout(res, 25));
-  await new Promise((res) => setTimeout(res, 300)); // some more steps, likely mid-save
-  victim.kill("SIGKILL");
-  await exited;
-  assert.ok(existsSync(join(dir, "killed.lock")), "a killed training leaves its lock");
-  r = cli("train", ...args, "--steps", steps, "--out", "killed", "--resume");
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /taking over a stale lock \(pid \d+ on .* is gone\)/);
-  assert.ok(!existsSync(join(dir, "killed.lock")));
-  assert.ok(readFileSync(join(dir, "killed", "weights.safetensors")).equals(readFileSync(join(dir, "straight", "weights.safetensors"))), "exact resume");
+  const long = 300_000; // 3000 saves: tens of seconds on a busy machine
+  const straight = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "straight"], long);
+  assert.equal(straight.code, 0, `uninterrupted run: exit ${straight.code}${straight.timedOut ? " (timed out)" : ""}: ${straight.err}`);
+  const seed = Number(process.env.FLOWMATCH_KILL_SEED ?? 20261204);
+  const rnd = seededRandom(seed);
+  const kills = 3 + Math.floor(rnd() * 2);
+  const delays: number[] = [];
+  const reached: number[] = []; // the saved step after each kill
+  const stepOf = () => JSON.parse(readFileSync(join(dir, "killed", "config.json"), "utf8")).train.step as number;
+  const lockPid = () => {
+    try {
+      return JSON.parse(readFileSync(join(dir, "killed.lock"), "utf8")).pid as number;
+    } catch {
+      return undefined; // absent, or being written
+    }
+  };
+  for (let k = 0; k < kills; k++) {
+    const victim = spawn(process.execPath, [bundle, "train", ...args, "--steps", steps, "--out", "killed", ...(k ? ["--resume"] : [])], { cwd: dir, stdio: "ignore" });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) => victim.on("exit", (code, sig) => res([code, sig])));
+    // Started: the first run has saved once; a resumed one holds the lock (it may still be loading: a moment too).
+    for (let i = 0; i < 3000 && !(k === 0 ? existsSync(join(dir, "killed", "config.json")) : lockPid() === victim.pid); i++) await new Promise((res) => setTimeout(res, 10));
+    const delay = Math.round(20 + rnd() * 700);
+    delays.push(delay);
+    await new Promise((res) => setTimeout(res, delay));
+    victim.kill("SIGKILL");
+    const [code, sig] = await exited;
+    const what = `kill ${k + 1} of ${kills} (seed ${seed}, delays ${delays.join(", ")} ms, saved steps ${reached.join(", ")})`;
+    assert.equal(sig, "SIGKILL", `${what}: the training ended by itself (exit ${code}) before the kill; raise --steps`);
+    assert.ok(existsSync(join(dir, "killed.lock")), `${what}: a killed training leaves its lock`);
+    // Whatever the moment (between steps, mid-save, mid-swap), the checkpoint loads.
+    const s = await runCli(dir, ["sample", "--model", "killed", "--n", "2", "--method", "euler", "--steps", "1"]);
+    assert.equal(s.code, 0, `${what}: the checkpoint does not load: ${s.err}`);
+    reached.push(stepOf());
+    assert.ok(reached.at(-1)! < Number(steps), `${what}: already at the last step`);
+  }
+  const what = `after ${kills} kills (seed ${seed}, delays ${delays.join(", ")} ms, saved steps ${reached.join(", ")})`;
+  const r = await runCli(dir, ["train", ...args, "--steps", steps, "--out", "killed", "--resume"], long);
+  assert.equal(r.code, 0, `${what}: exit ${r.code}${r.timedOut ? " (timed out)" : ""}: ${r.err}`);
+  assert.match(r.err, /taking over a stale lock \(pid \d+ on .* is gone\)/, what);
+  assert.ok(!existsSync(join(dir, "killed.lock")), what);
+  assert.equal(stepOf(), Number(steps), what);
+  assert.ok(readFileSync(join(dir, "killed", "weights.safetensors")).equals(readFileSync(join(dir, "straight", "weights.safetensors"))), `${what}: exact resume`);
 });

@@ -15,6 +15,7 @@ import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { OptionError, ShapeError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
+import { guardOutput } from "../output-guard.js";
 import { velocityEvalData, flowPoints } from "../data.js";
 import { formatNumber as sig } from "../../format.js";
 import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chunked.js";
@@ -68,6 +69,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const divergence = String(v.divergence);
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`--divergence must be exact or hutchinson, got "${divergence}"`);
   const seed = num(v, "seed", { int: true, min: 0 })!;
+  guardOutput("--logp-out", v["logp-out"], { "--data": v.data, "--model": v.model });
   if (v["logp-out"] !== undefined) checkOutputFile(String(v["logp-out"]), "--logp-out"); // before the likelihoods
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
@@ -75,6 +77,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   await initEngine();
   const model = loadModel(String(v.model));
   try {
+    // The ODE likelihood of a conditional velocity field needs each point's condition, which eval does not pass.
+    const cond = model.config.cond;
+    if (cond) throw new OptionError(`${String(v.model)} holds a conditional flow-matching model (conditioned on ${cond.source ?? cond.kind}); eval scores unconditional models only`);
     const nArg = isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined;
     const chunked = evalsInChunks(isToyName(spec), nArg);
     const data = chunked ? undefined : velocityEvalData(spec, nArg, seed);

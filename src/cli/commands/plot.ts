@@ -9,7 +9,9 @@ import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
 import { modelFigure } from "../../plot/figures.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, refuseFlowFlags, type CommandSpec } from "../args.js";
+import { givenOptions } from "../resume-check.js";
+import { guardOutput } from "../output-guard.js";
 import { velocityFigureData, flowPoints } from "../data.js";
 import { checkPlotPoints } from "../memory-checks.js";
 
@@ -55,14 +57,17 @@ export async function plotCommand(argv: string[]): Promise<void> {
   const v = parseCommand(plotSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("plot: --model DIR is required");
+  guardOutput("--out", v.out, { "--model": v.model, "--data": v.data });
   checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   let png: Uint8Array;
   if (isFlowCheckpoint(dir)) {
+    refuseSolverFlags(givenOptions(argv), dir, ["trajectories"]);
     await initEngine();
     png = flowFigure(dir, v);
   } else {
     if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
+    refuseFlowFlags(givenOptions(argv), dir);
     await initEngine();
     const model = loadModel(dir);
     try {

@@ -13,6 +13,8 @@ import { claimCheckpointOut, realPathLoose } from "../../node/output-path.js";
 import { formatNumber as sig } from "../../format.js";
 import { defaultTrainOptions } from "../../train/options.js";
 import { checkReflowPairs, checkVelocityBatch } from "../memory-checks.js";
+import { isFlowCheckpoint } from "../../node/train-state.js";
+import { savedFlowArch } from "../resume-check.js";
 
 export const reflowSpec: CommandSpec = {
   name: "reflow",
@@ -36,6 +38,8 @@ export async function reflowCommand(argv: string[]): Promise<void> {
   const v = parseCommand(reflowSpec, argv);
   if (!v) return;
   if (!v.model) throw new OptionError("reflow: --model DIR is required");
+  if (isFlowCheckpoint(String(v.model)))
+    throw new OptionError(`--model ${String(v.model)} holds a ${savedFlowArch(String(v.model))} normalizing flow; reflow straightens flow-matching models only`);
   const out = String(v.out);
   if (out.trim() !== "" && realPathLoose(out) === realPathLoose(String(v.model))) {
     throw new OptionError(`--out ${out} is the --model checkpoint; reflow writes a new model: give another --out`);

@@ -18,7 +18,9 @@ import { isFlowCheckpoint } from "../../node/train-state.js";
 import { checkOutputFile } from "../../node/output-path.js";
 import { checkDiskSpace, openOutputStream } from "../../node/stream-out.js";
 import { OptionError } from "../../errors.js";
-import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSolverFlags, refuseFlowFlags, type CommandSpec } from "../args.js";
+import { givenOptions } from "../resume-check.js";
+import { guardOutput } from "../output-guard.js";
 import { progressBar } from "../progress.js";
 
 export const sampleSpec: CommandSpec = {
@@ -72,10 +74,12 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   if (!v) return;
   if (!v.model) throw new OptionError("sample: --model DIR is required");
   const n = num(v, "n", { int: true, min: 1 })!;
+  guardOutput("--out", v.out, { "--model": v.model });
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   const diskCheck = (dim: number) => v.out !== undefined && checkDiskSpace(String(v.out), csvBytes(n, dim));
   if (isFlowCheckpoint(dir)) {
+    refuseSolverFlags(givenOptions(argv), dir);
     await initEngine();
     const flow = loadFlowModel(dir);
     try {
@@ -91,6 +95,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
     return;
   }
   if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
+  refuseFlowFlags(givenOptions(argv), dir);
   await initEngine();
   const model = loadModel(dir);
   try {

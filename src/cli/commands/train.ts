@@ -21,25 +21,31 @@ import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfig, type FlowConfigI
 import { flowContextDim } from "../../flows/flow-config.js";
 import { testReport } from "../../metrics/evaluate.js";
 import { checkResumeConflicts, givenOptions, sameData, savedFlowArch } from "../resume-check.js";
+import { fmResumeFields, flowResumeFields } from "../resume-fields.js";
 import { ShapeError, OptionError } from "../../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../../paths/index.js";
 import { condEmbedWidth } from "../../fm/conditioning.js";
 import type { CondSpec, DataSource } from "../../data/data-source.js";
-import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, intList, workersArg, condSpecArg, parseColumns, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { formatNumber as sig } from "../../format.js";
 
 export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
 
 const RESUME_HELP =
-  "continue the run saved in --out (same step, optimizer, EMA, RNG). --steps and --workers may change; the network (--hidden, --activation, --layers, --bins), --data, --batch, --lr and --model must match the checkpoint (a conflict stops with the saved value); other options are taken from the checkpoint";
+  "continue the run saved in --out (same step, optimizer, EMA, RNG). May change: --steps, --workers, --checkpoint-every, --test-points, -q. Every other option shapes the model, the objective, the data or the training stream: left out, it is taken from the checkpoint; given, it must match (a conflict stops with the saved value)";
 
-/** True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm). */
+/**
+ * True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm); an unknown X is refused
+ * here, before either family's options are parsed (its error would otherwise be about some other flag).
+ */
 function wantsFlowModel(argv: string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--model" && i + 1 < argv.length) return argv[i + 1] !== "fm";
-    if (a.startsWith("--model=")) return a.slice(8) !== "fm";
+    const kind = a === "--model" && i + 1 < argv.length ? argv[i + 1]! : a.startsWith("--model=") ? a.slice(8) : undefined;
+    if (kind === undefined) continue;
+    if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new OptionError(`unknown --model "${kind}"; valid: ${MODEL_KINDS.join(", ")}`);
+    return kind !== "fm";
   }
   return false;
 }
@@ -66,7 +72,7 @@ export const trainSpec: CommandSpec = {
     "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "0" },
     "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
     objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
-    path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
+    path: { type: "string", help: "probability path: condot, poly, cosine2, vp, linear-vp, condot-sigma-min", default: "condot" },
     prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
     coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
     pairing: { type: "string", help: "alias of --coupling" },
@@ -148,19 +154,11 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
       const arch = savedFlowArch(a.out);
       throw new OptionError(`--resume: the checkpoint in ${a.out} holds a ${arch} normalizing flow, not a flow-matching model; resume it with --model ${arch}`);
     }
-    // Steps and threads may change on resume; the thread count only changes rounding.
-    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}) });
+    // Steps, threads and the save interval may change on resume (threads only change rounding).
+    const every = a.given?.has("checkpoint-every") && a.options.checkpointEvery !== undefined ? { checkpointEvery: a.options.checkpointEvery } : {};
+    state = loadTrainState(a.out, { ...(a.options.steps ? { steps: a.options.steps } : {}), ...(a.options.workers ? { workers: a.options.workers } : {}), ...every });
   }
-  if (a.resume && a.given) {
-    const c = state!.config;
-    const o = state!.options;
-    checkResumeConflicts(a.out!, a.given, [
-      { flag: "hidden", given: a.hidden, saved: c.net.hidden },
-      { flag: "activation", given: a.activation, saved: c.net.activation },
-      { flag: "batch", given: a.options.batch, saved: o.batch },
-      { flag: "lr", given: a.options.lr, saved: o.lr },
-    ]);
-  }
+  if (a.resume && a.given) checkResumeConflicts(a.out!, a.given, fmResumeFields(a, state!));
   const saved = a.resume ? state!.config.cond : undefined;
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const testFraction = a.resume ? state!.config.testFraction : a.testFraction;
@@ -223,8 +221,6 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const schedule = String(v.schedule) as TrainOptions["schedule"];
   const prediction = String(v.prediction) as PredictionKind;
   if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
-  const condType = v["cond-type"] === undefined ? undefined : String(v["cond-type"]);
-  if (condType !== undefined && condType !== "class" && condType !== "context") throw new OptionError(`--cond-type must be class or context, got "${condType}"`);
   const { state: s, data } = await runTraining({
     data: String(v.data),
     testFraction: num(v, "test-fraction", { min: 0 }),
@@ -237,7 +233,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     quiet: !!v.quiet,
     path: String(v.path),
     prediction,
-    cond: v.cond === undefined ? undefined : { columns: String(v.cond).split(",").map((c) => c.trim()), kind: condType as "class" | "context" | undefined },
+    cond: condSpecArg(v),
     options: {
       steps: num(v, "steps", { int: true, min: 1 }),
       batch: num(v, "batch", { int: true, min: 1 }),
@@ -273,7 +269,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
 // Discrete normalizing flows: maximum likelihood, the same progress bar and checkpoints, test NLL at the end.
 
-const flowTrainSpec: CommandSpec = {
+export const flowTrainSpec: CommandSpec = {
   name: "train",
   summary: "Train a discrete normalizing flow by maximum likelihood on a toy or a CSV file (8x8 digits: an image for glow).",
   usage: "flowmatch train --model nice|realnvp|glow|maf|iaf|nsf|planar|radial --data <toy | file.csv> --out DIR [options]",
@@ -313,21 +309,6 @@ const flowTrainSpec: CommandSpec = {
     "flowmatch train --model nsf --data points.csv --cond label --out runs/cnsf   # then: sample --model runs/cnsf --label 3",
   ],
 };
-
-/** "0-63" or "0,2,5" → indices. */
-function parseColumns(raw: string | undefined): number[] | undefined {
-  if (raw === undefined) return undefined;
-  const out: number[] = [];
-  for (const part of raw.split(",")) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new OptionError(`--columns must look like 0-63 or 0,2,5, got "${raw}"`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new OptionError(`--columns: empty range ${part.trim()}`);
-    for (let i = a; i <= b; i++) out.push(i);
-  }
-  return out;
-}
 
 function parseDequantize(raw: string): "auto" | "off" | number {
   if (raw === "auto" || raw === "off") return raw;
@@ -388,7 +369,8 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   if (v.resume) {
     if (!checkpointExists(out)) throw new OptionError(`--resume: no checkpoint in ${out}`);
     if (!isFlowCheckpoint(out)) throw new OptionError(`--resume: the checkpoint in ${out} holds a flow-matching model, not a ${arch} flow; resume it with --model fm`);
-    state = loadFlowTrainState(out, stepsGiven ? { steps: stepsGiven } : {});
+    const every = a.given.has("checkpoint-every") ? { checkpointEvery: options.checkpointEvery } : {};
+    state = loadFlowTrainState(out, { ...(stepsGiven ? { steps: stepsGiven } : {}), ...every });
     const c = state.config;
     if (c.arch !== arch) throw new OptionError(`--resume: --model ${arch} conflicts with the checkpoint in ${out}, saved with ${c.arch}; resume it with --model ${c.arch}`);
     const fc = c as FlowConfig;
@@ -398,9 +380,12 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       { flag: "bins", given: num(v, "bins", { int: true, min: 2 }), saved: fc.bins },
       { flag: "batch", given: options.batch, saved: state.options.batch },
       { flag: "lr", given: options.lr, saved: state.options.lr },
+      ...flowResumeFields(v, fc, state.options),
     ]);
     const cond = c.cond ? { columns: (c.cond.source ?? "").split(","), kind: c.cond.kind } : undefined;
-    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction, seed: state.options.seed, cond, condConfig: c.cond });
+    // The saved split (older checkpoints did not save it: then the command line's).
+    const split = (c as FlowConfig).testFraction ?? testFraction;
+    data = openFlowData(spec, { columns: c.columns, standardizer: c.standardizer, dequantize: c.dequantize?.levels ?? "off", testFraction: split, seed: state.options.seed, cond, condConfig: c.cond });
     const D = c.eventShape.reduce((a, b) => a * b, 1);
     if (data.dim !== D) throw new ShapeError(`${spec} has dimension ${data.dim} but the checkpoint in ${out} has dimension ${D}`);
     checkResumeConflicts(out, a.given, [{ flag: "data", given: spec, saved: c.data, same: sameData }]);
@@ -427,7 +412,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       arch, eventShape, seed, layers: num(v, "layers", { int: true, min: 1 }), hidden: intList(v, "hidden"),
       levels: image ? num(v, "levels", { int: true, min: 1 }) : undefined, bins: num(v, "bins", { int: true, min: 2 }),
       variant, actnorm: !v["no-actnorm"], base: baseKind, standardizer: data.standardizer,
-      dequantize: data.dequantize, columns: data.columns, data: spec,
+      dequantize: data.dequantize, columns: data.columns, data: spec, testFraction,
       ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
     };
     state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
