@@ -23,6 +23,7 @@ const toyRng = (seed: number) => new Rng((0x9e3779b9 ^ (seed + 777)) >>> 0);
 export function velocityFigureData(model: VelocityModel, spec: string, n: number): FigureData {
   const D = model.dim;
   const src = openDataSource(spec, { standardizer: model.config.standardizer, cond: undefined });
+  if (src.dim !== D) throw new ShapeError(`${spec} has ${src.dim} column${src.dim === 1 ? "" : "s"} but the model has dimension ${D}`);
   if (src.table) return { name: spec, points: src.table.data.subarray(0, Math.min(n, src.table.rows) * D) };
   const z = src.sample(n, new Rng(12345));
   return { name: spec, points: src.standardizer ? unstandardize(z, src.standardizer) : z };

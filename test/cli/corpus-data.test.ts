@@ -40,7 +40,7 @@ const FILES: Record<string, string | Buffer> = {
   "label-text.csv": "x,y,c\n" + rows(30, (i) => `${good(i)},${["a", "b"][i % 2]}`),
   "d3-3d.csv": "a,b,c\n" + rows(40, (i) => `${good(i)},${Math.sin(5 * i).toFixed(4)}`),
 };
-const PROTECTED = ["ck", "fk", ...Object.keys(FILES)];
+const PROTECTED = ["ck", "fk", "tk", ...Object.keys(FILES)];
 
 let outs = 0; // every training case writes to its own --out
 const fm = (data: string, ...rest: string[]) => ["train", "--data", data, "--steps", "2", "--batch", "8", "--hidden", "4", "--test-points", "0", "--workers", "1", "-q", "--out", `out${++outs}`, ...rest];
@@ -85,6 +85,10 @@ const cases: CorpusCase[] = [
   ["flow plot: one column for a 2-D flow", plotFlow("one.csv"), 2, /one\.csv has 1 column but the model reads 2/],
   ["eval: three columns for a 2-D model", evalFm("d3-3d.csv"), 2, /d3-3d\.csv has 3 columns but the model in ck has dimension 2/],
   ["plot: three columns for a 2-D model", plotFm("d3-3d.csv"), 2, /d3-3d\.csv has 3 data columns but the model has dimension 2/],
+  // A model trained on a toy stores no standardizer: the file's width is still checked against the model's.
+  ["plot: three columns for a toy-trained 2-D model", ["plot", "--model", "tk", "--data", "d3-3d.csv", "--n", "20", "--out", "p-tk.png"], 2, /d3-3d\.csv has 3 columns but the model has dimension 2/],
+  ["plot: one column for a toy-trained 2-D model", ["plot", "--model", "tk", "--data", "one.csv", "--n", "20", "--out", "p-tk1.png"], 2, /one\.csv has 1 columns? but the model has dimension 2/],
+  ["eval: three columns for a toy-trained 2-D model", ["eval", "--model", "tk", "--data", "d3-3d.csv", "--samples", "0", "--method", "rk4", "--steps", "2"], 2, /d3-3d\.csv has 3 columns but the model .* has dimension 2/],
   // A flow reads the columns its config saved (glow on digits drops the label column), so wider files work.
   ["flow plot: three columns, the saved two read", plotFlow("d3-3d.csv"), 0, /wrote pf-d3-3d\.csv\.png/],
   ["flow eval: three columns, the saved two read", evalFlow("d3-3d.csv"), 0, /points +40 \(dim 2\)/],
@@ -153,6 +157,8 @@ test(`data corpus: ${cases.length} broken files across train, eval and plot`, as
   mkdirSync(join(dir, "adir"));
   writeFileSync(join(dir, "adir", "x.csv"), "x,y\n1,2\n");
   let r = await runCli(dir, ["train", "--data", "d.csv", "--steps", "3", "--batch", "16", "--hidden", "8", "--test-points", "0", "--workers", "1", "-q", "--out", "ck"]);
+  assert.equal(r.code, 0, r.err);
+  r = await runCli(dir, ["train", "--data", "8gaussians", "--steps", "3", "--batch", "16", "--hidden", "8", "--test-points", "0", "--workers", "1", "-q", "--out", "tk"]);
   assert.equal(r.code, 0, r.err);
   r = await runCli(dir, ["train", "--model", "realnvp", "--data", "d.csv", "--steps", "3", "--batch", "16", "--layers", "1", "--hidden", "4", "-q", "--out", "fk"]);
   assert.equal(r.code, 0, r.err);
