@@ -3,10 +3,25 @@
  * before any training or sampling, a request that cannot fit in the budget — one line naming the flag, the
  * estimate and the largest value that fits (exit 2).
  */
-import { checkMemory, flowTrainBytes, netWidths, reflowPairsBytes, velocityTrainBytes, figurePointBytes, evalPointBytes } from "../engine/memory.js";
+import { checkMemory, checkWeights, flowTrainBytes, flowTrainWeightBytes, mlpTrainWeightBytes, netWidths, reflowPairsBytes, velocityTrainBytes, figurePointBytes, evalPointBytes } from "../engine/memory.js";
 import type { ModelConfig } from "../fm/velocity-model.js";
 import type { TrainOptions } from "../train/options.js";
 import type { FlowModelConfig } from "../flows/model.js";
+import type { FlowConfig } from "../flows/architectures.js";
+
+/** A flow-matching network's weights (`--hidden`), checked before they are made: a huge width would hang there. */
+export function checkVelocityNet(net: { dim: number; hidden?: unknown; condWidth?: number }): void {
+  const widths = netWidths(net);
+  const hidden = widths.slice(1, -1);
+  const uniform = (w: number) => mlpTrainWeightBytes([widths[0]!, ...hidden.map(() => w), widths.at(-1)!]);
+  checkWeights(`--hidden ${hidden.join(",")}`, mlpTrainWeightBytes(widths), uniform);
+}
+
+/** A normalizing flow's weights (`--hidden` × `--layers`, defaults filled in), checked before they are made. */
+export function checkFlowNet(c: FlowConfig): void {
+  const bytes = (hidden: number[], layers = c.layers) => flowTrainWeightBytes({ eventShape: c.eventShape, layers, hidden, levels: c.levels, bins: c.bins, ctxDim: c.ctxDim });
+  checkWeights(`--hidden ${c.hidden.join(",")} with --layers ${c.layers}`, bytes(c.hidden), (w) => bytes(c.hidden.map(() => w)), (k) => bytes(c.hidden, k));
+}
 
 /** `--batch` of a flow-matching / CNF training step. */
 export function checkVelocityBatch(config: ModelConfig, o: Pick<TrainOptions, "batch" | "coupling" | "objective" | "mle">, flag = "batch"): void {

@@ -199,3 +199,49 @@ export function netWidths(net: { dim: number; hidden?: unknown; condWidth?: numb
   const hidden = Array.isArray(net.hidden) && net.hidden.every((h) => Number.isInteger(h) && h > 0) ? (net.hidden as number[]) : [256, 256, 256];
   return [net.dim + 16 + (net.condWidth ?? 0), ...hidden, net.dim];
 }
+
+/**
+ * Copies of every weight a training run keeps: the parameters, their gradients, Adam's two moments, the EMA
+ * weights, and one transient copy while they are made or saved.
+ */
+const WEIGHT_COPIES = 6;
+
+/** Bytes of training an MLP of these layer widths (input to output): its weights and biases in every copy. */
+export function mlpTrainWeightBytes(widths: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i + 1 < widths.length; i++) n += (widths[i]! + 1) * widths[i + 1]!;
+  return DEVICE * WEIGHT_COPIES * n;
+}
+
+/**
+ * Bytes of training a normalizing flow's weights (every copy): `layers` conditioners from half the event (plus the
+ * context) through `hidden` to the transform's parameters; image glow's conditioners are 3×3 convolutions.
+ */
+export function flowTrainWeightBytes(f: FlowShape & { ctxDim?: number }): number {
+  const size = f.eventShape.reduce((a, b) => a * b, 1);
+  if (f.eventShape.length === 3) {
+    const C = f.eventShape[2]!;
+    let perStep = 0;
+    for (let l = 1; l <= (f.levels ?? 1); l++) {
+      const widths = [2 * C * 4 ** l, ...f.hidden, 4 * C * 4 ** l];
+      for (let i = 0; i + 1 < widths.length; i++) perStep += 9 * widths[i]! * widths[i + 1]!;
+    }
+    return DEVICE * WEIGHT_COPIES * f.layers * perStep;
+  }
+  const out = f.bins ? 3 * f.bins + 1 : 2;
+  return f.layers * mlpTrainWeightBytes([Math.ceil(size / 2) + (f.ctxDim ?? 0), ...f.hidden, size * out]);
+}
+
+/**
+ * Refuses (`OptionError`, exit 2) a network whose weights cannot be trained within the budget, before any weight is
+ * made. `need(w)` gives the bytes with every hidden layer w wide, `needLayers(k)` with k layers as they are; the
+ * advice is the widest that fits, else the most layers: "--hidden
+ * 100000000 needs about 50 GB for the weights and optimizer state; the memory limit is 3 GiB: use --hidden ≤ 5600".
+ */
+export function checkWeights(shown: string, bytes: number, need: (width: number) => number, needLayers?: (layers: number) => number, budget = MEMORY_BUDGET): void {
+  if (bytes <= budget) return;
+  const fit = roundDown2(largestFitting(need, budget));
+  const layers = fit >= 1 || !needLayers ? 0 : roundDown2(largestFitting(needLayers, budget));
+  const advice = fit >= 1 ? `use --hidden ≤ ${fit}` : layers >= 1 ? `use --layers ≤ ${layers}` : "use a smaller network";
+  throw new OptionError(`${shown} needs about ${formatBytes(bytes)} for the weights and optimizer state; the memory limit is ${formatBudget(budget)}: ${advice}`);
+}

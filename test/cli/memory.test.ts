@@ -119,6 +119,11 @@ const CASES: Case[] = [
   ["train: CNF maximum likelihood, --batch 1000000", ["train", "--data", "moons", "--objective", "mle", "--batch", "1000000", "--out", "new-ck", "-q"], /--batch 1000000 needs about [\d.]+ [GT]B for activations through the ODE solve; /],
   ["train flow: --batch 1e9", ["train", "--data", "moons", "--model", "realnvp", "--batch", "1000000000", "--out", "new-fk", "-q"], /--batch 1000000000 needs about [\d.]+ TB for activations; /],
   ["train nsf: --batch 1e8", ["train", "--data", "moons", "--model", "nsf", "--batch", "100000000", "--out", "new-fk", "-q"], /--batch 100000000 needs about [\d.]+ TB for activations; /],
+  // Weights are checked before they are made (a huge width would stall in the initializer).
+  ["train: --hidden 1e8", ["train", "--data", "8gaussians", "--hidden", "100000000", "--out", "new-ck", "-q"], /^flowmatch train: --hidden 100000000 needs about [\d.]+ GB for the weights and optimizer state; the memory limit is 3 GiB: use --hidden ≤ \d+$/],
+  ["train: --hidden 20000,20000", ["train", "--data", "moons", "--hidden", "20000,20000", "--out", "new-ck", "-q"], /--hidden 20000,20000 needs about [\d.]+ GB for the weights/],
+  ["train flow: --hidden 1e8", ["train", "--data", "moons", "--model", "realnvp", "--hidden", "100000000", "--out", "new-fk", "-q"], /--hidden 100000000 with --layers 8 needs about [\d.]+ GB for the weights/],
+  ["train nsf: --layers 1e8", ["train", "--data", "moons", "--model", "nsf", "--layers", "100000000", "--out", "new-fk", "-q"], /--hidden 64,64 with --layers 100000000 needs about [\d.]+ TB for the weights/],
   ["reflow: --pairs 1e9", ["reflow", "--model", "ck", "--pairs", "1000000000", "--out", "rf", "-q"], /--pairs 1000000000 needs about [\d.]+ GB for the stored pairs; /],
   ["reflow: --batch 1e9", ["reflow", "--model", "ck", "--pairs", "100", "--batch", "1000000000", "--out", "rf", "-q"], /--batch 1000000000 needs about [\d.]+ [GT]B for activations; /],
   ["plot: --n 1e8", ["plot", "--model", "ck", "--n", "100000000", "--out", "fig.png"], /--n 100000000 needs about [\d.]+ GB for the figure's points; /],

@@ -6,7 +6,8 @@
 import { initEngine, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
 import { claimCheckpointOut } from "../../node/output-path.js";
-import { checkVelocityBatch, checkFlowBatch } from "../memory-checks.js";
+import { checkVelocityBatch, checkFlowBatch, checkVelocityNet, checkFlowNet } from "../memory-checks.js";
+import { resolveFlowConfig } from "../../flows/architectures.js";
 import { openDataSource, saveTrainState, loadTrainState, loadCsv, saveFlowTrainState, loadFlowTrainState } from "../../node/index.js";
 import { isFlowCheckpoint } from "../../node/train-state.js";
 import { isCsvSpec } from "../../node/csv.js";
@@ -177,6 +178,7 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
     const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
+    checkVelocityNet(net); // before the weights are made: a huge --hidden would stall there
     state = createTrainState(
       { kind: "flow-matching", net, path, standardizer: data.standardizer, data: a.data, ...(testFraction ? { testFraction } : {}), ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
       a.options,
@@ -415,6 +417,7 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
       dequantize: data.dequantize, columns: data.columns, data: spec, testFraction,
       ...(data.cond ? { cond: data.cond, ctxDim: flowContextDim(data.cond) } : {}),
     };
+    checkFlowNet(resolveFlowConfig(cfg)); // before the weights are made: a huge --hidden or --layers would stall there
     state = createFlowTrainState(cfg, { ...options, steps: stepsGiven ?? (image ? 300 : 1000) });
     if (!quiet) {
       const dq = data.dequantize ? `, dequantized (${data.dequantize.levels} levels)` : "";
