@@ -15,3 +15,4 @@ export {
   CONSTANT_COLUMN_RTOL,
   type Standardizer,
 } from "./normalize.js";
+export { qualitySetNames, getQualitySet, affineSet, type QualitySet } from "./quality/suite.js";
