@@ -42,7 +42,7 @@ const cond = v.variant("kind", [
   obj({ kind: v.literal("context"), dim: posInt, source: v.optional(str) }),
 ], 'a condition of kind "class" or "context"');
 
-const time = obj({ kind: str, size: v.optional(posInt) }, "a time embedding { kind, size }");
+const time = obj({ kind: v.picklist(["sinusoidal", "none"], 'one of "sinusoidal", "none"'), size: v.optional(posInt) }, "a time embedding { kind, size }");
 
 /** The velocity network: any registered kind; the built-in "mlp" also needs hidden widths, activation and time. */
 const net = v.pipe(
@@ -71,6 +71,7 @@ const flowMatching = obj({
   net,
   path: oneOf(schedulerNames, "a known path"),
   prediction: v.optional(v.picklist(["velocity", "x1", "eps"], 'one of "velocity", "x1", "eps"')),
+  standardize: v.optional(v.picklist(["column", "global", "none"], 'one of "column", "global", "none"')),
   ...common,
 });
 
