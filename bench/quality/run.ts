@@ -38,9 +38,20 @@ function intOpt(raw: string | undefined, dflt: number, name: string): number {
   return n;
 }
 
+/** `--extra "--lr 1e-3"`: parseArgs refuses a value that starts with "-", so such pairs become `--extra=…`. */
+function joinFlagValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === "--extra" || a === "--eval-extra") && i + 1 < argv.length) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
-    args: argv,
+    args: joinFlagValues(argv),
     options: {
       steps: { type: "string" }, seeds: { type: "string" }, sets: { type: "string" }, recipe: { type: "string" },
       extra: { type: "string" }, "eval-extra": { type: "string" }, rows: { type: "string" }, points: { type: "string" },
