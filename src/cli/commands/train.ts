@@ -18,6 +18,7 @@ import type { TrainOptions } from "../../train/options.js";
 import { defaultMlpConfig } from "../../nets/mlp.js";
 import type { TimeEmbeddingKind } from "../../nets/time-embedding.js";
 import type { StandardizeMode } from "../../data/normalize.js";
+import { standardizeArg, timeEmbeddingArg } from "../recipe-args.js";
 import { isToyName, toyNames } from "../../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfig, type FlowConfigInput } from "../../flows/architectures.js";
 import { flowContextDim } from "../../flows/flow-config.js";
@@ -140,15 +141,6 @@ function activationArg(v: Record<string, unknown>): ActivationName | undefined {
   return name as ActivationName;
 }
 
-/** `--standardize`: scales a CSV only; given with a toy (used as drawn) it is refused rather than ignored. */
-function standardizeArg(v: Record<string, unknown>, argv: string[]): StandardizeMode {
-  const mode = String(v.standardize) as StandardizeMode;
-  if (givenOptions(argv).has("standardize") && isToyName(String(v.data)) && mode !== "column") {
-    throw new OptionError(`--standardize ${mode}: ${String(v.data)} is a toy, used as drawn; --standardize scales CSV data`);
-  }
-  return mode;
-}
-
 /** Shared by `train` and `demo`: opens the data, builds or resumes the state, trains with progress, saves. */
 export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
   // Output first: a refused --out costs nothing. The lock keeps a second training off this folder until we finish.
@@ -247,7 +239,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     overwrite: !!v.overwrite,
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
-    timeEmbedding: String(v["time-embedding"]) as TimeEmbeddingKind,
+    timeEmbedding: timeEmbeddingArg(v),
     standardize: standardizeArg(v, argv),
     quiet: !!v.quiet,
     path: String(v.path),
