@@ -38,6 +38,16 @@ function intOpt(raw: string | undefined, dflt: number, name: string): number {
   return n;
 }
 
+/** `--seeds 3` → 0, 1, 2; `--seeds 4,7` → 4, 7. */
+function seedList(raw: string | undefined): number[] {
+  if (!raw?.includes(",")) return Array.from({ length: intOpt(raw, 3, "seeds") }, (_, i) => i);
+  return raw.split(",").map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0 || s.trim() === "") throw new Error(`--seeds: "${s}" is not a seed (an integer ≥ 0)`);
+    return n;
+  });
+}
+
 /** `--extra "--lr 1e-3"`: parseArgs refuses a value that starts with "-", so such pairs become `--extra=…`. */
 function joinFlagValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -64,7 +74,7 @@ async function main(argv: string[]): Promise<void> {
   const rows = intOpt(v.rows, 100_000, "rows");
   const points = intOpt(v.points, 5000, "points");
   const jobs = intOpt(v.jobs, 1, "jobs");
-  const seeds = v.seeds?.includes(",") ? v.seeds.split(",").map((s) => intOpt(s, 0, "seeds") && Number(s)) : Array.from({ length: intOpt(v.seeds, 3, "seeds") }, (_, i) => i);
+  const seeds = seedList(v.seeds);
   const sets = v.sets ? v.sets.split(",") : [...qualitySetNames];
   for (const s of sets) if (!qualitySetNames.includes(s)) throw new Error(`unknown set "${s}"; valid: ${qualitySetNames.join(", ")}`);
   const recipe = v.recipe ?? "default";
@@ -87,8 +97,12 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${set} seed ${seed}: KL ${kl.toFixed(4)} (train ${train.seconds.toFixed(0)} s, eval ${ev.seconds.toFixed(0)} s, NFE ${report.nfe ?? "?"})\n`);
     return { set, seed, kl: Number.isFinite(kl) ? kl : null, trainSeconds: train.seconds, evalSeconds: ev.seconds, nfe: report.nfe ?? null };
   }));
-  const results = await pool(tasks, jobs);
-  if (!v.keep) rmSync(runs, { recursive: true, force: true });
+  let results: Awaited<ReturnType<(typeof tasks)[number]>>[];
+  try {
+    results = await pool(tasks, jobs);
+  } finally {
+    if (!v.keep) rmSync(runs, { recursive: true, force: true });
+  }
 
   const perSet = Object.fromEntries(sets.map((set) => {
     const rs = results.filter((r) => r.set === set);
