@@ -2,7 +2,8 @@
  * `npm run bench:quality`: the quality harness of issue 13. For each set of the suite (src/data/quality) and seed it
  * writes the set as a CSV, trains with `flowmatch train --data FILE.csv --steps N` plus the recipe's flags, scores
  * fresh points with `flowmatch eval --logp-out` and computes KL(p‖q) = mean(log p − log q) with the exact log p.
- * Prints JSON (stdout, or --out) with mean ± s.e. over seeds per set and a short table on stderr.
+ * Prints JSON (stdout, or --out) with mean ± s.e. over seeds per set and a short table on stderr. The likelihood's
+ * cost is recorded beside the KL: eval's NFE (summed over its chunks of points) and its wall time.
  *
  *   npm run bench:quality -- --steps 1000 --seeds 2 --sets ring8,moons --recipe plain --jobs 2
  */
@@ -106,14 +107,17 @@ async function main(argv: string[]): Promise<void> {
 
   const perSet = Object.fromEntries(sets.map((set) => {
     const rs = results.filter((r) => r.set === set);
-    return [set, { kl: meanSe(rs.map((r) => r.kl ?? NaN)), nfe: meanSe(rs.map((r) => r.nfe ?? NaN)), runs: rs }];
+    return [set, { kl: meanSe(rs.map((r) => r.kl ?? NaN)), nfe: meanSe(rs.map((r) => r.nfe ?? NaN)), evalSeconds: meanSe(rs.map((r) => r.evalSeconds)), runs: rs }];
   }));
   const json = JSON.stringify({ recipe, trainFlags: flags, evalFlags, steps, seeds, rows, points, sets: perSet }, null, 2) + "\n";
   if (v.out) writeFileSync(v.out, json);
   else process.stdout.write(json);
   const fmt = (m: { mean: number; se: number } | null) => (m ? `${m.mean.toFixed(4)} ± ${m.se.toFixed(4)}` : "n/a");
-  process.stderr.write(`\nrecipe ${recipe}, ${steps} steps, seeds ${seeds.join(",")}\n${"set".padEnd(18)} KL(p‖q)            eval NFE\n`);
-  for (const set of sets) process.stderr.write(`${set.padEnd(18)} ${fmt(perSet[set]!.kl).padEnd(18)} ${perSet[set]!.nfe?.mean.toFixed(0) ?? "?"}\n`);
+  process.stderr.write(`\nrecipe ${recipe}, ${steps} steps, seeds ${seeds.join(",")}\n${"set".padEnd(18)} KL(p‖q)            eval NFE  eval s\n`);
+  for (const set of sets) {
+    const r = perSet[set]!;
+    process.stderr.write(`${set.padEnd(18)} ${fmt(r.kl).padEnd(18)} ${(r.nfe?.mean.toFixed(0) ?? "?").padEnd(9)} ${r.evalSeconds?.mean.toFixed(0) ?? "?"}\n`);
+  }
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
