@@ -64,11 +64,18 @@ test("--standardize none: the identity standardizer, density integrates to 1; de
   assert.ok(Math.abs(z - 1) < 0.02, `∫q = ${z}`);
 });
 
-test("--resume refuses a different --standardize or --time-embedding, naming the saved value", () => {
+test("--resume refuses a different --standardize or --time-embedding, naming the saved value, and keeps the saved ones", () => {
   const a = cli("train", "--data", "d.csv", "--resume", "--out", "g", "--steps", "40", "--standardize", "column", "-q");
   assertOneLineError(a, /--standardize "?column"? conflicts with the checkpoint in g, saved with "?global"?/);
   const b = cli("train", "--data", "d.csv", "--resume", "--out", "g", "--steps", "40", "--time-embedding", "sinusoidal", "-q");
   assertOneLineError(b, /--time-embedding "?sinusoidal"? conflicts .* saved with "?none"?/);
+  // Left out, both are taken from the checkpoint: the run continues with the saved standardizer and time input.
+  const before = config("g");
+  const c = cli("train", "--data", "d.csv", "--resume", "--out", "g", "--steps", "35", "-q");
+  assert.equal(c.code, 0, c.err);
+  const after = config("g");
+  assert.equal(after.train.step, 35);
+  assert.deepEqual([after.model.standardize, after.model.standardizer, after.model.net.time], [before.model.standardize, before.model.standardizer, before.model.net.time]);
 });
 
 test("--standardize with a toy is refused (toys are used as drawn); a bad value names the choices", () => {
