@@ -9,6 +9,7 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none"],
   "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none"],
   global: ["--standardize", "global"],
+  "raw-units": ["--standardize", "none"],
   "raw-t": ["--time-embedding", "none"],
   relu: ["--activation", "relu"],
   "no-ema": ["--ema-decay", "0"],
