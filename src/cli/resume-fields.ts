@@ -19,6 +19,8 @@ export function fmResumeFields(a: RunTrainingArgs, s: TrainState): ResumeField[]
   return [
     { flag: "hidden", given: a.hidden, saved: c.net.hidden },
     { flag: "activation", given: a.activation, saved: c.net.activation },
+    { flag: "time-embedding", given: a.timeEmbedding, saved: (c.net.time as { kind?: string } | undefined)?.kind ?? "sinusoidal" },
+    { flag: "standardize", given: a.standardize, saved: c.standardize ?? "column" },
     { flag: "batch", given: g.batch, saved: o.batch },
     { flag: "lr", given: g.lr, saved: o.lr },
     { flag: "seed", given: g.seed, saved: o.seed },

@@ -13,5 +13,9 @@ export {
   standardizerLogDet,
   parseStandardizer,
   CONSTANT_COLUMN_RTOL,
+  standardizerFor,
+  STANDARDIZE_MODES,
+  type StandardizeMode,
   type Standardizer,
 } from "./normalize.js";
+export { qualitySetNames, getQualitySet, affineSet, type QualitySet } from "./quality/suite.js";

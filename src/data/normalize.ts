@@ -150,3 +150,24 @@ export function parseStandardizer(value: unknown, where = "standardizer"): Stand
   if (v.std.some((x) => x <= 0)) throw new DataError(`${where}: every std must be > 0`);
   return { mean: [...v.mean], std: [...v.std] };
 }
+
+/**
+ * How data is scaled against the N(0, I) source: "column" (each column to mean 0, std 1: the default), "global"
+ * (centred, one std for every column, the root mean square of the column stds, so shapes keep their aspect ratio
+ * and tight modes stay tight relative to the source) or "none" (the data's own units).
+ */
+export type StandardizeMode = "column" | "global" | "none";
+export const STANDARDIZE_MODES: readonly StandardizeMode[] = ["column", "global", "none"];
+
+/** The standardizer of `mode` from a per-column fit (its means and stds). */
+export function standardizerFor(mode: StandardizeMode, fitted: Standardizer): Standardizer {
+  const D = fitted.mean.length;
+  if (mode === "none") return { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) };
+  if (mode === "global") {
+    // Each std is scaled by the largest first so that the sum of squares cannot overflow.
+    const big = Math.max(...fitted.std);
+    const rms = big * Math.sqrt(fitted.std.reduce((s, x) => s + (x / big) ** 2, 0) / D);
+    return { mean: [...fitted.mean], std: new Array<number>(D).fill(rms) };
+  }
+  return { mean: [...fitted.mean], std: [...fitted.std] };
+}

@@ -25,7 +25,7 @@ import { Rng } from "../engine/rng.js";
 import { getToy, isToyName, toyNames } from "./registry.js";
 import type { ToyDistribution } from "./toy.js";
 import { columnByName, nameList, shortName, type CsvTable } from "./csv.js";
-import { fitStandardizer, standardize, type Standardizer } from "./normalize.js";
+import { fitStandardizer, standardize, standardizerFor, type Standardizer, type StandardizeMode } from "./normalize.js";
 import { DataError, OptionError, ShapeError } from "../errors.js";
 import type { CondConfig } from "../fm/conditioning.js";
 import type { ModelKind } from "../model/density-model.js";
@@ -90,6 +90,8 @@ export interface DataOptions {
   seed?: number;
   /** A saved standardizer to reuse (resume / evaluation), instead of fitting one. */
   standardizer?: Standardizer;
+  /** How a table is scaled when no standardizer is given (default "column"); toys are used as drawn. */
+  standardize?: StandardizeMode;
   /** Points in a toy's held-out sample (default 5000). */
   toyTestSize?: number;
   /** The table's name in error messages and in `spec` (default "table"). */
@@ -194,7 +196,7 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
     ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }
-    : fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined }));
+    : standardizerFor(o.standardize ?? "column", fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined })));
   const z = levels > 0 ? undefined : standardize(train, standardizer);
   /** n training rows (model units) and which training rows they are; the same rng use with or without conditions. */
   const draw = (n: number, r: Rng) => {

@@ -6,7 +6,7 @@
 import { np, jit, Rng, treeRef, treeDispose, treeLeaves, type Array, type Tree } from "../engine/index.js";
 import { getNet, type NetConfig } from "../nets/registry.js";
 import "../nets/mlp.js";
-import type { Standardizer } from "../data/normalize.js";
+import type { Standardizer, StandardizeMode } from "../data/normalize.js";
 import { getScheduler } from "../paths/scheduler.js";
 import "../paths/index.js";
 import { convertPrediction, type PredictionKind } from "../paths/convert.js";
@@ -42,6 +42,8 @@ export interface ModelConfig {
   path: string;
   /** Data → model units; undefined when the data is used as is. */
   standardizer?: Standardizer;
+  /** How `standardizer` was fitted (the CLI's --standardize; absent: "column", or a toy used as drawn). */
+  standardize?: StandardizeMode;
   /** What the model was trained on (toy name or file path), for messages and plots. */
   data?: string;
   /** Fraction of the CSV rows held out from training for a test NLL (the CLI's --test-fraction; 0 or absent: none). */

@@ -43,6 +43,8 @@ const cond = v.variant("kind", [
 ], 'a condition of kind "class" or "context"');
 
 const time = obj({ kind: str, size: v.optional(posInt) }, "a time embedding { kind, size }");
+/** The built-in MLP's time inputs (nets/time-embedding.ts); other registered nets may read `time` their own way. */
+const MLP_TIMES = ["sinusoidal", "none"];
 
 /** The velocity network: any registered kind; the built-in "mlp" also needs hidden widths, activation and time. */
 const net = v.pipe(
@@ -57,6 +59,7 @@ const net = v.pipe(
   v.forward(v.check((n) => n.kind !== "mlp" || n.hidden !== undefined, "an array of positive integers"), ["hidden"]),
   v.forward(v.check((n) => n.kind !== "mlp" || n.activation !== undefined, "a known activation"), ["activation"]),
   v.forward(v.check((n) => n.kind !== "mlp" || n.time !== undefined, "a time embedding { kind, size }"), ["time"]),
+  v.forward(v.check((n) => n.kind !== "mlp" || MLP_TIMES.includes(n.time!.kind), 'one of "sinusoidal", "none"'), ["time", "kind"]),
 );
 
 const common = {
@@ -71,6 +74,7 @@ const flowMatching = obj({
   net,
   path: oneOf(schedulerNames, "a known path"),
   prediction: v.optional(v.picklist(["velocity", "x1", "eps"], 'one of "velocity", "x1", "eps"')),
+  standardize: v.optional(v.picklist(["column", "global", "none"], 'one of "column", "global", "none"')),
   ...common,
 });
 
@@ -185,7 +189,9 @@ export function validateConfig(config: unknown, where: string): void {
     const m = schemaAt((i.path ?? []).map((p) => (p as { key: unknown }).key), config)?.message;
     expected = typeof m === "string" ? m : "a value";
   }
-  throw new CheckpointError(`${where}: ${fieldPath(i)}: expected ${expected}, got ${missing ? "nothing (the field is missing)" : shown(i.input)}`);
+  // A check forwarded to a field (v.forward) gets the whole object as input; the path's last item holds the field's value.
+  const got = i.type === "check" && last !== undefined && "value" in last ? (last as { value: unknown }).value : i.input;
+  throw new CheckpointError(`${where}: ${fieldPath(i)}: expected ${expected}, got ${missing ? "nothing (the field is missing)" : shown(got)}`);
 }
 
 /** Refuses tensors with NaN or ±Inf values, naming the first such tensor and the position of its first bad value. */

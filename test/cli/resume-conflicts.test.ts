@@ -37,6 +37,8 @@ test("flow matching: --resume refuses a changed network, batch, lr, data or mode
   const conflicts: [string[], RegExp][] = [
     [["--hidden", "16,16"], /--hidden 16,16 conflicts with the checkpoint in fm, saved with 8,8/],
     [["--activation", "relu"], /--activation relu conflicts .* saved with silu/],
+    [["--time-embedding", "none"], /--time-embedding none conflicts .* saved with sinusoidal/],
+    [["--standardize", "global"], /--standardize global conflicts .* saved with column/],
     [["--batch", "64"], /--batch 64 conflicts .* saved with 32/],
     [["--lr", "2e-3"], /--lr 0\.002 conflicts .* saved with 0\.001/],
     [["--data", "b.csv"], /--data b\.csv conflicts .* saved with a\.csv/],

@@ -67,6 +67,7 @@ const cases: Case[] = [
   { family: "fm", name: "unknown net kind", edit: (c) => (c.model.net.kind = "unet"), field: "model.net.kind", says: /registered network kind/ },
   { family: "fm", name: "time missing", edit: (c) => delete c.model.net.time, field: "model.net.time" },
   { family: "fm", name: "time size 0", edit: (c) => (c.model.net.time.size = 0), field: "model.net.time.size" },
+  { family: "fm", name: "unknown time kind", edit: (c) => (c.model.net.time.kind = "fourier"), field: "model.net.time.kind", says: /"sinusoidal", "none".*got "fourier"/ },
   { family: "fm", name: "condWidth negative", edit: (c) => (c.model.net.condWidth = -1), field: "model.net.condWidth" },
   { family: "fm", name: "net an array", edit: (c) => (c.model.net = []), field: "model.net.kind", says: /missing/ },
   // flow matching: path, standardizer, prediction, cond
@@ -77,6 +78,7 @@ const cases: Case[] = [
   { family: "fm", name: "mean a string", edit: (c) => (c.model.standardizer.mean[1] = "x"), field: "model.standardizer.mean[1]" },
   { family: "fm", name: "mean/std lengths differ", edit: (c) => c.model.standardizer.std.push(1), field: "model.standardizer", says: /as many std/ },
   { family: "fm", name: "unknown prediction", edit: (c) => (c.model.prediction = "score"), field: "model.prediction" },
+  { family: "fm", name: "unknown standardize", edit: (c) => (c.model.standardize = "robust"), field: "model.standardize", says: /"column", "global", "none".*got "robust"/ },
   { family: "fm", name: "cond kind", edit: (c) => (c.model.cond.kind = "text"), field: "model.cond.kind" },
   { family: "fm", name: "cond embedDim 0", edit: (c) => (c.model.cond.embedDim = 0), field: "model.cond.embedDim" },
   { family: "fm", name: "cond classes empty", edit: (c) => (c.model.cond.classes = []), field: "model.cond.classes" },

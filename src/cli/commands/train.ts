@@ -17,6 +17,9 @@ import { createFlowTrainState, trainFlow, flowModelFromState, disposeFlowTrainSt
 import { squareImageShape, type FlowDataSource } from "../../data/flow-data.js";
 import type { TrainOptions } from "../../train/options.js";
 import { defaultMlpConfig } from "../../nets/mlp.js";
+import type { TimeEmbeddingKind } from "../../nets/time-embedding.js";
+import type { StandardizeMode } from "../../data/normalize.js";
+import { standardizeArg, timeEmbeddingArg } from "../recipe-args.js";
 import { isToyName, toyNames } from "../../data/registry.js";
 import { FLOW_ARCHS, isFlowArch, describeFlow, type FlowConfig, type FlowConfigInput } from "../../flows/architectures.js";
 import { flowContextDim } from "../../flows/flow-config.js";
@@ -63,6 +66,8 @@ export const trainSpec: CommandSpec = {
     lr: { type: "string", help: "peak learning rate (Adam)", default: "2e-3" },
     hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256" },
     activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
+    "time-embedding": { type: "string", help: "how the network sees t: sinusoidal (t plus sines and cosines) or none (t itself, one input)", default: "sinusoidal" },
+    standardize: { type: "string", help: "CSV scaling against the N(0, I) source: column (each column to mean 0, std 1), global (centred, one std for all columns: keeps the shape) or none (the data's units)", default: "column" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     resume: { type: "boolean", help: RESUME_HELP },
     overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
@@ -112,6 +117,9 @@ export interface RunTrainingArgs {
   preflight?: () => void;
   hidden?: number[];
   activation?: ActivationName;
+  /** The MLP's time input (default sinusoidal) and how a CSV is scaled (default column): recorded in the config. */
+  timeEmbedding?: TimeEmbeddingKind;
+  standardize?: StandardizeMode;
   options: Partial<TrainOptions>;
   quiet?: boolean;
   label?: string;
@@ -164,7 +172,7 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const testFraction = a.resume ? state!.config.testFraction : a.testFraction;
   const data = openDataSource(a.data, {
-    standardizer: a.resume ? state!.config.standardizer : undefined, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
+    standardizer: a.resume ? state!.config.standardizer : undefined, standardize: a.standardize, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
   });
   if (a.resume) {
     if (state!.config.net.dim !== data.dim) {
@@ -175,12 +183,13 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   } else {
     const cond = data.cond;
     // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
-    const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}) };
+    const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}), ...(a.timeEmbedding === "none" ? { time: { kind: "none" as const } } : {}) };
+    const standardize = data.kind === "csv" && a.standardize && a.standardize !== "column" ? { standardize: a.standardize } : {};
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
     checkVelocityNet(net); // before the weights are made: a huge --hidden would stall there
     state = createTrainState(
-      { kind: "flow-matching", net, path, standardizer: data.standardizer, data: a.data, ...(testFraction ? { testFraction } : {}), ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
+      { kind: "flow-matching", net, path, standardizer: data.standardizer, ...standardize, data: a.data, ...(testFraction ? { testFraction } : {}), ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
       a.options,
     );
   }
@@ -232,6 +241,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     overwrite: !!v.overwrite,
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
+    timeEmbedding: timeEmbeddingArg(v),
+    standardize: standardizeArg(v, argv),
     quiet: !!v.quiet,
     path: String(v.path),
     prediction,

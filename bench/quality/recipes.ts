@@ -1,0 +1,23 @@
+/**
+ * Named training recipes for the quality harness: the `flowmatch train` flags each adds to `--data FILE --steps N`.
+ * "default" is flowmatch as shipped; "plain" is the plain PyTorch recipe of issue 13 (constant Adam 1e-3, no EMA,
+ * raw t as the network's time input, the data in its own units), on the same 256×3 SiLU network and batch 512.
+ * The others change one thing against "default", so a table of them says what each choice is worth.
+ */
+export const RECIPES: Readonly<Record<string, readonly string[]>> = {
+  default: [],
+  plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none"],
+  "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none"],
+  global: ["--standardize", "global"],
+  "raw-units": ["--standardize", "none"],
+  "raw-t": ["--time-embedding", "none"],
+  relu: ["--activation", "relu"],
+  "no-ema": ["--ema-decay", "0"],
+};
+
+/** The flags of recipe `name`; an unknown name lists the valid ones. */
+export function recipeFlags(name: string): readonly string[] {
+  const r = RECIPES[name];
+  if (!r) throw new Error(`unknown --recipe "${name}"; valid: ${Object.keys(RECIPES).join(", ")}`);
+  return r;
+}
