@@ -9,7 +9,7 @@
  *   "dopri5" an untraced adaptive pass (current weights, same probes) picks the grid and the gradient flows
  *   through the 5th-order steps on it (step sizes are treated as constants).
  */
-import { np, jit, Rng, fromHost, treeRef, addScalar, mulScalar, type Array, type DType } from "../engine/index.js";
+import { np, jit, fromHost, treeRef, addScalar, mulScalar, type Array, type DType } from "../engine/index.js";
 import { mseLoss } from "../paths/affine.js";
 import { augmentedDynamics, augmentedWidth } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";

@@ -11,10 +11,9 @@ import { sample } from "../fm/sample.js";
 import type { VelocityModel } from "../fm/velocity-model.js";
 import { NumericalError, ShapeError } from "../errors.js";
 import { formatNumber as sig } from "../format.js";
-import { Rng } from "../engine/index.js";
 import type { Flow } from "../flows/model.js";
 import { contextOf } from "../flows/context.js";
-import { dequantize, type FlowConds, type FlowDataSource } from "../data/flow-data.js";
+import type { FlowConds } from "../data/flow-data.js";
 
 /** What evaluation needs of a model. Points are row-major [n, dim] in data units; log-densities in nats. */
 export interface Evaluable {
