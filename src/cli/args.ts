@@ -103,6 +103,21 @@ export function workersArg(values: Record<string, unknown>, parallel: boolean): 
   return num(values, "workers", { int: true, min: 1 });
 }
 
+/** `train --resume`'s help: what may change and what must match (src/cli/resume-fields.ts). */
+export const RESUME_HELP =
+  "continue the run saved in --out (same step, optimizer, EMA, RNG). May change: --steps, --workers, --checkpoint-every, --test-points, -q. Every other option shapes the model, the objective, the data or the training stream: left out, it is taken from the checkpoint; given, it must match (a conflict stops with the saved value)";
+
+/** Run options both training families share (resume, overwrite, saving, EMA, schedule); the save interval's default differs. */
+export function trainRunOptions(checkpointEvery: string) {
+  return {
+    resume: { type: "boolean", help: RESUME_HELP },
+    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
+    "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: checkpointEvery },
+    "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
+    schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+  } as const satisfies Record<string, OptionSpec>;
+}
+
 /** Solver and condition options shared by `sample` and `plot`. */
 export const sampleOptions = {
   method: { type: "string", help: "ODE solver: euler, midpoint, heun, rk4, dopri5 (flow matching)", default: "rk4" },

@@ -21,14 +21,11 @@ import { testReport } from "../../metrics/evaluate.js";
 import { checkResumeConflicts, givenOptions, sameData } from "../resume-check.js";
 import { flowResumeFields } from "../resume-fields.js";
 import { ShapeError, OptionError } from "../../errors.js";
-import { parseCommand, num, intList, condSpecArg, parseColumns, type CommandSpec } from "../args.js";
+import { parseCommand, num, intList, condSpecArg, parseColumns, trainRunOptions, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { formatNumber as sig } from "../../format.js";
 
 export const MODEL_KINDS = ["fm", ...FLOW_ARCHS] as const;
-
-export const RESUME_HELP =
-  "continue the run saved in --out (same step, optimizer, EMA, RNG). May change: --steps, --workers, --checkpoint-every, --test-points, -q. Every other option shapes the model, the objective, the data or the training stream: left out, it is taken from the checkpoint; given, it must match (a conflict stops with the saved value)";
 
 /**
  * True when argv asks `train` for something other than flow matching (`--model X`, X ≠ fm); an unknown X is refused
@@ -72,11 +69,7 @@ export const flowTrainSpec: CommandSpec = {
     cond: { type: "string", help: "conditional flow: condition on these CSV columns (names or 0-based indices), or 'mode' for 8gaussians" },
     "cond-type": { type: "string", help: "class (one-hot context; default for one integer column) or context (the values as they are)" },
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
-    resume: { type: "boolean", help: RESUME_HELP },
-    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
-    "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "500" },
-    "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
-    schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+    ...trainRunOptions("500"),
     warmup: { type: "string", help: "warm-up steps", default: "50" },
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },

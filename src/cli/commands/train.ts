@@ -22,10 +22,10 @@ import { ShapeError, OptionError } from "../../errors.js";
 import { getScheduler, PREDICTION_KINDS, type PredictionKind } from "../../paths/index.js";
 import { condEmbedWidth } from "../../fm/conditioning.js";
 import type { CondSpec, DataSource } from "../../data/data-source.js";
-import { parseCommand, num, intList, workersArg, condSpecArg, type CommandSpec } from "../args.js";
+import { parseCommand, num, intList, workersArg, condSpecArg, trainRunOptions, type CommandSpec } from "../args.js";
 import { progressBar } from "../progress.js";
 import { formatNumber as sig } from "../../format.js";
-import { MODEL_KINDS, RESUME_HELP, wantsFlowModel, flowTrainCommand } from "./train-flow.js";
+import { MODEL_KINDS, wantsFlowModel, flowTrainCommand } from "./train-flow.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -42,11 +42,7 @@ export const trainSpec: CommandSpec = {
     "time-embedding": { type: "string", help: "how the network sees t: sinusoidal (t plus sines and cosines) or none (t itself, one input)", default: "sinusoidal" },
     standardize: { type: "string", help: "CSV scaling against the N(0, I) source: column (each column to mean 0, std 1), global (centred, one std for all columns: keeps the shape) or none (the data's units)", default: "column" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
-    resume: { type: "boolean", help: RESUME_HELP },
-    overwrite: { type: "boolean", help: "replace a checkpoint already in --out (without it, train refuses to)" },
-    "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: "1000" },
-    "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
-    schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+    ...trainRunOptions("1000"),
     "time-sampling": { type: "string", help: "uniform or logit-normal: t = sigmoid(m + s·z), z ~ N(0, 1)", default: "uniform" },
     "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "0" },
     "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
