@@ -13,6 +13,9 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "raw-t": ["--time-embedding", "none"],
   relu: ["--activation", "relu"],
   "no-ema": ["--ema-decay", "0"],
+  "scale2": ["--standardize", "global", "--data-scale", "2"],
+  "relu-scale2": ["--activation", "relu", "--standardize", "global", "--data-scale", "2"],
+  "gelu-scale2": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */

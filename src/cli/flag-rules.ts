@@ -43,7 +43,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   steps: count, batch: count, n: count, pairs: count, layers: count, levels: count, probes: count, "mle-steps": count,
   bins: { int: true, min: 2 },
   "checkpoint-every": count0, warmup: count0, trajectories: count0, "test-points": count0, samples: count0,
-  lr: positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
+  lr: positive, "data-scale": positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
   "sb-sigma": nonneg, kinetic: nonneg, jacobian: nonneg, temperature: nonneg,
   "ema-decay": fraction, "cond-dropout": fraction, "test-fraction": fraction,
   "t-mean": finite, guidance: finite,

@@ -21,3 +21,12 @@ export function standardizeArg(v: Record<string, unknown>, argv: string[]): Stan
   }
   return mode;
 }
+
+/** `--data-scale`: CSV only, like --standardize (a toy is used as drawn). */
+export function dataScaleArg(v: Record<string, unknown>, argv: string[]): number {
+  const scale = Number(v["data-scale"] ?? 1);
+  if (givenOptions(argv).has("data-scale") && isToyName(String(v.data)) && scale !== 1) {
+    throw new OptionError(`--data-scale ${scale}: ${String(v.data)} is a toy, used as drawn; --data-scale scales CSV data`);
+  }
+  return scale;
+}

@@ -21,6 +21,7 @@ export function fmResumeFields(a: RunTrainingArgs, s: TrainState): ResumeField[]
     { flag: "activation", given: a.activation, saved: c.net.activation },
     { flag: "time-embedding", given: a.timeEmbedding, saved: (c.net.time as { kind?: string } | undefined)?.kind ?? "sinusoidal" },
     { flag: "standardize", given: a.standardize, saved: c.standardize ?? "column" },
+    { flag: "data-scale", given: a.dataScale, saved: c.dataScale ?? 1 },
     { flag: "batch", given: g.batch, saved: o.batch },
     { flag: "lr", given: g.lr, saved: o.lr },
     { flag: "seed", given: g.seed, saved: o.seed },

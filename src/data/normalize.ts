@@ -159,8 +159,18 @@ export function parseStandardizer(value: unknown, where = "standardizer"): Stand
 export type StandardizeMode = "column" | "global" | "none";
 export const STANDARDIZE_MODES: readonly StandardizeMode[] = ["column", "global", "none"];
 
-/** The standardizer of `mode` from a per-column fit (its means and stds). */
-export function standardizerFor(mode: StandardizeMode, fitted: Standardizer): Standardizer {
+/**
+ * The standardizer of `mode` from a per-column fit (its means and stds), then multiplied by `scale` (the CLI's
+ * --data-scale): model units are `scale` × the mode's units, so scale 2 with "global" gives data of RMS std 2
+ * against the N(0, I) source.
+ */
+export function standardizerFor(mode: StandardizeMode, fitted: Standardizer, scale = 1): Standardizer {
+  if (!(scale > 0 && Number.isFinite(scale))) throw new ShapeError(`standardizerFor: scale must be a finite number > 0, got ${scale}`);
+  const s = standardizerForMode(mode, fitted);
+  return scale === 1 ? s : { mean: s.mean, std: s.std.map((v) => v / scale) };
+}
+
+function standardizerForMode(mode: StandardizeMode, fitted: Standardizer): Standardizer {
   const D = fitted.mean.length;
   if (mode === "none") return { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) };
   if (mode === "global") {

@@ -92,6 +92,8 @@ export interface DataOptions {
   standardizer?: Standardizer;
   /** How a table is scaled when no standardizer is given (default "column"); toys are used as drawn. */
   standardize?: StandardizeMode;
+  /** Model units are this many times the `standardize` units (default 1; see standardizerFor). */
+  dataScale?: number;
   /** Points in a toy's held-out sample (default 5000). */
   toyTestSize?: number;
   /** The table's name in error messages and in `spec` (default "table"). */
@@ -196,7 +198,7 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
     ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }
-    : standardizerFor(o.standardize ?? "column", fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined })));
+    : standardizerFor(o.standardize ?? "column", fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined }), o.dataScale ?? 1));
   const z = levels > 0 ? undefined : standardize(train, standardizer);
   /** n training rows (model units) and which training rows they are; the same rng use with or without conditions. */
   const draw = (n: number, r: Rng) => {

@@ -44,6 +44,8 @@ export interface ModelConfig {
   standardizer?: Standardizer;
   /** How `standardizer` was fitted (the CLI's --standardize; absent: "column", or a toy used as drawn). */
   standardize?: StandardizeMode;
+  /** The CLI's --data-scale: model units are this many times the `standardize` units (absent: 1). */
+  dataScale?: number;
   /** What the model was trained on (toy name or file path), for messages and plots. */
   data?: string;
   /** Fraction of the CSV rows held out from training for a test NLL (the CLI's --test-fraction; 0 or absent: none). */

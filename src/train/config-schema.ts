@@ -75,6 +75,7 @@ const flowMatching = obj({
   path: oneOf(schedulerNames, "a known path"),
   prediction: v.optional(v.picklist(["velocity", "x1", "eps"], 'one of "velocity", "x1", "eps"')),
   standardize: v.optional(v.picklist(["column", "global", "none"], 'one of "column", "global", "none"')),
+  dataScale: v.optional(v.pipe(v.number("a number"), v.finite("a finite number"), v.minValue(Number.MIN_VALUE, "a number > 0"))),
   ...common,
 });
 

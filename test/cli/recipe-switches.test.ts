@@ -78,6 +78,19 @@ test("--resume refuses a different --standardize or --time-embedding, naming the
   assert.deepEqual([after.model.standardize, after.model.standardizer, after.model.net.time], [before.model.standardize, before.model.standardizer, before.model.net.time]);
 });
 
+test("--data-scale 2 --standardize global: half the RMS std saved, density still integrates to 1; a toy is refused", () => {
+  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "global", "--data-scale", "2", "--out", "s2", "--test-points", "0", "-q");
+  assert.equal(t.code, 0, t.err);
+  const c = config("s2");
+  assert.equal(c.model.dataScale, 2);
+  const rms = Math.sqrt((colStd[0]! ** 2 + colStd[1]! ** 2) / 2);
+  for (const s of c.model.standardizer.std) assert.ok(Math.abs((2 * s) / rms - 1) < 1e-9, `${s} vs ${rms} / 2`);
+  const z = trainedMass("s2");
+  assert.ok(Math.abs(z - 1) < 0.02, `∫q = ${z}`);
+  assertOneLineError(cli("train", "--data", "moons", "--data-scale", "2", "--out", "t"), /--data-scale 2: moons is a toy/);
+  assertOneLineError(cli("train", "--data", "d.csv", "--data-scale", "0", "--out", "t"), /--data-scale must be a number > 0/);
+});
+
 test("--standardize with a toy is refused (toys are used as drawn); a bad value names the choices", () => {
   assertOneLineError(cli("train", "--data", "moons", "--standardize", "global", "--out", "t"), /--standardize global: moons is a toy/);
   assertOneLineError(cli("train", "--data", "d.csv", "--standardize", "robust", "--out", "t"), /--standardize must be one of column, global, none, got "robust"/);

@@ -39,6 +39,7 @@ test("flow matching: --resume refuses a changed network, batch, lr, data or mode
     [["--activation", "relu"], /--activation relu conflicts .* saved with silu/],
     [["--time-embedding", "none"], /--time-embedding none conflicts .* saved with sinusoidal/],
     [["--standardize", "global"], /--standardize global conflicts .* saved with column/],
+    [["--data-scale", "2"], /--data-scale 2 conflicts .* saved with 1/],
     [["--batch", "64"], /--batch 64 conflicts .* saved with 32/],
     [["--lr", "2e-3"], /--lr 0\.002 conflicts .* saved with 0\.001/],
     [["--data", "b.csv"], /--data b\.csv conflicts .* saved with a\.csv/],

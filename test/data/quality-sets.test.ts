@@ -96,4 +96,8 @@ test("standardizerFor: column keeps the fit, global one RMS std for all columns,
   assert.deepEqual(standardizerFor("none", fit), { mean: [0, 0], std: [1, 1] });
   const huge = standardizerFor("global", { mean: [0, 0], std: [1e300, 1e300] });
   assert.ok(Math.abs(huge.std[0]! / 1e300 - 1) < 1e-12, "no overflow");
+  // A data scale multiplies the model units: every std divided by it, the means kept.
+  assert.deepEqual(standardizerFor("global", fit, 2), { mean: [300, -50], std: [Math.sqrt(1250) / 2, Math.sqrt(1250) / 2] });
+  assert.deepEqual(standardizerFor("none", fit, 4), { mean: [0, 0], std: [0.25, 0.25] });
+  assert.throws(() => standardizerFor("column", fit, 0), /scale must be a finite number > 0/);
 });

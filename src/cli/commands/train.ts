@@ -14,7 +14,7 @@ import type { TrainOptions } from "../../train/options.js";
 import { defaultMlpConfig } from "../../nets/mlp.js";
 import type { TimeEmbeddingKind } from "../../nets/time-embedding.js";
 import type { StandardizeMode } from "../../data/normalize.js";
-import { standardizeArg, timeEmbeddingArg } from "../recipe-args.js";
+import { standardizeArg, dataScaleArg, timeEmbeddingArg } from "../recipe-args.js";
 import { testReport } from "../../metrics/evaluate.js";
 import { checkResumeConflicts, givenOptions, sameData, savedFlowArch } from "../resume-check.js";
 import { fmResumeFields } from "../resume-fields.js";
@@ -41,6 +41,7 @@ export const trainSpec: CommandSpec = {
     activation: { type: "string", help: "hidden activation: silu (smooth: fast exact likelihoods), relu (tighter modes, slower likelihoods), gelu, tanh, softplus", default: "silu" },
     "time-embedding": { type: "string", help: "how the network sees t: sinusoidal (t plus sines and cosines) or none (t itself, one input)", default: "sinusoidal" },
     standardize: { type: "string", help: "CSV scaling against the N(0, I) source: column (each column to mean 0, std 1), global (centred, one std for all columns: keeps the shape) or none (the data's units)", default: "column" },
+    "data-scale": { type: "string", help: "CSV: model units are this many times the --standardize units (2: data of std 2 against the N(0, I) source)", default: "1" },
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     ...trainRunOptions("1000"),
     "time-sampling": { type: "string", help: "uniform or logit-normal: t = sigmoid(m + s·z), z ~ N(0, 1)", default: "uniform" },
@@ -89,6 +90,7 @@ export interface RunTrainingArgs {
   /** The MLP's time input (default sinusoidal) and how a CSV is scaled (default column): recorded in the config. */
   timeEmbedding?: TimeEmbeddingKind;
   standardize?: StandardizeMode;
+  dataScale?: number;
   options: Partial<TrainOptions>;
   quiet?: boolean;
   label?: string;
@@ -141,7 +143,7 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const testFraction = a.resume ? state!.config.testFraction : a.testFraction;
   const data = openDataSource(a.data, {
-    standardizer: a.resume ? state!.config.standardizer : undefined, standardize: a.standardize, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
+    standardizer: a.resume ? state!.config.standardizer : undefined, standardize: a.standardize, dataScale: a.dataScale, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
   });
   if (a.resume) {
     if (state!.config.net.dim !== data.dim) {
@@ -153,7 +155,10 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
     const cond = data.cond;
     // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
     const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}), ...(a.timeEmbedding === "none" ? { time: { kind: "none" as const } } : {}) };
-    const standardize = data.kind === "csv" && a.standardize && a.standardize !== "column" ? { standardize: a.standardize } : {};
+    const standardize = {
+      ...(data.kind === "csv" && a.standardize && a.standardize !== "column" ? { standardize: a.standardize } : {}),
+      ...(data.kind === "csv" && a.dataScale !== undefined && a.dataScale !== 1 ? { dataScale: a.dataScale } : {}),
+    };
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
     checkVelocityNet(net); // before the weights are made: a huge --hidden would stall there
@@ -212,6 +217,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     activation: activationArg(v),
     timeEmbedding: timeEmbeddingArg(v),
     standardize: standardizeArg(v, argv),
+    dataScale: dataScaleArg(v, argv),
     quiet: !!v.quiet,
     path: String(v.path),
     prediction,
