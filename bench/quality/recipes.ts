@@ -16,6 +16,9 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "scale2": ["--standardize", "global", "--data-scale", "2"],
   "relu-scale2": ["--activation", "relu", "--standardize", "global", "--data-scale", "2"],
   "gelu-scale2": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2"],
+  "scale2-late": ["--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
+  "scale2-deep": ["--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
+  "scale3": ["--standardize", "global", "--data-scale", "3"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */
