@@ -46,8 +46,10 @@ const brush = setupBrush(plots.samples, () => redrawSamples());
 
 let nextId = 1;
 let viewsInFlight = 0;
-let lastViews = 0;
+let lastViewsDone = 0;
 let lastHeat = 0;
+let viewsMs = 0;
+let heatMs = 0;
 const exports = new Set<number>();
 let velocityInFlight = false;
 let velocityDirty = false;
@@ -63,8 +65,7 @@ function viewRequest(withHeat: boolean): ViewRequest {
 function requestViews(withHeat: boolean): number {
   const id = nextId++;
   viewsInFlight++;
-  lastViews = performance.now();
-  if (withHeat) lastHeat = lastViews;
+  if (withHeat) lastHeat = performance.now();
   send({ type: "views", id, req: viewRequest(withHeat) });
   return id;
 }
@@ -102,17 +103,24 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case "progress":
       losses.push(...m.losses);
       running = m.running;
+      // What the worker confirms (the button's label changes at once on a click): a test hook for "paused now".
+      if (controls) controls.train.dataset.running = String(m.running);
       $("step").textContent = String(m.step);
-      $("steps").textContent = String(m.steps);
+      $("total-steps").textContent = String(m.steps);
       $("rate").textContent = m.stepsPerSec > 0 ? `${m.stepsPerSec.toFixed(0)} steps/s` : "";
       engineLine(m.msPerStep);
       drawLoss($("loss"), losses);
       updateTrainButton();
       if (!running) requestViews(true);
-      else if (viewsInFlight === 0 && performance.now() - lastViews > 600) requestViews(performance.now() - lastHeat > 4000);
+      else if (viewsInFlight === 0 && performance.now() - lastViewsDone > Math.max(500, 3 * viewsMs))
+        requestViews(performance.now() - lastHeat > Math.max(8000, 6 * heatMs));
       break;
     case "views":
       viewsInFlight = Math.max(0, viewsInFlight - 1);
+      // Views take turns with training: the next automatic request waits a few times as long as this one took.
+      lastViewsDone = performance.now();
+      if (m.heat) heatMs = m.ms;
+      else viewsMs = m.ms;
       samples = m.samples;
       samplesStep = m.step;
       traj = m.trajectory && m.ts ? { states: m.trajectory, ts: m.ts } : undefined;
@@ -159,7 +167,7 @@ function onReady(m: ReadyInfo): void {
   extent = extentOf(m.data);
   for (const p of Object.values(plots)) p.extent = extent;
   $("step").textContent = String(m.step);
-  $("steps").textContent = String(m.steps);
+  $("total-steps").textContent = String(m.steps);
   $("model-line").textContent = `${m.describe} · data ${m.spec}`;
   engineLine(0);
   drawLoss($("loss"), losses);
@@ -197,7 +205,7 @@ function redrawAll(step: number, heatNew: boolean): void {
 
 function updateTrainButton(): void {
   if (!controls || !info) return;
-  const done = Number($("step").textContent) >= Number($("steps").textContent);
+  const done = Number($("step").textContent) >= Number($("total-steps").textContent);
   controls.train.textContent = running ? "Pause" : done ? "Done" : Number($("step").textContent) > 0 ? "Resume" : "Train";
   controls.train.disabled = !running && (done || !info.trainable);
   controls.train.setAttribute("aria-pressed", String(running));
@@ -238,7 +246,7 @@ function wire(c: Controls): void {
       const ck = await readCheckpointFiles(c.openCheckpoint.files ?? []);
       running = false;
       samples = traj = heat = field = undefined;
-      send({ type: "load", ...ck }, [ck.weights.buffer]);
+      send({ type: "load", ...ck, steps: settings.steps }, [ck.weights.buffer]);
       message("");
     } catch (e) {
       message((e as Error).message);

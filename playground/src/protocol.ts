@@ -32,7 +32,8 @@ export type ToWorker =
   | { type: "views"; id: number; req: ViewRequest }
   | { type: "velocity"; id: number; t: number; extent: Extent; res: number; label: number; guidance: number }
   | { type: "save" }
-  | { type: "load"; configJson: string; weights: Uint8Array };
+  /** A checkpoint to open; training may continue up to `steps` (when more than the checkpoint's own). */
+  | { type: "load"; configJson: string; weights: Uint8Array; steps: number };
 
 /** The model and data the worker set up (after configure or load). */
 export interface ReadyInfo {

@@ -36,7 +36,9 @@ export function createSession(s: Settings, table?: { csv: string; name: string }
   const cond = s.cond && !flow && !table && s.data === "8gaussians";
   const spec = table ? table.name : s.data;
   const data = openData(s.data, flow, cond, table);
-  const options = { steps: s.steps, batch: s.batch, lr: s.lr, seed: s.seed, warmupSteps: Math.min(100, Math.floor(s.steps / 10)) };
+  // EMA 0.99 rather than the library's 0.999: the views sample the EMA weights live, and runs here are short, so a
+  // long average would show the model of a few hundred steps ago.
+  const options = { steps: s.steps, batch: s.batch, lr: s.lr, seed: s.seed, emaDecay: 0.99, warmupSteps: Math.min(100, Math.floor(s.steps / 10)) };
   if (flow) {
     const state = F.createFlowTrainState({
       arch: s.model as F.FlowArch, eventShape: [2], seed: s.seed, hidden: [s.width, s.width],
@@ -56,8 +58,17 @@ export function createSession(s: Settings, table?: { csv: string; name: string }
  * A run from checkpoint bytes (config.json text + weights.safetensors), either family. Training continues when the
  * checkpoint was trained on a built-in toy; otherwise only its views work.
  */
-export function loadSession(bytes: F.io.CheckpointBytes): Session {
-  const state = F.trainStateFromBytes(bytes, {}, { kind: "any" }) as AnyState;
+export function loadSession(bytes: F.io.CheckpointBytes, steps: number): Session {
+  // Training may go on past the checkpoint's own length, as `train --resume --steps N` does (the schedule spans N).
+  let saved = 0;
+  try {
+    saved = Number((JSON.parse(bytes.configJson) as { train?: { options?: { steps?: number } } }).train?.options?.steps) || 0;
+  } catch {
+    // malformed JSON: trainStateFromBytes names the problem below
+  }
+  // One thread here: the CLI may have trained data-parallel (workers > 1), which the core entry has no threads for.
+  const overrides = { workers: 1, ...(saved ? { steps: Math.max(saved, steps) } : {}) };
+  const state = F.trainStateFromBytes(bytes, overrides, { kind: "any" }) as AnyState;
   const cfg = state.config as { data?: string; cond?: { source?: string } };
   const spec = cfg.data ?? "checkpoint";
   const flow = isFlowState(state);

@@ -76,7 +76,7 @@ function handle(m: ToWorker): void {
       return;
     case "load": {
       running = false;
-      const next = loadSession({ configJson: m.configJson, weights: m.weights });
+      const next = loadSession({ configJson: m.configJson, weights: m.weights }, m.steps);
       if (sess) F.disposeTrainState(sess.state);
       sess = next;
       ready();

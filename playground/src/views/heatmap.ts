@@ -1,12 +1,12 @@
 /**
- * The model's log-density on a grid (from the exact likelihood), coloured with viridis over the top 12 nats of the
+ * The model's log-density on a grid (from the exact likelihood), coloured with viridis over the top 8 nats of the
  * grid's range: lower values (the far tails) are all the darkest colour, so the modes' shapes are what shows.
  */
 import type { Extent } from "../protocol.ts";
 import { viridis } from "./colormap.ts";
 import { Plot } from "./plot.ts";
 
-const RANGE_NATS = 12;
+const RANGE_NATS = 8;
 
 export function drawHeatmap(p: Plot, heat: { extent: Extent; res: number; logp: Float64Array } | undefined, caption: string): void {
   p.clear("#222");
