@@ -140,3 +140,34 @@ test("cross-origin isolated (COOP/COEP headers): the page trains and draws the s
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a 2-D CSV and points drawn with the brush become the training data; the URL carries the settings", async () => {
+  const { page, errors } = await open("?model=realnvp&width=16&steps=15&res=12&n=200");
+  const csv = join(mkdtempSync(join(tmpdir(), "flowmatch-e2e-csv-")), "blob.csv");
+  writeFileSync(csv, `a,b\n${Array.from({ length: 300 }, (_, i) => `${10 + Math.cos(i)},${-5 + Math.sin(3 * i)}`).join("\n")}\n`);
+  await page.getByTestId("open-csv").setInputFiles(csv);
+  await page.waitForFunction(() => document.getElementById("model-line")?.textContent?.includes("data blob.csv"), null, { timeout: 60_000 });
+  assert.match(page.url(), /data=csv/);
+  assert.match(page.url(), /model=realnvp/);
+  await page.getByTestId("train").click();
+  await waitForStep(page, 15);
+  await waitForDrawn(page, "heatmap", 15);
+  // Samples come back in the table's units (around (10, −5)), not the model's standardized ones.
+  const [file] = await downloadFrom(page, "export-samples");
+  const pts = parsePoints(file!.bytes.toString("utf8"));
+  const mean = pts.reduce(([sx, sy], [x, y]) => [sx + x / pts.length, sy + y / pts.length], [0, 0]);
+  assert.ok(Math.abs(mean[0]! - 10) < 1.5 && Math.abs(mean[1]! + 5) < 1.5, `sample mean ${mean}`);
+
+  // The brush: tick it, drag across the samples view, use the points.
+  await page.locator("#brush").check();
+  const box = (await page.getByTestId("samples").boundingBox())!;
+  await page.mouse.move(box.x + 60, box.y + 60);
+  await page.mouse.down();
+  for (let k = 1; k <= 20; k++) await page.mouse.move(box.x + 60 + 10 * k, box.y + 60 + 5 * k);
+  await page.mouse.up();
+  await page.getByTestId("brush-train").click();
+  await page.waitForFunction(() => document.getElementById("model-line")?.textContent?.includes("data drawn points"), null, { timeout: 60_000 });
+  assert.match(page.url(), /data=brush/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
