@@ -105,6 +105,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       running = m.running;
       // What the worker confirms (the button's label changes at once on a click): a test hook for "paused now".
       if (controls) controls.train.dataset.running = String(m.running);
+      Object.assign($("engine").dataset, { trainMs: m.trainMs.toFixed(1), trainedSteps: String(m.trainedSteps) });
       $("step").textContent = String(m.step);
       $("total-steps").textContent = String(m.steps);
       $("rate").textContent = m.stepsPerSec > 0 ? `${m.stepsPerSec.toFixed(0)} steps/s` : "";

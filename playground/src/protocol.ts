@@ -58,7 +58,11 @@ export interface ReadyInfo {
 
 export type FromWorker =
   | ({ type: "ready" } & ReadyInfo)
-  | { type: "progress"; step: number; steps: number; losses: number[]; stepsPerSec: number; msPerStep: number; running: boolean }
+  | {
+      type: "progress"; step: number; steps: number; losses: number[]; stepsPerSec: number; msPerStep: number; running: boolean;
+      /** Time spent in training chunks and the steps they made since the model was set up (the bench's numbers). */
+      trainMs: number; trainedSteps: number;
+    }
   | {
       type: "views"; id: number; step: number; samples: Float64Array; nfe: number;
       /** Trajectories of the first few samples: `ts.length` states, each row-major [m, 2] (flow matching only). */

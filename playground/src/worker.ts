@@ -21,11 +21,13 @@ let chunk = 5;
 /** Losses already sent to the page. */
 let sent = 0;
 let rate = { stepsPerSec: 0, msPerStep: 0 };
+let totals = { trainMs: 0, trainedSteps: 0 };
 
 function ready(): void {
   const s = sess!;
   const preview = s.data ? previewOf(s.data) : new Float64Array();
   sent = s.state.losses.length;
+  totals = { trainMs: 0, trainedSteps: 0 };
   post({
     type: "ready", device, kind: isFlowState(s.state) ? "normalizing-flow" : "flow-matching", describe: describe(s), data: preview,
     step: s.state.step, steps: s.state.options.steps, losses: [...s.state.losses], classes: classesOf(s.state), spec: s.spec, trainable: !!s.data, toys: [...F.data.toyNames],
@@ -40,7 +42,7 @@ function previewOf(d: F.DataSource): Float64Array {
 
 function progress(): void {
   const s = sess!.state;
-  post({ type: "progress", step: s.step, steps: s.options.steps, losses: s.losses.slice(sent), running, ...rate });
+  post({ type: "progress", step: s.step, steps: s.options.steps, losses: s.losses.slice(sent), running, ...rate, ...totals });
   sent = s.losses.length;
 }
 
@@ -57,6 +59,7 @@ async function loop(): Promise<void> {
     trainChunk(sess, Math.min(s.options.steps, s.step + chunk));
     const ms = performance.now() - t0;
     const done = s.step - before;
+    totals = { trainMs: totals.trainMs + ms, trainedSteps: totals.trainedSteps + done };
     rate = { stepsPerSec: (1000 * done) / Math.max(ms, 1e-3), msPerStep: ms / Math.max(done, 1) };
     chunk = Math.max(1, Math.min(500, Math.round((chunk * CHUNK_MS) / Math.max(ms, 1))));
     progress();
