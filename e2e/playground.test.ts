@@ -2,7 +2,8 @@
  * End-to-end tests of the built playground (playground/dist) in headless Chromium: it trains flow matching on
  * 8gaussians in its worker and the exported samples cover every mode; the heatmap and trajectory views draw; a
  * checkpoint written by the CLI opens and samples exactly what the library samples from it; a checkpoint the page
- * downloads loads in Node; and the page works cross-origin isolated (COOP/COEP) as well as without.
+ * downloads loads in Node; the page works cross-origin isolated (COOP/COEP) as well as without; and with a WebGPU
+ * adapter it trains, on WebGPU or, where WebGPU fails, on wasm after falling back.
  *
  * Builds playground/dist first when it is missing (`npm run playground:build`). Needs /usr/bin/chromium (or
  * CHROMIUM_PATH). Writes the screenshot docs/playground.png.
@@ -170,4 +171,27 @@ test("a 2-D CSV and points drawn with the brush become the training data; the UR
   assert.match(page.url(), /data=brush/);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("with a WebGPU adapter the page trains: on WebGPU, or on wasm after a fallback it reports", async () => {
+  const gpuBrowser = await launch({ webgpu: true });
+  try {
+    const page = await gpuBrowser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${site.url}?steps=20&width=16&n=200&res=8`);
+    await page.getByTestId("train").waitFor();
+    const adapter = await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+    await page.getByTestId("train").click();
+    await waitForStep(page, 20);
+    await waitForDrawn(page, "heatmap", 20);
+    const engine = (await page.getByTestId("engine").textContent()) ?? "";
+    const note = (await page.locator("#message").textContent()) ?? "";
+    if (/engine: wasm/.test(engine) && adapter) assert.match(note, /WebGPU failed .*training on wasm instead/);
+    else assert.match(engine, adapter ? /engine: webgpu/ : /engine: wasm/);
+    // The abandoned WebGPU worker's pending error scopes reject as it is terminated (jax-js's, not the page's).
+    assert.deepEqual(errors.filter((e) => !/popErrorScope/.test(e)), []);
+  } finally {
+    await gpuBrowser.close();
+  }
 });

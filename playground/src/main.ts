@@ -17,8 +17,39 @@ import { drawLoss } from "./views/loss.ts";
 import { setupBrush } from "./brush.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+let worker = startWorker();
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+/** Set once WebGPU failed: later workers start on wasm. */
+let wasmFallback = false;
+
+function startWorker(): Worker {
+  const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  w.onmessage = onWorkerMessage;
+  w.onerror = (e) => message(`worker failed: ${e.message}`);
+  return w;
+}
+
+/**
+ * WebGPU can fail where wasm works (a driver's limits, a lost device): unless the URL asked for WebGPU, the page
+ * starts a fresh worker on wasm and the run begins again there.
+ */
+function fallBackToWasm(why: string): boolean {
+  if (wasmFallback || settings.engine === "webgpu" || (info && info.device !== "webgpu")) return false;
+  wasmFallback = true;
+  const wasRunning = running;
+  worker.terminate();
+  worker = startWorker();
+  viewsInFlight = 0;
+  velocityInFlight = false;
+  exports.clear();
+  configure();
+  if (wasRunning) {
+    send({ type: "run" });
+    running = true;
+  }
+  message(`WebGPU failed (${why}); training on wasm instead`);
+  return true;
+}
 
 let settings: Settings = readSettings(location.search);
 let table: { csv: string; name: string } | undefined;
@@ -89,12 +120,12 @@ function configure(): void {
   message("");
   if (!table && (settings.data === "csv" || settings.data === "brush")) settings = { ...settings, data: "8gaussians" };
   history.replaceState(null, "", `${location.pathname}${writeSettings(settings)}`);
-  send({ type: "configure", settings, ...(table ? { table } : {}) });
+  send({ type: "configure", settings, ...(table ? { table } : {}), ...(wasmFallback ? { engine: "wasm" as const } : {}) });
 }
 
 // ---- worker answers --------------------------------------------------------------------------------------------
 
-worker.onmessage = (e: MessageEvent<FromWorker>) => {
+function onWorkerMessage(e: MessageEvent<FromWorker>): void {
   const m = e.data;
   switch (m.type) {
     case "ready":
@@ -144,6 +175,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       message(`checkpoint of step ${m.step} downloaded: put config.json and weights.safetensors in one folder for the CLI`);
       break;
     case "error":
+      if (fallBackToWasm(m.message)) break;
       viewsInFlight = 0;
       velocityInFlight = false;
       exports.clear();
@@ -151,8 +183,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       updateTrainButton();
       break;
   }
-};
-worker.onerror = (e) => message(`worker failed: ${e.message}`);
+}
 
 function onReady(m: ReadyInfo): void {
   info = m;

@@ -26,7 +26,8 @@ export interface ViewRequest {
 }
 
 export type ToWorker =
-  | { type: "configure"; settings: Settings; table?: { csv: string; name: string } }
+  /** The first message starts the engine: `engine` overrides `settings.engine` (the fallback to wasm). */
+  | { type: "configure"; settings: Settings; table?: { csv: string; name: string }; engine?: "wasm" }
   | { type: "run" }
   | { type: "pause" }
   | { type: "views"; id: number; req: ViewRequest }

@@ -7,6 +7,7 @@ export const MODELS = ["fm", "nsf", "realnvp", "glow", "maf"] as const;
 export const PATHS = ["condot", "cosine", "vp", "linear-vp", "poly", "condot-sigma-min"] as const;
 export const PAIRINGS = ["independent", "ot", "sinkhorn", "sb"] as const;
 export const SOLVERS = ["euler", "midpoint", "rk4", "dopri5"] as const;
+export const ENGINES = ["auto", "wasm", "webgpu"] as const;
 
 export interface Settings {
   /** A toy name, "csv" (a dropped file) or "brush" (points drawn on the page). */
@@ -30,11 +31,13 @@ export interface Settings {
   n: number;
   /** Heatmap resolution (cells per side). */
   res: number;
+  /** The array backend: auto (WebGPU when the browser has an adapter, else wasm), or one of them. */
+  engine: (typeof ENGINES)[number];
 }
 
 export const DEFAULTS: Settings = {
   data: "8gaussians", model: "fm", path: "condot", pairing: "independent", width: 64, lr: 2e-3, batch: 256,
-  steps: 2000, seed: 0, cond: false, solver: "rk4", nsteps: 20, n: 1000, res: 40,
+  steps: 2000, seed: 0, cond: false, solver: "rk4", nsteps: 20, n: 1000, res: 40, engine: "auto",
 };
 
 type Key = keyof Settings;
@@ -42,7 +45,7 @@ const NUMERIC: Key[] = ["width", "lr", "batch", "steps", "seed", "nsteps", "n", 
 const LIMITS: Partial<Record<Key, [number, number]>> = {
   width: [4, 1024], lr: [1e-6, 1], batch: [8, 8192], steps: [1, 1e6], seed: [0, 2 ** 31], nsteps: [1, 1000], n: [10, 20000], res: [8, 200],
 };
-const CHOICES: Partial<Record<Key, readonly string[]>> = { model: MODELS, path: PATHS, pairing: PAIRINGS, solver: SOLVERS };
+const CHOICES: Partial<Record<Key, readonly string[]>> = { model: MODELS, path: PATHS, pairing: PAIRINGS, solver: SOLVERS, engine: ENGINES };
 
 /** Settings from a query string; anything missing or invalid keeps its default. */
 export function readSettings(search: string): Settings {

@@ -137,8 +137,13 @@ function fail(e: unknown): void {
   if (sess) progress();
 }
 
-// Messages wait for the engine: the first one starts it.
-const engine = F.initEngine().then((d) => (device = d));
+// Messages wait for the engine; the first one (a configure, from the page) starts it with the backend it names.
+let engine: Promise<unknown> | undefined;
 scope.onmessage = (e) => {
-  void engine.then(() => handle(e.data)).catch(fail);
+  const m = e.data;
+  if (!engine) {
+    const wanted = m.type === "configure" ? (m.engine ?? m.settings.engine) : "auto";
+    engine = F.initEngine(wanted === "auto" ? undefined : wanted).then((d) => (device = d));
+  }
+  void engine.then(() => handle(m)).catch(fail);
 };

@@ -8,9 +8,9 @@ import { DEFAULTS, readSettings, writeSettings, type Settings } from "../../play
 import { paths, solvers } from "../../src/index.js";
 
 test("settings round-trip through the query string; defaults are left out", () => {
-  const s: Settings = { ...DEFAULTS, data: "moons", model: "nsf", path: "cosine", pairing: "ot", width: 32, lr: 0.005, steps: 300, cond: true, solver: "dopri5", nsteps: 7, n: 500, res: 24 };
+  const s: Settings = { ...DEFAULTS, data: "moons", model: "nsf", path: "cosine", pairing: "ot", width: 32, lr: 0.005, steps: 300, cond: true, solver: "dopri5", nsteps: 7, n: 500, res: 24, engine: "wasm" };
   const q = writeSettings(s);
-  assert.equal(q, "?data=moons&model=nsf&path=cosine&pairing=ot&width=32&lr=0.005&steps=300&cond=mode&solver=dopri5&nsteps=7&n=500&res=24");
+  assert.equal(q, "?data=moons&model=nsf&path=cosine&pairing=ot&width=32&lr=0.005&steps=300&cond=mode&solver=dopri5&nsteps=7&n=500&res=24&engine=wasm");
   assert.deepEqual(readSettings(q), s);
   assert.equal(writeSettings(DEFAULTS), "");
   assert.deepEqual(readSettings(""), DEFAULTS);
