@@ -129,10 +129,17 @@ test("a CLI checkpoint opens and samples what the library samples; the page's ch
   await page.close();
 });
 
-test("cross-origin isolated (COOP/COEP headers): the page trains and draws the same way", async () => {
+test("cross-origin isolated (COOP/COEP headers): the page trains and draws the same way; every control is labelled; the keyboard starts training", async () => {
   const { page, errors } = await open("?model=nsf&steps=30&width=16&res=16&n=300", isolated.url);
   assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
-  await page.getByTestId("train").click();
+  // Every control has a label (or, for buttons, its text), and training starts from the keyboard.
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, button")]
+      .filter((e) => (e instanceof HTMLButtonElement ? !e.textContent?.trim() : !(e as HTMLInputElement).labels?.length))
+      .map((e) => e.outerHTML));
+  assert.deepEqual(unlabelled, []);
+  await page.getByTestId("train").focus();
+  await page.keyboard.press("Enter");
   await waitForStep(page, 30);
   await waitForDrawn(page, "heatmap", 30);
   assert.match(await page.getByTestId("engine").textContent() ?? "", /cross-origin isolated/);
