@@ -206,6 +206,7 @@ function onReady(m: ReadyInfo): void {
   updateTrainButton();
   redrawAll(m.step, false);
   requestViews(true);
+  if (!m.trainable) message(`trained on ${m.spec}, which this page does not have: the model can be viewed and sampled, not trained further`);
 }
 
 function engineLine(msPerStep: number): void {
