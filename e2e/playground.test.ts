@@ -5,8 +5,8 @@
  * downloads loads in Node; the page works cross-origin isolated (COOP/COEP) as well as without; and with a WebGPU
  * adapter it trains, on WebGPU or, where WebGPU fails, on wasm after falling back.
  *
- * Builds playground/dist first when it is missing (`npm run playground:build`). Needs /usr/bin/chromium (or
- * CHROMIUM_PATH). Writes the screenshot docs/playground.png.
+ * Builds playground/dist first (`npm run playground:build`; E2E_NO_BUILD=1 reuses an existing build). Needs
+ * /usr/bin/chromium (or CHROMIUM_PATH). Writes the screenshot docs/playground.png.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -30,7 +30,8 @@ let isolated: Served;
 let browser: Browser;
 
 before(async () => {
-  if (!existsSync(join(dist, "index.html"))) execFileSync("npm", ["run", "playground:build"], { cwd: root, stdio: "inherit" });
+  // A stale dist would test old code: build (about a second) unless told the build is fresh.
+  if (!process.env.E2E_NO_BUILD || !existsSync(join(dist, "index.html"))) execFileSync("npm", ["run", "-s", "playground:build"], { cwd: root, stdio: "ignore" });
   site = await serve(dist);
   isolated = await serve(dist, { isolate: true });
   browser = await launch();
