@@ -2,8 +2,9 @@
 import { np, type Array } from "../engine/index.js";
 import { registerScheduler, type Scheduler } from "./scheduler.js";
 
-// The function's own name ("condot") is the registry key.
 export const condOT: Scheduler = function condot(t: Array) {
   return { alpha: t.ref, sigma: np.subtract(1, t.ref), dAlpha: np.onesLike(t.ref), dSigma: np.onesLike(t).neg() };
 };
+// The name is the registry key: set explicitly, since bundlers rename functions (minifiers, scope hoisting).
+Object.defineProperty(condOT, "name", { value: "condot" });
 registerScheduler(condOT);

@@ -56,4 +56,6 @@ export const cosine: Scheduler = function cosine(t: Array) {
   const dSigma = alpha.ref.mul(scalarLike(alpha, -half));
   return { alpha, sigma, dAlpha, dSigma };
 };
+// The name is the registry key: set explicitly, since bundlers rename functions (esbuild's scope hoisting made it "cosine2").
+Object.defineProperty(cosine, "name", { value: "cosine" });
 registerScheduler(cosine);

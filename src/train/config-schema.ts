@@ -11,7 +11,7 @@ import * as v from "valibot";
 import { activations } from "../engine/index.js";
 import { CheckpointError } from "../errors.js";
 import { netKinds } from "../nets/registry.js";
-import { schedulerNames } from "../paths/scheduler.js";
+import { isSchedulerName, schedulerNames } from "../paths/scheduler.js";
 import { FLOW_ARCHS } from "../flows/architectures.js";
 import type { HostTensor } from "../io/safetensors.js";
 
@@ -25,8 +25,8 @@ const finite = v.pipe(v.number(FINITE), v.finite(FINITE));
 const nonNeg = v.pipe(v.number("a finite number ≥ 0"), v.finite("a finite number ≥ 0"), v.minValue(0, "a finite number ≥ 0"));
 const posNum = v.pipe(v.number("a finite number > 0"), v.finite("a finite number > 0"), v.gtValue(0, "a finite number > 0"));
 const str = v.string("a string");
-const oneOf = (names: () => readonly string[], what: string) =>
-  v.pipe(str, v.check((s) => names().includes(s), () => `${what} (one of ${names().join(", ")})`));
+const oneOf = (names: () => readonly string[], what: string, accepts: (s: string) => boolean = (s) => names().includes(s)) =>
+  v.pipe(str, v.check(accepts, () => `${what} (one of ${names().join(", ")})`));
 const list = <T extends v.GenericSchema>(item: T, what: string) => v.array(item, `an array of ${what}`);
 const obj = <T extends v.ObjectEntries>(entries: T, what = "an object") => v.looseObject(entries, what);
 
@@ -72,7 +72,7 @@ const common = {
 const flowMatching = obj({
   kind: v.literal("flow-matching"),
   net,
-  path: oneOf(schedulerNames, "a known path"),
+  path: oneOf(schedulerNames, "a known path", isSchedulerName),
   prediction: v.optional(v.picklist(["velocity", "x1", "eps"], 'one of "velocity", "x1", "eps"')),
   standardize: v.optional(v.picklist(["column", "global", "none"], 'one of "column", "global", "none"')),
   dataScale: v.optional(v.pipe(v.number("a number"), v.finite("a finite number"), v.minValue(Number.MIN_VALUE, "a number > 0"))),

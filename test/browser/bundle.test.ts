@@ -14,12 +14,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
-import { initEngine, createTrainState, train, disposeTrainState, openDataSource, defaultMlpConfig } from "../../src/index.js";
+import { initEngine, createTrainState, train, disposeTrainState, openDataSource, defaultMlpConfig, paths, solvers, data } from "../../src/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Bundles `entry` for the browser; returns the Node built-ins it reached (importer → module) and the output. */
-async function bundle(entry: string): Promise<{ builtins: string[]; code: string; metafile: Metafile }> {
+async function bundle(entry: string, o: { minify?: boolean } = {}): Promise<{ builtins: string[]; code: string; metafile: Metafile }> {
   const builtins: string[] = [];
   const detect: Plugin = {
     name: "node-builtins",
@@ -33,7 +33,7 @@ async function bundle(entry: string): Promise<{ builtins: string[]; code: string
   };
   const r = await build({
     entryPoints: [join(root, entry)], absWorkingDir: root, bundle: true, platform: "browser", format: "esm",
-    write: false, metafile: true, logLevel: "silent", plugins: [detect],
+    write: false, metafile: true, logLevel: "silent", plugins: [detect], minify: o.minify ?? false,
   });
   assert.deepEqual(r.errors, []);
   return { builtins, code: r.outputFiles[0]!.text, metafile: r.metafile };
@@ -91,4 +91,28 @@ test("the browser bundle runs: CSV, PNG, training and exact resume from checkpoi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("browser bundles, minified or not, keep every registry's names (bundlers rename functions)", async () => {
+  const names = `
+    console.log(JSON.stringify({
+      paths: fm.paths.schedulerNames(), solvers: fm.solvers.solverNames(), toys: fm.data.toyNames,
+    }));`;
+  const run = (code: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "flowmatch-min-"));
+    try {
+      writeFileSync(join(dir, "flowmatch.mjs"), code);
+      writeFileSync(join(dir, "run.mjs"), `import * as fm from "./flowmatch.mjs";${names}`);
+      const r = spawnSync(process.execPath, [join(dir, "run.mjs")], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  // The names the sources give (as Node runs them): scope hoisting renamed cosine to "cosine2", minifying condot to "".
+  const sources = { paths: paths.schedulerNames(), solvers: solvers.solverNames(), toys: [...data.toyNames] };
+  assert.ok(sources.paths.includes("condot") && sources.paths.includes("cosine"), JSON.stringify(sources.paths));
+  assert.deepEqual(run((await bundle("src/index.ts")).code), sources);
+  assert.deepEqual(run((await bundle("src/index.ts", { minify: true })).code), sources);
 });

@@ -110,7 +110,7 @@ cases.push(
   ["train --model foo", [...base.train!(), "--model", "foo"], 2, /unknown --model "foo"; valid: fm, .*realnvp/],
   ["train --model ''", [...base.train!(), "--model="], 2, /unknown --model ""; valid: fm/],
   ["train --activation foo", [...base.train!(), "--activation", "foo"], 2, /unknown activation "foo"; valid: .*silu/],
-  ["train --path foo", [...base.train!(), "--path", "foo"], 2, /unknown path "foo"; valid paths: condot, poly, cosine2, vp, linear-vp, condot-sigma-min/],
+  ["train --path foo", [...base.train!(), "--path", "foo"], 2, /unknown path "foo"; valid paths: condot, poly, cosine, vp, linear-vp, condot-sigma-min/],
   ["train --objective foo", [...base.train!(), "--objective", "foo"], 2, /--objective must be fm or mle, got "foo"/],
   ["train --divergence foo", [...base.train!(), "--objective", "mle", "--divergence", "foo"], 2, /--divergence must be exact or hutchinson, got "foo"/],
   ["train --schedule foo", [...base.train!(), "--schedule", "foo"], 2, /--schedule must be one of constant, warmup, cosine, got "foo"/],

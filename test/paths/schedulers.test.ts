@@ -134,3 +134,20 @@ test("bad factory options throw OptionError", () => {
   assert.throws(() => condOTSigmaMin(1), OptionError);
   assert.throws(() => condOTSigmaMin(-0.1), OptionError);
 });
+
+test("path names: cosine is \"cosine\"; its earlier name \"cosine2\" (tsx's rename) still resolves and loads", async () => {
+  const { createTrainState, trainStateToBytes, trainStateFromBytes, disposeTrainState } = await import("../../src/train/index.js");
+  const { defaultMlpConfig } = await import("../../src/nets/mlp.js");
+  assert.deepEqual(schedulerNames(), ["condot", "poly", "cosine", "vp", "linear-vp", "condot-sigma-min"]);
+  assert.equal(getScheduler("cosine2"), getScheduler("cosine"));
+  assert.throws(() => getScheduler("toString"), OptionError); // the legacy table is not an open prototype
+  // A checkpoint that recorded "cosine2" passes the schema and loads.
+  const s = createTrainState({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [4] }, path: "cosine" }, { steps: 1 });
+  const bytes = trainStateToBytes(s);
+  disposeTrainState(s);
+  const old = { ...bytes, configJson: bytes.configJson.replace('"path": "cosine"', '"path": "cosine2"') };
+  assert.notEqual(old.configJson, bytes.configJson);
+  const loaded = trainStateFromBytes(old);
+  assert.equal(loaded.config.path, "cosine2");
+  disposeTrainState(loaded);
+});

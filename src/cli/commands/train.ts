@@ -48,7 +48,7 @@ export const trainSpec: CommandSpec = {
     "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "0" },
     "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
     objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
-    path: { type: "string", help: "probability path: condot, poly, cosine2, vp, linear-vp, condot-sigma-min", default: "condot" },
+    path: { type: "string", help: "probability path: condot, poly, cosine, vp, linear-vp, condot-sigma-min", default: "condot" },
     prediction: { type: "string", help: "what the network predicts: velocity, x1 or eps", default: "velocity" },
     coupling: { type: "string", help: "noise–data pairing: independent, ot (exact minibatch OT), sinkhorn, sb (Schrödinger bridge)", default: "independent" },
     pairing: { type: "string", help: "alias of --coupling" },
