@@ -18,6 +18,8 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "gelu-scale2": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2"],
   "scale2-late": ["--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
   "scale2-deep": ["--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
+  "gelu-scale2-late": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
+  "swish4-scale2": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2"],
   "scale3": ["--standardize", "global", "--data-scale", "3"],
 };
 

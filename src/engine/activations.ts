@@ -49,5 +49,8 @@ export const activations = {
   softplus,
   sigmoid,
   gelu: (x: Array) => x.ref.mul(sigmoid(x.mul(1.702))), // sigmoid approximation: finite everywhere
+  // Swish-β, x·σ(βx): SiLU is β = 1, this gelu β = 1.702, ReLU the limit β → ∞. A larger β bends sharper (tight
+  // modes need sharp velocity fields) while the divergence stays smooth (adaptive exact likelihoods stay cheap).
+  swish4: (x: Array) => x.ref.mul(sigmoid(x.mul(4))),
 } as const;
 export type ActivationName = keyof typeof activations;
