@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, np, grad, vmap, sigmoid, softplus, silu, logSigmoid, logsumexp } from "../../src/engine/index.js";
+import { initEngine, np, grad, vmap, sigmoid, softplus, silu, logSigmoid, logsumexp, activations } from "../../src/engine/index.js";
 
 await initEngine();
 
@@ -13,7 +13,13 @@ const refs: Record<string, { f: (x: any) => any; v: (x: number) => number; d: (x
   softplus: { f: softplus, v: refSoftplus, d: refSigmoid },
   logSigmoid: { f: logSigmoid, v: (x) => -refSoftplus(-x), d: (x) => 1 - refSigmoid(x) },
   silu: { f: silu, v: (x) => x * refSigmoid(x), d: (x) => refSigmoid(x) * (1 + x * (1 - refSigmoid(x))) },
+  gelu: swish(activations.gelu, 1.702),
+  swish4: swish(activations.swish4, 4),
 };
+/** Swish-β x·σ(βx) and its derivative σ(βx)·(1 + βx·(1 − σ(βx))). */
+function swish(f: (x: any) => any, beta: number) {
+  return { f, v: (x: number) => x * refSigmoid(beta * x), d: (x: number) => refSigmoid(beta * x) * (1 + beta * x * (1 - refSigmoid(beta * x))) };
+}
 
 for (const dtype of [np.float32, np.float64]) {
   for (const [name, r] of Object.entries(refs)) {
