@@ -5,7 +5,7 @@
  */
 import { OptionError } from "../errors.js";
 import { isToyName } from "../data/registry.js";
-import type { StandardizeMode } from "../data/normalize.js";
+import { CSV_SCALING, type StandardizeMode } from "../data/normalize.js";
 import type { TimeEmbeddingKind } from "../nets/time-embedding.js";
 import { givenOptions } from "./resume-check.js";
 
@@ -15,8 +15,8 @@ export function timeEmbeddingArg(v: Record<string, unknown>): TimeEmbeddingKind 
 
 /** `--standardize`: scales a CSV only; given with a toy (used as drawn) it is refused rather than ignored. */
 export function standardizeArg(v: Record<string, unknown>, argv: string[]): StandardizeMode {
-  const mode = String(v.standardize ?? "column") as StandardizeMode;
-  if (givenOptions(argv).has("standardize") && isToyName(String(v.data)) && mode !== "column") {
+  const mode = String(v.standardize ?? CSV_SCALING.standardize) as StandardizeMode;
+  if (givenOptions(argv).has("standardize") && isToyName(String(v.data))) {
     throw new OptionError(`--standardize ${mode}: ${String(v.data)} is a toy, used as drawn; --standardize scales CSV data`);
   }
   return mode;
@@ -24,8 +24,8 @@ export function standardizeArg(v: Record<string, unknown>, argv: string[]): Stan
 
 /** `--data-scale`: CSV only, like --standardize (a toy is used as drawn). */
 export function dataScaleArg(v: Record<string, unknown>, argv: string[]): number {
-  const scale = Number(v["data-scale"] ?? 1);
-  if (givenOptions(argv).has("data-scale") && isToyName(String(v.data)) && scale !== 1) {
+  const scale = Number(v["data-scale"] ?? CSV_SCALING.dataScale);
+  if (givenOptions(argv).has("data-scale") && isToyName(String(v.data))) {
     throw new OptionError(`--data-scale ${scale}: ${String(v.data)} is a toy, used as drawn; --data-scale scales CSV data`);
   }
   return scale;

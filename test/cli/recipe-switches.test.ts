@@ -43,7 +43,7 @@ function trainedMass(out: string): number {
 const config = (out: string) => JSON.parse(readFileSync(join(dir, out, "config.json"), "utf8"));
 
 test("--standardize global --time-embedding none: saved, one RMS std, density integrates to 1", () => {
-  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "global", "--time-embedding", "none", "--out", "g", "--test-points", "0", "-q");
+  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "global", "--data-scale", "1", "--time-embedding", "none", "--out", "g", "--test-points", "0", "-q");
   assert.equal(t.code, 0, t.err);
   const c = config("g");
   assert.equal(c.model.standardize, "global");
@@ -54,14 +54,20 @@ test("--standardize global --time-embedding none: saved, one RMS std, density in
   assert.ok(Math.abs(z - 1) < 0.02, `∫q = ${z}`);
 });
 
-test("--standardize none: the identity standardizer, density integrates to 1; default column keeps the config as before", () => {
-  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "none", "--out", "n", "--test-points", "0", "-q");
+test("--standardize none --data-scale 1: the identity standardizer, density integrates to 1; column 1 writes the 0.1 config", () => {
+  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "none", "--data-scale", "1", "--out", "n", "--test-points", "0", "-q");
   assert.equal(t.code, 0, t.err);
   const c = config("n");
   assert.deepEqual(c.model.standardizer, { mean: [0, 0], std: [1, 1] });
   assert.equal(c.model.net.time.kind, "sinusoidal");
   const z = trainedMass("n");
   assert.ok(Math.abs(z - 1) < 0.02, `∫q = ${z}`);
+  // The 0.1 scaling, asked for: no standardize/dataScale fields, the per-column fit itself.
+  const k = cli("train", "--data", "d.csv", "--steps", "2", "--batch", "64", "--hidden", "8", "--standardize", "column", "--data-scale", "1", "--out", "c1", "--test-points", "0", "-q");
+  assert.equal(k.code, 0, k.err);
+  const c1 = config("c1").model;
+  assert.deepEqual([c1.standardize, c1.dataScale], [undefined, undefined]);
+  c1.standardizer.std.forEach((s: number, j: number) => assert.ok(Math.abs(s / colStd[j]! - 1) < 1e-9, `${s} vs ${colStd[j]}`));
 });
 
 test("--resume refuses a different --standardize or --time-embedding, naming the saved value, and keeps the saved ones", () => {
@@ -78,11 +84,11 @@ test("--resume refuses a different --standardize or --time-embedding, naming the
   assert.deepEqual([after.model.standardize, after.model.standardizer, after.model.net.time], [before.model.standardize, before.model.standardizer, before.model.net.time]);
 });
 
-test("--data-scale 2 --standardize global: half the RMS std saved, density still integrates to 1; a toy is refused", () => {
-  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--standardize", "global", "--data-scale", "2", "--out", "s2", "--test-points", "0", "-q");
+test("the default CSV scaling (global, --data-scale 2): half the RMS std saved, density integrates to 1; a toy is refused", () => {
+  const t = cli("train", "--data", "d.csv", "--steps", "30", "--batch", "128", "--hidden", "32,32", "--out", "s2", "--test-points", "0", "-q");
   assert.equal(t.code, 0, t.err);
   const c = config("s2");
-  assert.equal(c.model.dataScale, 2);
+  assert.deepEqual([c.model.standardize, c.model.dataScale], ["global", 2]);
   const rms = Math.sqrt((colStd[0]! ** 2 + colStd[1]! ** 2) / 2);
   for (const s of c.model.standardizer.std) assert.ok(Math.abs((2 * s) / rms - 1) < 1e-9, `${s} vs ${rms} / 2`);
   const z = trainedMass("s2");
@@ -93,5 +99,6 @@ test("--data-scale 2 --standardize global: half the RMS std saved, density still
 
 test("--standardize with a toy is refused (toys are used as drawn); a bad value names the choices", () => {
   assertOneLineError(cli("train", "--data", "moons", "--standardize", "global", "--out", "t"), /--standardize global: moons is a toy/);
+  assertOneLineError(cli("train", "--data", "moons", "--standardize", "column", "--out", "t"), /--standardize column: moons is a toy/);
   assertOneLineError(cli("train", "--data", "d.csv", "--standardize", "robust", "--out", "t"), /--standardize must be one of column, global, none, got "robust"/);
 });
