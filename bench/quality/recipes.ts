@@ -20,6 +20,7 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "scale2-deep": ["--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
   "gelu-scale2-late": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
   "swish4-scale2": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2"],
+  "swish4-scale2-late": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
   "scale3": ["--standardize", "global", "--data-scale", "3"],
 };
 
