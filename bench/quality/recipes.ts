@@ -6,10 +6,10 @@
  */
 export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   default: [],
-  plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none"],
-  "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none"],
-  global: ["--standardize", "global"],
-  "raw-units": ["--standardize", "none"],
+  plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none", "--data-scale", "1"],
+  "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "column", "--data-scale", "1"],
+  global: ["--standardize", "global", "--data-scale", "1"],
+  "raw-units": ["--standardize", "none", "--data-scale", "1"],
   "raw-t": ["--time-embedding", "none"],
   relu: ["--activation", "relu"],
   "no-ema": ["--ema-decay", "0"],
