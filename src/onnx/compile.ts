@@ -60,11 +60,11 @@ function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: Comp
 function pairDims(a: Atom, b: Atom): Dim[] {
   const sa = a.aval.shape;
   const sb = b.aval.shape;
-  if (sa.length !== sb.length) throw new OptionError("onnx export: the function's structure depends on the batch size");
+  if (sa.length !== sb.length) throw new OptionError("ONNX export: the function's structure depends on the batch size");
   return sa.map((d, i) => {
     if (d === sb[i]) return d;
     if (d === TRACE_BATCHES[0] && sb[i] === TRACE_BATCHES[1]) return "B";
-    throw new OptionError(`onnx export: a dimension (${d} vs ${sb[i]}) scales with the batch in a way that is not supported`);
+    throw new OptionError(`ONNX export: a dimension (${d} vs ${sb[i]}) scales with the batch in a way that is not supported`);
   });
 }
 
@@ -83,7 +83,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   const ja = A.jaxpr;
   const jb = B.jaxpr;
   if (ja.eqns.length !== jb.eqns.length || ja.inBinders.length !== jb.inBinders.length) {
-    throw new OptionError("onnx export: the function's structure depends on the batch size");
+    throw new OptionError("ONNX export: the function's structure depends on the batch size");
   }
   const batchIn = o.inputs.findIndex((i) => i.shape.includes("B"));
   const g = new GraphBuilder(batchIn < 0 ? undefined : { input: o.inputs[batchIn]!.name, axis: o.inputs[batchIn]!.shape.indexOf("B") });
@@ -117,7 +117,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;
-    if (e.primitive !== twin.primitive) throw new OptionError("onnx export: the function's structure depends on the batch size");
+    if (e.primitive !== twin.primitive) throw new OptionError("ONNX export: the function's structure depends on the batch size");
     e.outBinders.forEach((v, j) => {
       dims.set(v, pairDims(v, twin.outBinders[j]!));
       producers.set(v, e);
@@ -141,7 +141,7 @@ function constant(g: GraphBuilder, c: Array, d: Dim[]): string {
   if (!d.includes("B")) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;
   for (let i = 1; i < values.length; i++) {
-    if (values[i] !== v0) throw new OptionError("onnx export: a batch-sized constant that is not uniform cannot be exported");
+    if (values[i] !== v0) throw new OptionError("ONNX export: a batch-sized constant that is not uniform cannot be exported");
   }
   return g.node("Expand", [g.scalar(Number(v0), type), g.shape(d)]);
 }

@@ -15,7 +15,7 @@ export type ExportSampler = (typeof EXPORT_SAMPLERS)[number];
 const steppers: Record<ExportSampler, StepFn> = { euler: eulerStep, midpoint: midpointStep, rk4: rk4Step };
 
 function checkExportable(model: VelocityModel): void {
-  if (model.config.cond) throw new OptionError("export: conditional models (labels, context, guidance) cannot be exported to ONNX yet");
+  if (model.config.cond) throw new OptionError("ONNX export: conditional models (labels, context, guidance) cannot be exported to ONNX yet");
 }
 
 /** Runs `build` on float32 parameters (a cast copy when the model is float64). */
@@ -50,7 +50,7 @@ export function velocityOnnx(model: VelocityModel): Uint8Array {
 export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: number): Uint8Array {
   checkExportable(model);
   const step = steppers[method];
-  if (!step) throw new OptionError(`export: --sampler must be one of ${EXPORT_SAMPLERS.join(", ")}`);
+  if (!step) throw new OptionError(`ONNX export: the sampler must be one of ${EXPORT_SAMPLERS.join(", ")}`);
   const D = model.dim;
   const grid = timeGrid({ t0: 0, t1: 1, steps });
   const s = model.config.standardizer;

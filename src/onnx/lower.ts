@@ -26,7 +26,7 @@ export interface LowerCtx {
 /** ONNX element type of a jax-js dtype. */
 export function onnxType(dtype: string): DataTypeCode {
   const t = ({ float32: DataType.FLOAT, float64: DataType.DOUBLE, int32: DataType.INT32, bool: DataType.BOOL } as Record<string, DataTypeCode>)[dtype];
-  if (t === undefined) throw new OptionError(`onnx export: dtype ${dtype} is not supported`);
+  if (t === undefined) throw new OptionError(`ONNX export: dtype ${dtype} is not supported`);
   return t;
 }
 
@@ -45,7 +45,7 @@ const rules: Record<string, Rule> = {
     const [a, b] = e.inputs.map((x) => ctx.name(x));
     if (op === "not_equal") return ctx.g.node("Not", [ctx.g.node("Equal", [a!, b!])]);
     const t = compare[op];
-    if (!t) throw new OptionError(`onnx export: comparison ${op} is not supported`);
+    if (!t) throw new OptionError(`ONNX export: comparison ${op} is not supported`);
     return ctx.g.node(t, [a!, b!]);
   },
   where: (ctx, e) => ctx.g.node("Where", e.inputs.map((x) => ctx.name(x))),
@@ -65,7 +65,7 @@ const rules: Record<string, Rule> = {
     const op = String(e.params.op);
     if (op === "Add") return ctx.g.node("ReduceSum", [x, ctx.g.initializer(axes, [axes.length], DataType.INT64)], { keepdims: { i: 0 } });
     const t = ({ Mul: "ReduceProd", Max: "ReduceMax", Min: "ReduceMin" } as Record<string, string>)[op];
-    if (!t) throw new OptionError(`onnx export: reduction ${op} is not supported`);
+    if (!t) throw new OptionError(`ONNX export: reduction ${op} is not supported`);
     return ctx.g.node(t, [x], { axes: { ints: axes }, keepdims: { i: 0 } });
   },
   shrink: (ctx, e) => {
@@ -76,7 +76,7 @@ const rules: Record<string, Rule> = {
     const ends: number[] = [];
     slice.forEach(([s, t], i) => {
       if (s === 0 && (dims[i] === "B" || t === dims[i])) return; // whole axis (the batch axis is never cut)
-      if (dims[i] === "B") throw new OptionError("onnx export: slicing the batch axis is not supported");
+      if (dims[i] === "B") throw new OptionError("ONNX export: slicing the batch axis is not supported");
       axes.push(i), starts.push(s), ends.push(t);
     });
     const x = ctx.name(e.inputs[0]!);
@@ -126,6 +126,6 @@ export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
   if (binary[p]) return [ctx.g.node(binary[p]!, ins())];
   const rule = rules[p];
-  if (!rule) throw new OptionError(`onnx export: the jax-js primitive "${p}" has no ONNX lowering yet`);
+  if (!rule) throw new OptionError(`ONNX export: the jax-js primitive "${p}" has no ONNX lowering yet`);
   return [rule(ctx, e)];
 }
