@@ -25,8 +25,13 @@ const TRACE_BATCHES = [3, 5] as const;
 
 export interface GraphInput {
   name: string;
-  /** Shape with "B" for the batch dimension; float32. */
+  /** Shape with "B" for the batch dimension. */
   shape: Dim[];
+  /**
+   * "int64": the file's input is int64 (class labels, as ONNX users pass indices), cast to float32 on entry; the
+   * function is traced with float32 values. Default float32.
+   */
+  type?: "float32" | "int64";
 }
 
 export interface CompileOptions {
@@ -101,7 +106,10 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     else if (i < nConst + leaves.length) {
       const leaf = leaves[i - nConst]!;
       names.set(v, g.initializer(leaf.ref.dataSync() as ArrayLike<number>, leaf.shape, onnxType(String(leaf.dtype)), `param_${i - nConst}`));
-    } else names.set(v, o.inputs[i - nConst - leaves.length]!.name);
+    } else {
+      const input = o.inputs[i - nConst - leaves.length]!;
+      names.set(v, input.type === "int64" ? g.node("Cast", [input.name], { to: { i: DataType.FLOAT } }) : input.name);
+    }
   });
 
   const ctx: LowerCtx = {
@@ -130,7 +138,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     g.node("Identity", [ctx.name(a)], undefined, [o.outputs[i]!]);
     return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (d === "B" ? "batch" : d)) };
   });
-  const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
+  const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
   return g.finish(o.name ?? "flowmatch", inputs, outputs);
 }
 

@@ -8,15 +8,12 @@ import { np, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../
 import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
 import { eulerStep, midpointStep, rk4Step, timeGrid, type StepFn } from "../solvers/index.js";
 import { compileToOnnx } from "./compile.js";
+import { condInputs, tracedField } from "./conditional.js";
 import { OptionError } from "../errors.js";
 
 export const EXPORT_SAMPLERS = ["euler", "midpoint", "rk4"] as const;
 export type ExportSampler = (typeof EXPORT_SAMPLERS)[number];
 const steppers: Record<ExportSampler, StepFn> = { euler: eulerStep, midpoint: midpointStep, rk4: rk4Step };
-
-function checkExportable(model: VelocityModel): void {
-  if (model.config.cond) throw new OptionError("ONNX export: conditional models (labels, context, guidance) cannot be exported to ONNX yet");
-}
 
 /** Runs `build` on float32 parameters (a cast copy when the model is float64). */
 function withF32Params<T>(model: VelocityModel, build: (p: Tree) => T): T {
@@ -28,14 +25,21 @@ function withF32Params<T>(model: VelocityModel, build: (p: Tree) => T): T {
   }
 }
 
-/** v(x, t): inputs `x` [batch, D] and `t` [batch] (float32, model units), output `v` [batch, D]. */
+/**
+ * v(x, t): inputs `x` [batch, D] and `t` [batch] (float32, model units), output `v` [batch, D]; conditional models
+ * also take `label` or `context`, and `guidance` (conditional.ts).
+ */
 export function velocityOnnx(model: VelocityModel): Uint8Array {
-  checkExportable(model);
   const D = model.dim;
   return withF32Params(model, (params) =>
-    compileToOnnx((p, x, t) => model.apply(p as ModelParams, x!, t!), {
+    compileToOnnx((p, x, t, ...cin) => {
+      const f = tracedField(model, p as ModelParams, cin, x!.shape[0]!);
+      const v = f.field(x!, t!);
+      f.dispose();
+      return v;
+    }, {
       params,
-      inputs: [{ name: "x", shape: ["B", D] }, { name: "t", shape: ["B"] }],
+      inputs: [{ name: "x", shape: ["B", D] }, { name: "t", shape: ["B"] }, ...condInputs(model)],
       outputs: ["v"],
       name: "velocity",
       docString: `flowmatch velocity field v(x, t): x [batch, ${D}], t [batch] (0 = noise, 1 = data), model units`,
@@ -44,11 +48,10 @@ export function velocityOnnx(model: VelocityModel): Uint8Array {
 }
 
 /**
- * A K-step sampler: input `noise` [batch, D] (standard normal draws, as `sample` takes them), output `samples`
- * [batch, D] in the data's units.
+ * A K-step sampler: input `noise` [batch, D] (standard normal draws, as `sample` takes them; conditional models
+ * also `label`/`context` and `guidance`), output `samples` [batch, D] in the data's units.
  */
 export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: number): Uint8Array {
-  checkExportable(model);
   const step = steppers[method];
   if (!step) throw new OptionError(`ONNX export: the sampler must be one of ${EXPORT_SAMPLERS.join(", ")}`);
   const D = model.dim;
@@ -56,10 +59,12 @@ export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: 
   const s = model.config.standardizer;
   return withF32Params(model, (params) =>
     compileToOnnx(
-      (p, noise) => {
-        const field = (t: number, x: Array) => model.apply(p as ModelParams, x, np.full([], t, { dtype: np.float32 }));
+      (p, noise, ...cin) => {
+        const f = tracedField(model, p as ModelParams, cin, noise!.shape[0]!);
+        const field = (t: number, x: Array) => f.field(x, np.full([], t, { dtype: np.float32 }));
         let x = noise!;
         for (let i = 0; i + 1 < grid.length; i++) x = step(field, grid[i]!, grid[i + 1]! - grid[i]!, x);
+        f.dispose();
         if (!s) return x;
         const std = np.array(s.std, { dtype: np.float32 }).reshape([1, D]);
         const mean = np.array(s.mean, { dtype: np.float32 }).reshape([1, D]);
@@ -67,7 +72,7 @@ export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: 
       },
       {
         params,
-        inputs: [{ name: "noise", shape: ["B", D] }],
+        inputs: [{ name: "noise", shape: ["B", D] }, ...condInputs(model)],
         outputs: ["samples"],
         name: `sampler_${method}_${steps}`,
         docString: `flowmatch ${method} sampler, ${steps} steps: noise [batch, ${D}] ~ N(0, I) → samples [batch, ${D}] in data units`,

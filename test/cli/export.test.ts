@@ -2,7 +2,7 @@
  * `flowmatch export`: a small trained checkpoint (CSV data, so a standardizer is folded into the sampler) exported
  * as the velocity field and as an rk4 sampler; each file is loaded in onnxruntime-node directly and compared with
  * the library's velocity (1e-5) and with `flowmatch sample` on the same noise (1e-4). Then the refusals, each one
- * line with exit 2, and the output rules of `sample --out`.
+ * line with exit 2, and the output rules of `sample --out`; a class-conditional model with label and guidance inputs.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,11 +11,7 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { initEngine, np, fromHost, toHostF64, Rng } from "../../src/engine/index.js";
 import { loadModel } from "../../src/node/index.js";
-import { VelocityModel } from "../../src/fm/velocity-model.js";
-import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { velocityOnnx } from "../../src/onnx/export.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
-import { OptionError } from "../../src/errors.js";
 import { cliSandbox, assertOneLineError } from "../util/cli.js";
 
 await initEngine();
@@ -94,9 +90,33 @@ test("--verify without onnxruntime-node: one line, exit 2, no file written", () 
   assert.throws(() => readFileSync(join(dir, "nv.onnx")));
 });
 
-test("conditional models are refused (not in this slice)", () => {
-  using m = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [4], condWidth: 2 }, path: "condot", cond: { kind: "class", classes: ["a", "b"], embedDim: 2 } }, 0);
-  assert.throws(() => velocityOnnx(m), (e) => e instanceof OptionError && /conditional models/.test(e.message));
+test("a class-conditional model: label and guidance inputs; the sampler matches `sample --label --guidance`", async () => {
+  const r3 = new Rng(11);
+  const lines = Array.from({ length: 240 }, (_, i) => `${(3 * (i % 3) + 0.3 * r3.normal()).toFixed(4)},${(0.5 * r3.normal()).toFixed(4)},${i % 3}`);
+  writeFileSync(join(dir, "c.csv"), "x,y,cls\n" + lines.join("\n") + "\n");
+  let r = cli("train", "--data", "c.csv", "--cond", "cls", "--steps", "20", "--batch", "32", "--hidden", "16", "--out", "mc", "-q");
+  assert.equal(r.code, 0, r.err);
+  r = cli("export", "--model", "mc", "--out", "cv.onnx", "--verify"); // velocity: cycling labels with ∅, w = 1.5
+  assert.equal(r.code, 0, r.err);
+  r = cli("export", "--model", "mc", "--out", "cs.onnx", "--sampler", "rk4", "--steps", "4");
+  assert.equal(r.code, 0, r.err);
+  r = cli("sample", "--model", "mc", "--n", String(n), "--method", "rk4", "--steps", "4", "--seed", "5", "--label", "2", "--guidance", "2", "--out", "cs.csv");
+  assert.equal(r.code, 0, r.err);
+  const want = Float64Array.from(readFileSync(join(dir, "cs.csv"), "utf8").trim().split("\n").slice(1).flatMap((l) => l.split(",").map(Number)));
+  using model = loadModel(join(dir, "mc"));
+  const c = model.config.cond!;
+  assert.equal(c.kind, "class");
+  const label = c.kind === "class" ? c.classes.indexOf("2") : -1;
+  const s = await ort.InferenceSession.create(join(dir, "cs.onnx"));
+  assert.deepEqual([...s.inputNames], ["noise", "label", "guidance"]);
+  const out = await s.run({
+    noise: new ort.Tensor("float32", Float32Array.from(new Rng(5).normals(n * 2)), [n, 2]),
+    label: new ort.Tensor("int64", new BigInt64Array(n).fill(BigInt(label)), [n]),
+    guidance: new ort.Tensor("float32", new Float32Array(n).fill(2), [n]),
+  });
+  await s.release();
+  const got = Float64Array.from(out.samples!.data as Float32Array);
+  assert.ok(maxRelDiff(got, want) <= 1e-4, `guided samples differ by ${maxRelDiff(got, want)}`);
 });
 
 function spawnWithEnv(env: Record<string, string>, ...args: string[]) {
