@@ -2,8 +2,8 @@
  * `flowmatch export`: a flow-matching checkpoint as a standard ONNX file (opset 17, float32, dynamic batch) that
  * ONNX Runtime runs anywhere — the velocity field v(x, t) alone, or with --sampler a whole K-step sampler from noise
  * to samples in the data's units (conditional models: plus label or context, and guidance inputs). Writing the file
- * needs no ONNX Runtime; --verify loads it in onnxruntime-node (an
- * optional dependency) and compares it with the library on a few points.
+ * needs no ONNX Runtime; --verify loads it in onnxruntime-node (an optional dependency) and compares it with the
+ * library on a few points.
  *
  * The file is written atomically, after the same output checks as `sample --out` (an existing file is replaced,
  * the model's own files never).
