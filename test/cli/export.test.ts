@@ -76,7 +76,7 @@ test("an existing output file is replaced; the model's own files and bad options
   assertOneLineError(cli("export", "--model", "m", "--out", "m/config.json"), /--out m\/config\.json is inside the --model checkpoint/);
   assert.equal(readFileSync(join(dir, "m", "config.json"), "utf8"), config);
   assertOneLineError(cli("export", "--model", "m", "--out", "x.onnx", "--steps", "4"), /--steps needs --sampler/);
-  assertOneLineError(cli("export", "--model", "m", "--out", "x.onnx", "--sampler", "dopri5"), /--sampler must be one of euler, midpoint, rk4/);
+  assertOneLineError(cli("export", "--model", "m", "--out", "x.onnx", "--sampler", "dopri5"), /--sampler must be one of euler, midpoint, rk4, got "dopri5"/);
   assertOneLineError(cli("export", "--out", "x.onnx"), /--model DIR is required/);
   assertOneLineError(cli("export", "--model", "nowhere", "--out", "x.onnx"), /nowhere/);
   r = cli("train", "--model", "realnvp", "--data", "moons", "--steps", "2", "--layers", "1", "--hidden", "4", "--out", "flow", "-q");

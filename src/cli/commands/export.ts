@@ -13,7 +13,7 @@ import { loadModel } from "../../node/index.js";
 import { isFlowCheckpoint } from "../../node/train-state.js";
 import { writeFileAtomic } from "../../node/checkpoint-dir.js";
 import { checkOutputFile, writeOutputFile } from "../../node/output-path.js";
-import { velocityOnnx, samplerOnnx, EXPORT_SAMPLERS, type ExportSampler } from "../../onnx/export.js";
+import { velocityOnnx, samplerOnnx, type ExportSampler } from "../../onnx/export.js";
 import { verifyExport } from "../../onnx/verify.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
@@ -41,10 +41,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!v) return;
   if (!v.model) throw new OptionError("--model DIR is required");
   if (v.out === undefined) throw new OptionError("--out FILE.onnx is required");
-  const sampler = v.sampler === undefined ? undefined : String(v.sampler);
-  if (sampler !== undefined && !(EXPORT_SAMPLERS as readonly string[]).includes(sampler)) {
-    throw new OptionError(`--sampler must be one of ${EXPORT_SAMPLERS.join(", ")} (got "${sampler}")`);
-  }
+  const sampler = v.sampler === undefined ? undefined : String(v.sampler); // checked by parseCommand (flag-rules.ts)
   if (sampler === undefined && argv.some((a) => a === "--steps" || a.startsWith("--steps="))) {
     throw new OptionError("--steps needs --sampler (the velocity field alone has no steps)");
   }
