@@ -3,7 +3,8 @@
  * both broadcast NumPy-style). Shapes that hold the batch size become runtime shape tensors (GraphBuilder.shape), so
  * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` lowers to with a
  * transpose and two reshapes around it — is matched back to one MatMul: lowered literally (Mul + ReduceSum over a
- * [B, N, K] intermediate) it is an order of magnitude slower.
+ * [B, N, K] intermediate) it is an order of magnitude slower. Likewise the engine's stable sigmoid (SiLU, GELU)
+ * becomes one Sigmoid node.
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
@@ -48,7 +49,11 @@ const rules: Record<string, Rule> = {
     if (!t) throw new OptionError(`ONNX export: comparison ${op} is not supported`);
     return ctx.g.node(t, [a!, b!]);
   },
-  where: (ctx, e) => ctx.g.node("Where", e.inputs.map((x) => ctx.name(x))),
+  where: (ctx, e) => {
+    const x = stableSigmoidInput(ctx, e);
+    if (x) return ctx.g.node("Sigmoid", [ctx.name(x)]);
+    return ctx.g.node("Where", e.inputs.map((a) => ctx.name(a)));
+  },
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
   transpose: (ctx, e) => ctx.g.node("Transpose", [ctx.name(e.inputs[0]!)], { perm: { ints: e.params.perm as number[] } }),
@@ -117,6 +122,41 @@ function lowerDot(ctx: LowerCtx, e: JaxprEqn): string {
   }
   const prod = ctx.g.node("Mul", [ctx.name(a), ctx.name(b)]);
   return ctx.g.node("ReduceSum", [prod, ctx.g.initializer([-1], [1], DataType.INT64)], { keepdims: { i: 0 } });
+}
+
+const isLit = (a: Atom, v: number) => "value" in a && a.value === v;
+
+/**
+ * The engine's numerically stable sigmoid (engine/activations.ts, float32 path) traces as 10 equations:
+ *   where(0 ≤ x, 1/(1 + e), e · 1/(1 + e)) with e = exp(−where(x < 0, −x, x)).
+ * ONNX Runtime does not fuse that chain; run as written it is most of the forward pass's memory traffic. ONNX's
+ * own Sigmoid is stable too, so the whole chain becomes one node. Returns x when `e` is the final `where`.
+ */
+function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
+  const [c, a, b] = e.inputs as [Atom, Atom, Atom];
+  const pc = ctx.producer(c);
+  if (pc?.primitive !== "compare" || pc.params.op !== "less_equal" || !isLit(pc.inputs[0]!, 0)) return undefined;
+  const x = pc.inputs[1]!;
+  const pa = ctx.producer(a);
+  const pb = ctx.producer(b);
+  if (pa?.primitive !== "reciprocal" || pb?.primitive !== "mul") return undefined;
+  const d = pa.inputs[0]!;
+  const pd = ctx.producer(d);
+  if (pd?.primitive !== "add" || !isLit(pd.inputs[1]!, 1)) return undefined;
+  const ex = pd.inputs[0]!;
+  const [m0, m1] = pb.inputs as [Atom, Atom];
+  const other = m0 === ex ? m1 : m1 === ex ? m0 : undefined;
+  const po = other && ctx.producer(other);
+  if (po?.primitive !== "reciprocal" || po.inputs[0] !== d) return undefined;
+  const pe = ctx.producer(ex);
+  const pn = pe?.primitive === "exp" ? ctx.producer(pe.inputs[0]!) : undefined;
+  const pz = pn?.primitive === "neg" ? ctx.producer(pn.inputs[0]!) : undefined;
+  if (pz?.primitive !== "where" || pz.inputs[2] !== x) return undefined;
+  const pl = ctx.producer(pz.inputs[0]!);
+  const pm = ctx.producer(pz.inputs[1]!);
+  const absOk = pl?.primitive === "compare" && pl.params.op === "less" && pl.inputs[0] === x && isLit(pl.inputs[1]!, 0)
+    && pm?.primitive === "mul" && pm.inputs[0] === x && isLit(pm.inputs[1]!, -1);
+  return absOk ? x : undefined;
 }
 
 /** Lowers one equation; returns the ONNX names of its outputs. */
