@@ -2,7 +2,8 @@
  * `flowmatch export`: a small trained checkpoint (CSV data, so a standardizer is folded into the sampler) exported
  * as the velocity field and as an rk4 sampler; each file is loaded in onnxruntime-node directly and compared with
  * the library's velocity (1e-5) and with `flowmatch sample` on the same noise (1e-4). Then the refusals, each one
- * line with exit 2, and the output rules of `sample --out`; a class-conditional model with label and guidance inputs.
+ * line with exit 2, and the output rules of `sample --out`; a class-conditional model with label and guidance inputs;
+ * `sample --backend onnx`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -117,6 +118,21 @@ test("a class-conditional model: label and guidance inputs; the sampler matches 
   await s.release();
   const got = Float64Array.from(out.samples!.data as Float32Array);
   assert.ok(maxRelDiff(got, want) <= 1e-4, `guided samples differ by ${maxRelDiff(got, want)}`);
+});
+
+test("sample --backend onnx: the same rows as the wasm backend (one line where it cannot apply)", () => {
+  const csv = (f: string) => Float64Array.from(readFileSync(join(dir, f), "utf8").trim().split("\n").slice(1).flatMap((l) => l.split(",").map(Number)));
+  let r = cli("sample", "--model", "m", "--n", "40", "--method", "midpoint", "--steps", "5", "--seed", "2", "--out", "bw.csv");
+  assert.equal(r.code, 0, r.err);
+  r = cli("sample", "--model", "m", "--n", "40", "--method", "midpoint", "--steps", "5", "--seed", "2", "--backend", "onnx", "--out", "bo.csv");
+  assert.equal(r.code, 0, r.err);
+  const [w, o] = [csv("bw.csv"), csv("bo.csv")];
+  assert.equal(o.length, 80);
+  assert.ok(maxRelDiff(o, w) <= 1e-5, `onnx vs wasm: ${maxRelDiff(o, w)}`);
+  assertOneLineError(cli("sample", "--model", "m", "--n", "4", "--method", "dopri5", "--backend", "onnx"), /onnx backend samples with euler, midpoint, rk4/);
+  assertOneLineError(cli("sample", "--model", "flow", "--n", "4", "--backend", "onnx"), /--backend onnx samples flow-matching models/);
+  assertOneLineError(spawnWithEnv({ FLOWMATCH_ORT_MODULE: "onnxruntime-node-missing-for-test" }, "sample", "--model", "m", "--n", "4", "--backend", "onnx", "--out", "bm.csv"), /onnxruntime-node is not installed/);
+  assert.throws(() => readFileSync(join(dir, "bm.csv")));
 });
 
 function spawnWithEnv(env: Record<string, string>, ...args: string[]) {
