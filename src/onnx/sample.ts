@@ -65,9 +65,12 @@ export async function sampleOnnx(model: VelocityModel, n: number, o: OnnxSampleO
   const D = model.dim;
   const noise = o.noise ?? new Rng(o.seed ?? 0).normals(n * D);
   if (noise.length !== n * D) throw new ShapeError(`noise has ${noise.length} values, expected n·D = ${n}·${D}`);
+  const c = model.config.cond;
+  if (!c && (o.label !== undefined || o.context !== undefined || (o.guidance ?? 0) !== 0)) {
+    throw new OptionError("this model is unconditional: drop the label/context/guidance");
+  }
   const ort = await loadOrt();
   const feeds: Record<string, InstanceType<OrtModule["Tensor"]>> = { noise: new ort.Tensor("float32", Float32Array.from(noise), [n, D]) };
-  const c = model.config.cond;
   if (c) {
     if (c.kind === "class") {
       const k = o.label === undefined ? -1 : labelIndex(c, o.label);
@@ -77,8 +80,6 @@ export async function sampleOnnx(model: VelocityModel, n: number, o: OnnxSampleO
       feeds.context = new ort.Tensor("float32", Float32Array.from(o.context), [n, c.dim]);
     }
     feeds.guidance = new ort.Tensor("float32", new Float32Array(n).fill(o.guidance ?? 0), [n]);
-  } else if (o.label !== undefined || o.context !== undefined || (o.guidance ?? 0) !== 0) {
-    throw new OptionError("this model is unconditional: drop the label/context/guidance");
   }
   const s = await session(model, method, steps);
   const out = await s.run(feeds);
