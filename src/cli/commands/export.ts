@@ -18,6 +18,7 @@ import { verifyExport } from "../../onnx/verify.js";
 import { OptionError } from "../../errors.js";
 import { parseCommand, num, type CommandSpec } from "../args.js";
 import { guardOutput } from "../output-guard.js";
+import { givenOptions } from "../resume-check.js";
 
 export const exportSpec: CommandSpec = {
   name: "export",
@@ -42,7 +43,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!v.model) throw new OptionError("--model DIR is required");
   if (v.out === undefined) throw new OptionError("--out FILE.onnx is required");
   const sampler = v.sampler === undefined ? undefined : String(v.sampler); // checked by parseCommand (flag-rules.ts)
-  if (sampler === undefined && argv.some((a) => a === "--steps" || a.startsWith("--steps="))) {
+  if (sampler === undefined && givenOptions(argv).has("steps")) {
     throw new OptionError("--steps needs --sampler (the velocity field alone has no steps)");
   }
   const steps = num(v, "steps", { int: true, min: 1 })!;
