@@ -2,6 +2,8 @@
 // 512, Adam), and Euler-100 sampling of 10,000 points. FLOPs count a multiply–add as 2; a training step is
 // counted as 3× the forward pass (forward + two backward matmuls per layer), the usual convention. The step is
 // timed on one thread and data-parallel on this machine's cores (at most 4).
+// `npm run bench -- --backend onnx`: Euler-100 sampling runs on ONNX Runtime (src/onnx/sample.ts: the 100 steps are
+// one graph call); the other workloads have no ONNX path yet and run on wasm as before ("backend" says which).
 import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
 import "../src/node/index.js"; // registers the worker threads for the data-parallel step
@@ -13,6 +15,11 @@ import { sample } from "../src/fm/sample.js";
 import { logProb, exactDivergence, hutchinsonDivergence, drawProbes } from "../src/likelihood/index.js";
 import { np, jit, Rng, fromHost, treeRef, materialize, type Array } from "../src/engine/index.js";
 import { defaultMlpConfig } from "../src/nets/mlp.js";
+import { sampleOnnx } from "../src/onnx/sample.js";
+
+const backendAt = process.argv.indexOf("--backend");
+const backend = backendAt < 0 ? "wasm" : process.argv[backendAt + 1];
+if (backend !== "wasm" && backend !== "onnx") throw new Error(`--backend must be wasm or onnx, got "${backend}"`);
 
 const device = await initEngine();
 const ref: MlpConfig = { kind: "mlp", dim: 2, hidden: [256, 256, 256], activation: "silu", time: { kind: "none" } };
@@ -35,9 +42,10 @@ const stepMsParallel = workers > 1 ? stepTime(workers) : stepMs;
 const stepFlops = 3 * mlpForwardFlops(ref, batch);
 
 const model = VelocityModel.init({ kind: "flow-matching", net: ref, path: "condot" }, 0);
-sample(model, 10000, { method: "euler", steps: 2, seed: 0 }); // compile for this batch shape
+if (backend === "onnx") await sampleOnnx(model, 100, { method: "euler", steps: 100, seed: 0 }); // compile the graph
+else sample(model, 10000, { method: "euler", steps: 2, seed: 0 }); // compile for this batch shape
 const t1 = performance.now();
-const s = sample(model, 10000, { method: "euler", steps: 100, seed: 1 });
+const s = backend === "onnx" ? await sampleOnnx(model, 10000, { method: "euler", steps: 100, seed: 1 }) : sample(model, 10000, { method: "euler", steps: 100, seed: 1 });
 const sampleSec = (performance.now() - t1) / 1000;
 const evalFlops = mlpForwardFlops(ref, 10000) * s.nfe;
 model.dispose();
@@ -79,6 +87,7 @@ for (const D of [2, 8, 32, 128]) {
 
 console.log(JSON.stringify({
   device,
+  backend: backend === "onnx" ? "onnx (sample_euler100; the rest on wasm)" : "wasm",
   node: process.version,
   train_step: {
     model: "[x,t] -> 256 -> 256 -> 256 -> 2, SiLU, Adam", batch, steps_timed: timed,
@@ -90,7 +99,7 @@ console.log(JSON.stringify({
     },
   },
   sample_euler100: {
-    points: 10000, nfe: s.nfe, seconds: +sampleSec.toFixed(2),
+    backend, points: 10000, nfe: s.nfe, seconds: +sampleSec.toFixed(2),
     point_evals_per_s: Math.round((10000 * s.nfe) / sampleSec), gflops_per_s: +(evalFlops / sampleSec / 1e9).toFixed(2),
   },
   logprob_exact_rk4_100: {

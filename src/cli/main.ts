@@ -11,6 +11,7 @@ import { plotCommand, plotSpec } from "./commands/plot.js";
 import { demoCommand, demoSpec } from "./commands/demo.js";
 import { evalCommand, evalSpec } from "./commands/eval.js";
 import { reflowCommand, reflowSpec } from "./commands/reflow.js";
+import { exportCommand, exportSpec } from "./commands/export.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   demo: { run: demoCommand, summary: demoSpec.summary },
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   plot: { run: plotCommand, summary: plotSpec.summary },
   eval: { run: evalCommand, summary: evalSpec.summary },
   reflow: { run: reflowCommand, summary: reflowSpec.summary },
+  export: { run: exportCommand, summary: exportSpec.summary },
 };
 
 function usage(): string {

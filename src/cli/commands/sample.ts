@@ -5,6 +5,8 @@
  *
  * Large n is drawn in chunks and streamed (to stdout as it goes, or to --out through a temporary file renamed into
  * place at the end), so memory stays flat; an --out the disk cannot hold is refused before sampling.
+ * `--backend onnx` runs a fixed-step flow-matching sampler on ONNX Runtime (src/onnx/sample.ts): the same noise
+ * stream, one graph call per chunk.
  */
 import { initEngine } from "../../engine/index.js";
 import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
@@ -22,6 +24,7 @@ import { parseCommand, num, sampleOptions, solverArgs, flowContextArg, refuseSol
 import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 import { progressBar } from "../progress.js";
+import { onnxSampleChunks } from "../../onnx/sample-chunks.js";
 
 export const sampleSpec: CommandSpec = {
   name: "sample",
@@ -32,6 +35,7 @@ export const sampleSpec: CommandSpec = {
     n: { type: "string", help: "number of samples (any size: drawn and written in chunks)", default: "1000" },
     out: { type: "string", help: "output CSV (default: stdout)" },
     quiet: { type: "boolean", short: "q", help: "no progress output (shown for more than 65536 samples)" },
+    backend: { type: "string", help: "wasm, or onnx: euler/midpoint/rk4 on ONNX Runtime (optional dependency onnxruntime-node)", default: "wasm" },
     ...sampleOptions,
   },
   examples: ["flowmatch sample --model runs/8g --n 10000 --method euler --steps 100 --out samples.csv"],
@@ -41,12 +45,12 @@ export const sampleSpec: CommandSpec = {
  * Writes chunks of samples as one CSV (the header once) to --out or stdout, with progress on stderr for large n.
  * On any failure the temporary file is removed and an existing --out stays as it was.
  */
-async function streamCsv(v: Record<string, unknown>, n: number, dim: number, chunks: Iterable<{ start: number; samples: Float64Array }>): Promise<void> {
+async function streamCsv(v: Record<string, unknown>, n: number, dim: number, chunks: Iterable<{ start: number; samples: Float64Array }> | AsyncIterable<{ start: number; samples: Float64Array }>): Promise<void> {
   const out = v.out === undefined ? undefined : String(v.out);
   const stream = openOutputStream(out);
   const bar = n > CHUNK_ROWS ? progressBar(n, "sample", { quiet: !!v.quiet, unit: "pts" }) : undefined;
   try {
-    for (const c of chunks) {
+    for await (const c of chunks) {
       const csv = toCsv(c.samples, dim);
       await stream.write(c.start === 0 ? csv : csv.slice(csv.indexOf("\n") + 1));
       bar?.update(c.start + c.samples.length / dim);
@@ -78,7 +82,9 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   const diskCheck = (dim: number) => v.out !== undefined && checkDiskSpace(String(v.out), csvBytes(n, dim));
+  const onnx = v.backend === "onnx";
   if (isFlowCheckpoint(dir)) {
+    if (onnx) throw new OptionError(`--backend onnx samples flow-matching models; ${dir} holds a normalizing flow (leave --backend out)`);
     refuseSolverFlags(givenOptions(argv), dir);
     await initEngine();
     const flow = loadFlowModel(dir);
@@ -101,9 +107,9 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   try {
     diskCheck(model.dim);
     let nfe = 0;
-    const chunks = sampleChunks(model, n, solverArgs(v));
-    const counted = (function* () {
-      for (const c of chunks) {
+    const chunks = onnx ? onnxSampleChunks(model, n, solverArgs(v)) : sampleChunks(model, n, solverArgs(v));
+    const counted = (async function* () {
+      for await (const c of chunks) {
         nfe = Math.max(nfe, c.nfe);
         yield c;
       }

@@ -1,0 +1,155 @@
+/**
+ * jaxpr → ONNX: traces a jax-js function with `makeJaxpr` and lowers every equation (lower.ts) into one ONNX graph.
+ *
+ * Dynamic batch: a trace fixes every shape, so the function is traced twice, at two batch sizes; a dimension that
+ * differs between the traces (and equals the batch size in each) is the batch dimension, and shapes holding it are
+ * built at run time from the input's shape. The two traces must have the same equations — true for the library's
+ * functions, whose control flow depends on shapes only through the batch.
+ *
+ * Parameters become initializers; arrays the function closes over (embedding frequencies, zero padding) become
+ * constants — one that holds the batch size must be uniform (all entries equal) and is expanded at run time.
+ */
+import { makeJaxpr, type Jaxpr } from "@jax-js/jax";
+import { np, treeLeaves, type Array, type Tree } from "../engine/index.js";
+import { GraphBuilder, type Dim } from "./graph.js";
+import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
+import { DataType, encodeModel, type ValueInfo } from "./proto.js";
+import { OptionError } from "../errors.js";
+
+type Atom = Jaxpr["outs"][number];
+type JaxprEqn = Jaxpr["eqns"][number];
+
+export const OPSET = 17;
+/** The two batch sizes traced (distinct, and unlikely to be mistaken for a layer width by the comparison). */
+const TRACE_BATCHES = [3, 5] as const;
+
+export interface GraphInput {
+  name: string;
+  /** Shape with "B" for the batch dimension. */
+  shape: Dim[];
+  /**
+   * "int64": the file's input is int64 (class labels, as ONNX users pass indices), cast to float32 on entry; the
+   * function is traced with float32 values. Default float32.
+   */
+  type?: "float32" | "int64";
+}
+
+export interface CompileOptions {
+  /** Parameters (borrowed), stored in the file as initializers; passed as the function's first argument. */
+  params: Tree;
+  inputs: GraphInput[];
+  outputs: string[];
+  name?: string;
+  docString?: string;
+}
+
+interface Trace {
+  jaxpr: Jaxpr;
+  consts: Array[];
+  /** Frees the traced constants. */
+  dispose(): void;
+}
+
+/** Traces `f` at one batch size. makeJaxpr borrows its arguments: the parameters stay the caller's. */
+function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions, batch: number): Trace {
+  const inputs = o.inputs.map((i) => np.zeros(i.shape.map((d) => (d === "B" ? batch : d)), { dtype: np.float32 }));
+  try {
+    const { jaxpr: closed } = makeJaxpr(f)(o.params, ...inputs);
+    return { jaxpr: closed.jaxpr.flatten().simplify(), consts: closed.consts as unknown as Array[], dispose: () => closed.dispose() };
+  } finally {
+    for (const a of inputs) a.dispose();
+  }
+}
+
+/** Dims of `a` (trace at batch TRACE_BATCHES[0]) against its twin `b`, with "B" where they differ. */
+function pairDims(a: Atom, b: Atom): Dim[] {
+  const sa = a.aval.shape;
+  const sb = b.aval.shape;
+  if (sa.length !== sb.length) throw new OptionError("ONNX export: the function's structure depends on the batch size");
+  return sa.map((d, i) => {
+    if (d === sb[i]) return d;
+    if (d === TRACE_BATCHES[0] && sb[i] === TRACE_BATCHES[1]) return "B";
+    throw new OptionError(`ONNX export: a dimension (${d} vs ${sb[i]}) scales with the batch in a way that is not supported`);
+  });
+}
+
+/** Compiles `f(params, ...inputs)` to a serialized ONNX model (opset 17, float32, dynamic batch). */
+export function compileToOnnx(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): Uint8Array {
+  const [A, Bt] = TRACE_BATCHES.map((b) => trace(f, o, b)) as [Trace, Trace];
+  try {
+    return encodeModel({ graph: lowerTraces(A, Bt, o), opset: OPSET, docString: o.docString });
+  } finally {
+    A.dispose();
+    Bt.dispose();
+  }
+}
+
+function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBuilder["finish"]> {
+  const ja = A.jaxpr;
+  const jb = B.jaxpr;
+  if (ja.eqns.length !== jb.eqns.length || ja.inBinders.length !== jb.inBinders.length) {
+    throw new OptionError("ONNX export: the function's structure depends on the batch size");
+  }
+  const batchIn = o.inputs.findIndex((i) => i.shape.includes("B"));
+  const g = new GraphBuilder(batchIn < 0 ? undefined : { input: o.inputs[batchIn]!.name, axis: o.inputs[batchIn]!.shape.indexOf("B") });
+  const names = new Map<Atom, string>();
+  const dims = new Map<Atom, Dim[]>();
+  const producers = new Map<Atom, JaxprEqn>();
+  const nConst = A.consts.length;
+  const leaves = treeLeaves(o.params) as Array[];
+  if (ja.inBinders.length !== nConst + leaves.length + o.inputs.length) throw new Error("onnx: unexpected jaxpr inputs");
+
+  ja.inBinders.forEach((v, i) => {
+    const d = pairDims(v, jb.inBinders[i]!);
+    dims.set(v, d);
+    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d));
+    else if (i < nConst + leaves.length) {
+      const leaf = leaves[i - nConst]!;
+      names.set(v, g.initializer(leaf.ref.dataSync() as ArrayLike<number>, leaf.shape, onnxType(String(leaf.dtype)), `param_${i - nConst}`));
+    } else {
+      const input = o.inputs[i - nConst - leaves.length]!;
+      names.set(v, input.type === "int64" ? g.node("Cast", [input.name], { to: { i: DataType.FLOAT } }) : input.name);
+    }
+  });
+
+  const ctx: LowerCtx = {
+    g,
+    name: (a) => {
+      const n = names.get(a);
+      if (n !== undefined) return n;
+      if ("value" in a) return g.scalar(a.value, onnxType(String(a.aval.dtype)));
+      throw new Error("onnx: a value used before it is defined");
+    },
+    dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
+    producer: (a) => producers.get(a),
+  };
+  ja.eqns.forEach((e, k) => {
+    const twin = jb.eqns[k]!;
+    if (e.primitive !== twin.primitive) throw new OptionError("ONNX export: the function's structure depends on the batch size");
+    e.outBinders.forEach((v, j) => {
+      dims.set(v, pairDims(v, twin.outBinders[j]!));
+      producers.set(v, e);
+    });
+    lowerEqn(ctx, e).forEach((n, j) => names.set(e.outBinders[j]!, n));
+  });
+
+  if (ja.outs.length !== o.outputs.length) throw new Error(`onnx: ${ja.outs.length} outputs traced, ${o.outputs.length} named`);
+  const outputs: ValueInfo[] = ja.outs.map((a, i) => {
+    g.node("Identity", [ctx.name(a)], undefined, [o.outputs[i]!]);
+    return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (d === "B" ? "batch" : d)) };
+  });
+  const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
+  return g.finish(o.name ?? "flowmatch", inputs, outputs);
+}
+
+/** A closed-over array: an initializer, or — when its shape holds the batch size — a uniform value expanded at run time. */
+function constant(g: GraphBuilder, c: Array, d: Dim[]): string {
+  const values = c.ref.dataSync() as ArrayLike<number>;
+  const type = onnxType(String(c.dtype));
+  if (!d.includes("B")) return g.initializer(values, d as number[], type);
+  const v0 = values[0] ?? 0;
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] !== v0) throw new OptionError("ONNX export: a batch-sized constant that is not uniform cannot be exported");
+  }
+  return g.node("Expand", [g.scalar(Number(v0), type), g.shape(d)]);
+}

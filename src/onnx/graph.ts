@@ -1,0 +1,91 @@
+/**
+ * GraphBuilder: collects ONNX nodes and initializers under fresh names while a jaxpr is lowered, and knows the
+ * graph's dynamic batch size (read once from an input's shape) so that shape tensors can name it. Dead nodes (e.g.
+ * the reshapes and transposes a fused MatMul no longer reads) are pruned when the graph is finished.
+ */
+import { DataType, tensorBytes, type AttrValue, type DataTypeCode, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from "./proto.js";
+
+/** A dimension of a traced value: a fixed size, or "B" for the dynamic batch size. */
+export type Dim = number | "B";
+
+export class GraphBuilder {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private counter = 0;
+  private scalars = new Map<string, string>();
+  private batchName?: string;
+
+  /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
+  constructor(private readonly batchSource?: { input: string; axis: number }) {}
+
+  fresh(prefix = "v"): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  /** Adds a node and returns its (first) output name. */
+  node(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, outputs?: string[]): string {
+    const outs = outputs ?? [this.fresh(opType.toLowerCase())];
+    this.nodes.push({ opType, inputs, outputs: outs, attrs, name: `${opType}_${this.nodes.length}` });
+    return outs[0]!;
+  }
+
+  initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name = this.fresh("c")): string {
+    this.initializers.push({ name, dataType, dims, raw: tensorBytes(values, dataType) });
+    return name;
+  }
+
+  /** A scalar constant, shared between every use of the same value and type. */
+  scalar(value: number, dataType: DataTypeCode): string {
+    const key = `${dataType}:${Object.is(value, -0) ? "-0" : value}`;
+    let name = this.scalars.get(key);
+    if (!name) {
+      name = this.initializer([value], [], dataType);
+      this.scalars.set(key, name);
+    }
+    return name;
+  }
+
+  /** The batch size as an int64 tensor of shape [1], computed once from the batch input. */
+  batch(): string {
+    if (!this.batchName) {
+      if (!this.batchSource) throw new Error("onnx: a batch-dependent shape in a graph without a batch input");
+      const shape = this.node("Shape", [this.batchSource.input]);
+      const idx = this.initializer([this.batchSource.axis], [1], DataType.INT64);
+      this.batchName = this.node("Gather", [shape, idx], { axis: { i: 0 } });
+    }
+    return this.batchName;
+  }
+
+  /** A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim is "B". */
+  shape(dims: Dim[]): string {
+    if (!dims.includes("B")) return this.initializer(dims as number[], [dims.length], DataType.INT64);
+    const parts: string[] = [];
+    let run: number[] = [];
+    const flush = () => {
+      if (run.length) parts.push(this.initializer(run, [run.length], DataType.INT64));
+      run = [];
+    };
+    for (const d of dims) {
+      if (d === "B") {
+        flush();
+        parts.push(this.batch());
+      } else run.push(d);
+    }
+    flush();
+    return parts.length === 1 ? parts[0]! : this.node("Concat", parts, { axis: { i: 0 } });
+  }
+
+  /** The finished graph: nodes that no output depends on, and initializers nothing reads, are dropped. */
+  finish(name: string, inputs: ValueInfo[], outputs: ValueInfo[]): GraphProto {
+    const needed = new Set(outputs.map((o) => o.name));
+    const kept: NodeProto[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.outputs.some((o) => needed.has(o))) continue;
+      kept.push(n);
+      for (const x of n.inputs) needed.add(x);
+    }
+    kept.reverse();
+    return { name, nodes: kept, initializers: this.initializers.filter((t) => needed.has(t.name)), inputs, outputs };
+  }
+}

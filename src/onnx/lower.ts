@@ -1,0 +1,171 @@
+/**
+ * Lowering rules: one jax-js primitive → ONNX nodes (opset 17). Elementwise ops map one to one (jax-js and ONNX
+ * both broadcast NumPy-style). Shapes that hold the batch size become runtime shape tensors (GraphBuilder.shape), so
+ * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` lowers to with a
+ * transpose and two reshapes around it — is matched back to one MatMul: lowered literally (Mul + ReduceSum over a
+ * [B, N, K] intermediate) it is an order of magnitude slower. Likewise the engine's stable sigmoid (SiLU, GELU)
+ * becomes one Sigmoid node.
+ */
+import type { Jaxpr } from "@jax-js/jax";
+import { DataType, type DataTypeCode } from "./proto.js";
+import type { Dim, GraphBuilder } from "./graph.js";
+import { OptionError } from "../errors.js";
+
+type Atom = Jaxpr["outs"][number];
+type JaxprEqn = Jaxpr["eqns"][number];
+
+export interface LowerCtx {
+  g: GraphBuilder;
+  /** The ONNX value name of a jaxpr atom (a literal becomes a shared scalar initializer). */
+  name(a: Atom): string;
+  /** The shape of a value with "B" where the batch size goes. */
+  dims(a: Atom): Dim[];
+  /** The equation that produced a variable (undefined for graph inputs). */
+  producer(v: Atom): JaxprEqn | undefined;
+}
+
+/** ONNX element type of a jax-js dtype. */
+export function onnxType(dtype: string): DataTypeCode {
+  const t = ({ float32: DataType.FLOAT, float64: DataType.DOUBLE, int32: DataType.INT32, bool: DataType.BOOL } as Record<string, DataTypeCode>)[dtype];
+  if (t === undefined) throw new OptionError(`ONNX export: dtype ${dtype} is not supported`);
+  return t;
+}
+
+const unary: Record<string, string> = {
+  neg: "Neg", reciprocal: "Reciprocal", exp: "Exp", log: "Log", sin: "Sin", cos: "Cos", sqrt: "Sqrt",
+  floor: "Floor", ceil: "Ceil", erf: "Erf", stop_gradient: "Identity", asin: "Asin", atan: "Atan",
+};
+const binary: Record<string, string> = { add: "Add", mul: "Mul", min: "Min", max: "Max" };
+const compare: Record<string, string> = { less: "Less", less_equal: "LessOrEqual", equal: "Equal" };
+
+type Rule = (ctx: LowerCtx, e: JaxprEqn) => string;
+
+const rules: Record<string, Rule> = {
+  compare: (ctx, e) => {
+    const op = e.params.op as string;
+    const [a, b] = e.inputs.map((x) => ctx.name(x));
+    if (op === "not_equal") return ctx.g.node("Not", [ctx.g.node("Equal", [a!, b!])]);
+    const t = compare[op];
+    if (!t) throw new OptionError(`ONNX export: comparison ${op} is not supported`);
+    return ctx.g.node(t, [a!, b!]);
+  },
+  where: (ctx, e) => {
+    const x = stableSigmoidInput(ctx, e);
+    if (x) return ctx.g.node("Sigmoid", [ctx.name(x)]);
+    return ctx.g.node("Where", e.inputs.map((a) => ctx.name(a)));
+  },
+  cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
+  concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
+  transpose: (ctx, e) => ctx.g.node("Transpose", [ctx.name(e.inputs[0]!)], { perm: { ints: e.params.perm as number[] } }),
+  reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
+  broadcast: (ctx, e) => {
+    const axis = e.params.axis as number[];
+    let x = ctx.name(e.inputs[0]!);
+    if (axis.length) x = ctx.g.node("Unsqueeze", [x, ctx.g.initializer(axis, [axis.length], DataType.INT64)]);
+    return ctx.g.node("Expand", [x, ctx.g.shape(ctx.dims(e.outBinders[0]!))]);
+  },
+  reduce: (ctx, e) => {
+    const axes = e.params.axis as number[];
+    const x = ctx.name(e.inputs[0]!);
+    const op = String(e.params.op);
+    if (op === "Add") return ctx.g.node("ReduceSum", [x, ctx.g.initializer(axes, [axes.length], DataType.INT64)], { keepdims: { i: 0 } });
+    const t = ({ Mul: "ReduceProd", Max: "ReduceMax", Min: "ReduceMin" } as Record<string, string>)[op];
+    if (!t) throw new OptionError(`ONNX export: reduction ${op} is not supported`);
+    return ctx.g.node(t, [x], { axes: { ints: axes }, keepdims: { i: 0 } });
+  },
+  shrink: (ctx, e) => {
+    const slice = e.params.slice as [number, number][];
+    const dims = ctx.dims(e.inputs[0]!);
+    const axes: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    slice.forEach(([s, t], i) => {
+      if (s === 0 && (dims[i] === "B" || t === dims[i])) return; // whole axis (the batch axis is never cut)
+      if (dims[i] === "B") throw new OptionError("ONNX export: slicing the batch axis is not supported");
+      axes.push(i), starts.push(s), ends.push(t);
+    });
+    const x = ctx.name(e.inputs[0]!);
+    if (!axes.length) return ctx.g.node("Identity", [x]);
+    const i64 = (v: number[]) => ctx.g.initializer(v, [v.length], DataType.INT64);
+    return ctx.g.node("Slice", [x, i64(starts), i64(ends), i64(axes)]);
+  },
+  pad: (ctx, e) => {
+    const width = e.params.width as [number, number][];
+    const pads = [...width.map((w) => w[0]), ...width.map((w) => w[1])];
+    return ctx.g.node("Pad", [ctx.name(e.inputs[0]!), ctx.g.initializer(pads, [pads.length], DataType.INT64)]);
+  },
+  dot: lowerDot,
+};
+
+/**
+ * `dot(a, b)` = Σ_k a[…, k]·b[…, k]. `np.matmul(h [M, K], w [K, N])` traces as dot(reshape(h, [M, 1, K]),
+ * reshape(transpose(w), [1, N, K])); that pattern becomes MatMul(h, w) (the transpose is then unused and pruned).
+ */
+function lowerDot(ctx: LowerCtx, e: JaxprEqn): string {
+  const [a, b] = e.inputs as [Atom, Atom];
+  const ra = ctx.producer(a);
+  const rb = ctx.producer(b);
+  const da = ctx.dims(a);
+  const db = ctx.dims(b);
+  if (ra?.primitive === "reshape" && rb?.primitive === "reshape" && da.length === 3 && db.length === 3 && da[1] === 1 && db[0] === 1) {
+    const a0 = ra.inputs[0]!;
+    const b0 = rb.inputs[0]!;
+    const d0 = ctx.dims(a0);
+    if (d0.length === 2 && ctx.dims(b0).length === 2 && d0[0] === da[0] && d0[1] === da[2]) {
+      const tb = ctx.producer(b0);
+      const right =
+        tb?.primitive === "transpose" && (tb.params.perm as number[]).join() === "1,0"
+          ? ctx.name(tb.inputs[0]!)
+          : ctx.g.node("Transpose", [ctx.name(b0)], { perm: { ints: [1, 0] } });
+      return ctx.g.node("MatMul", [ctx.name(a0), right]);
+    }
+  }
+  const prod = ctx.g.node("Mul", [ctx.name(a), ctx.name(b)]);
+  return ctx.g.node("ReduceSum", [prod, ctx.g.initializer([-1], [1], DataType.INT64)], { keepdims: { i: 0 } });
+}
+
+const isLit = (a: Atom, v: number) => "value" in a && a.value === v;
+
+/**
+ * The engine's numerically stable sigmoid (engine/activations.ts, float32 path) traces as 10 equations:
+ *   where(0 ≤ x, 1/(1 + e), e · 1/(1 + e)) with e = exp(−where(x < 0, −x, x)).
+ * ONNX Runtime does not fuse that chain; run as written it is most of the forward pass's memory traffic. ONNX's
+ * own Sigmoid is stable too, so the whole chain becomes one node. Returns x when `e` is the final `where`.
+ */
+function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
+  const [c, a, b] = e.inputs as [Atom, Atom, Atom];
+  const pc = ctx.producer(c);
+  if (pc?.primitive !== "compare" || pc.params.op !== "less_equal" || !isLit(pc.inputs[0]!, 0)) return undefined;
+  const x = pc.inputs[1]!;
+  const pa = ctx.producer(a);
+  const pb = ctx.producer(b);
+  if (pa?.primitive !== "reciprocal" || pb?.primitive !== "mul") return undefined;
+  const d = pa.inputs[0]!;
+  const pd = ctx.producer(d);
+  if (pd?.primitive !== "add" || !isLit(pd.inputs[1]!, 1)) return undefined;
+  const ex = pd.inputs[0]!;
+  const [m0, m1] = pb.inputs as [Atom, Atom];
+  const other = m0 === ex ? m1 : m1 === ex ? m0 : undefined;
+  const po = other && ctx.producer(other);
+  if (po?.primitive !== "reciprocal" || po.inputs[0] !== d) return undefined;
+  const pe = ctx.producer(ex);
+  const pn = pe?.primitive === "exp" ? ctx.producer(pe.inputs[0]!) : undefined;
+  const pz = pn?.primitive === "neg" ? ctx.producer(pn.inputs[0]!) : undefined;
+  if (pz?.primitive !== "where" || pz.inputs[2] !== x) return undefined;
+  const pl = ctx.producer(pz.inputs[0]!);
+  const pm = ctx.producer(pz.inputs[1]!);
+  const absOk = pl?.primitive === "compare" && pl.params.op === "less" && pl.inputs[0] === x && isLit(pl.inputs[1]!, 0)
+    && pm?.primitive === "mul" && pm.inputs[0] === x && isLit(pm.inputs[1]!, -1);
+  return absOk ? x : undefined;
+}
+
+/** Lowers one equation; returns the ONNX names of its outputs. */
+export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
+  const p = String(e.primitive);
+  const ins = () => e.inputs.map((x) => ctx.name(x));
+  if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
+  if (binary[p]) return [ctx.g.node(binary[p]!, ins())];
+  const rule = rules[p];
+  if (!rule) throw new OptionError(`ONNX export: the jax-js primitive "${p}" has no ONNX lowering yet`);
+  return [rule(ctx, e)];
+}

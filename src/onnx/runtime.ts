@@ -1,0 +1,24 @@
+/**
+ * Loads `onnxruntime-node`, an optional dependency, on demand: nothing in the library's core imports it (it is a
+ * native Node addon of ~300 MB that browsers cannot load), and a missing install is reported in one line.
+ */
+import { OptionError } from "../errors.js";
+
+export type OrtModule = typeof import("onnxruntime-node");
+
+let cached: Promise<OrtModule> | undefined;
+
+/** The onnxruntime-node module, or an OptionError saying how to install it. */
+export function loadOrt(): Promise<OrtModule> {
+  cached ??= (async () => {
+    const spec = process.env.FLOWMATCH_ORT_MODULE ?? "onnxruntime-node"; // tests point this at a missing module
+    try {
+      const m = (await import(spec)) as OrtModule & { default?: OrtModule };
+      return (m.InferenceSession ? m : m.default) as OrtModule;
+    } catch {
+      cached = undefined;
+      throw new OptionError("onnxruntime-node is not installed (an optional dependency): npm install onnxruntime-node");
+    }
+  })();
+  return cached;
+}
