@@ -36,7 +36,7 @@ test("flow matching: --resume refuses a changed network, batch, lr, data or mode
   const base = ["train", "--data", "a.csv", "--out", "fm", "--resume", "--steps", "5", "-q"];
   const conflicts: [string[], RegExp][] = [
     [["--hidden", "16,16"], /--hidden 16,16 conflicts with the checkpoint in fm, saved with 8,8/],
-    [["--activation", "relu"], /--activation relu conflicts .* saved with silu/],
+    [["--activation", "relu"], /--activation relu conflicts .* saved with swish4/],
     [["--time-embedding", "none"], /--time-embedding none conflicts .* saved with sinusoidal/],
     [["--standardize", "column"], /--standardize column conflicts .* saved with global/],
     [["--data-scale", "1"], /--data-scale 1 conflicts .* saved with 2/],
