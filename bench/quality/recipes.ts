@@ -6,6 +6,8 @@
  */
 export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   default: [],
+  // 0.1's defaults, spelled out (SiLU, per-column std 1): what "default" meant before issue 13.
+  "v0.1": ["--activation", "silu", "--standardize", "column", "--data-scale", "1"],
   plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none", "--data-scale", "1"],
   "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "column", "--data-scale", "1"],
   global: ["--standardize", "global", "--data-scale", "1"],
@@ -21,6 +23,7 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "gelu-scale2-late": ["--activation", "gelu", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
   "swish4-scale2": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2"],
   "swish4-scale2-late": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
+  "swish4-scale2-deep": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
   "scale3": ["--standardize", "global", "--data-scale", "3"],
 };
 
