@@ -24,6 +24,7 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "swish4-scale2": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2"],
   "swish4-scale2-late": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--time-sampling", "logit-normal", "--t-mean", "0.5"],
   "swish4-scale2-deep": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
+  "swish4-col2": ["--activation", "swish4", "--standardize", "column", "--data-scale", "2"],
   "scale3": ["--standardize", "global", "--data-scale", "3"],
 };
 

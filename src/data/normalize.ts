@@ -159,15 +159,16 @@ export function parseStandardizer(value: unknown, where = "standardizer"): Stand
 export type StandardizeMode = "column" | "global" | "none";
 
 /**
- * How `flowmatch train` scales a CSV by default (issue 13): centred, one std for all columns, to RMS std 2 against
- * the N(0, I) source. The built-in toys, on which the recipe was tuned, sit at that scale as drawn (8gaussians has
- * column std ≈ 2). Per-column std 1 made every mode 1.4–2.3× tighter relative to the source than in the data's own
- * units, and the flow has to contract that much harder: after 5,000 steps (seed 0, bench/quality) the 5×5 grid of
- * tight Gaussians went 1.15 → 0.96 nats of KL(p‖q) with SiLU and 0.37 → 0.070 with ReLU; the checkerboard
- * 0.38 → 0.37. The library's `openDataSource` keeps per-column std 1 unless told otherwise; a checkpoint records
- * its scaling (absent fields: column, 1, the 0.1 default).
+ * How `flowmatch train` scales a CSV by default (issue 13): each column to mean 0 and std 2 against the N(0, I)
+ * source. The built-in toys, on which the recipe was tuned, sit at that scale as drawn (8gaussians has column std
+ * ≈ 2). Std 1 made every mode 1.4–2.3× tighter relative to the source than in the data's own units, and the flow has
+ * to contract that much harder: after 5,000 steps (seed 0, bench/quality) the 5×5 grid of tight Gaussians went
+ * 1.15 → 0.96 nats of KL(p‖q) with SiLU and 0.37 → 0.070 with ReLU; the checkerboard 0.38 → 0.37. Per column, not
+ * one global std ("global", measured equal on sets whose columns share a std): columns in different units (metres
+ * and ratios) would otherwise leave the small one a near-constant the flow cannot resolve. The library's
+ * `openDataSource` keeps std 1 unless told otherwise; a checkpoint records its scaling (absent: column, 1, 0.1's).
  */
-export const CSV_SCALING: { readonly standardize: StandardizeMode; readonly dataScale: number } = { standardize: "global", dataScale: 2 };
+export const CSV_SCALING: { readonly standardize: StandardizeMode; readonly dataScale: number } = { standardize: "column", dataScale: 2 };
 export const STANDARDIZE_MODES: readonly StandardizeMode[] = ["column", "global", "none"];
 
 /**

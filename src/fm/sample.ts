@@ -117,7 +117,7 @@ export function invert(model: VelocityModel, x: Float64Array, o: Omit<SampleOpti
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const z = model.config.standardizer ? standardize(x, model.config.standardizer) : x;
   const x1 = fromHost(z, [x.length / D, D], model.dtype);
-  const ctx: NumericContext = { params: model.params, dim: D, inputs: x, standardizer: model.config.standardizer, solver: o };
+  const ctx: NumericContext = { params: model.params, dim: D, inputs: x, standardizer: model.config.standardizer, dataScale: model.config.dataScale, solver: o };
   let r;
   try {
     r = odeint(model.odeFunc(), x1, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0: 1, t1: 0 });

@@ -23,7 +23,7 @@ export interface FieldModel {
   readonly params: JsTree<Array>;
   /** v = apply(params, x, t): consumes x and t, not params. t = 0 is noise, t = 1 is data. */
   apply(params: JsTree<Array>, x: Array, t: Array): Array;
-  readonly config: { standardizer?: Standardizer };
+  readonly config: { standardizer?: Standardizer; dataScale?: number };
 }
 
 export interface LogProbOptions {
@@ -163,7 +163,7 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
     const B = Math.min(batchSize, n - start);
     const chunk = xs.subarray(start * D, (start + B) * D);
     const s0 = fromHost(joinState(chunk, new Float64Array(B), B, D), [B, D + 1], model.dtype);
-    const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + B) * D), rowOffset: start, standardizer: std, solver: o };
+    const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + B) * D), rowOffset: start, standardizer: std, dataScale: model.config.dataScale, solver: o };
     let r;
     try {
       r = solveAugmented(model, s0, 1, 1, 0, o, rng);

@@ -29,6 +29,8 @@ export interface NumericContext {
   dim: number;
   rowOffset?: number;
   standardizer?: Standardizer;
+  /** Model units per standardized unit (a checkpoint's dataScale, default 1): distances are reported in data stds. */
+  dataScale?: number;
   /** The ODE solver (flow matching), named when nothing else is. */
   solver?: { method?: string; rtol?: number; atol?: number; steps?: number };
 }
@@ -66,11 +68,20 @@ function furthestInput(c: NumericContext): { row: number; col: number; value: nu
     const col = k % c.dim;
     const x = c.inputs[k]!;
     const s = c.standardizer;
-    const sd = s ? Math.abs(x / s.std[col]! - s.mean[col]! / s.std[col]!) : Math.abs(x);
+    const sd = s ? Math.abs(x / s.std[col]! - s.mean[col]! / s.std[col]!) / (c.dataScale ?? 1) : Math.abs(x);
     const key = Number.isNaN(sd) ? Infinity : sd;
     if (far === undefined || key > far.sd) far = { row: Math.floor(k / c.dim), col, value: x, sd: key };
   }
   return far;
+}
+
+/** |x − mean| / std, written even where the quotient overflows a double (x near ±1.8e308, a small std): "3.1e+309". */
+function stdsApart(x: number, mean: number, std: number): string {
+  const q = Math.abs(x / std - mean / std);
+  if (Number.isFinite(q)) return sig(q, 2);
+  const log10 = Math.log10(Math.abs(x / 2 - mean / 2)) + Math.log10(2) - Math.log10(std);
+  const e = Math.floor(log10);
+  return `${(10 ** (log10 - e)).toFixed(1)}e+${e}`;
 }
 
 function rowName(c: NumericContext, row: number): string {
@@ -86,7 +97,7 @@ export function likelyCause(c: NumericContext): string {
   if (far && far.sd > FAR_OUT) {
     const where = `${rowName(c, far.row)}, column ${far.col + 1} (${sig(far.value)})`;
     return c.standardizer
-      ? `the data scale: ${where} is ${sig(far.sd, 2)} standard deviations from the training data's mean ${sig(c.standardizer.mean[far.col]!)}`
+      ? `the data scale: ${where} is ${stdsApart(far.value, c.standardizer.mean[far.col]!, c.standardizer.std[far.col]! * (c.dataScale ?? 1))} standard deviations from the training data's mean ${sig(c.standardizer.mean[far.col]!)}`
       : `the data scale: ${where} is far outside the model's range`;
   }
   const s = c.solver;

@@ -30,7 +30,7 @@ export type MlpParams = { layers: Layer[] };
 /**
  * The default velocity MLP: [x, embed(t)] → 256×3 → D with Swish-4, x·σ(4x) (issue 13; bench/quality/README.md).
  * Tight modes need a velocity field that bends sharply near t = 1, and a smooth activation bends only as sharply as
- * its weights have grown in the step budget. After 5,000 steps on CSV data with the default CSV scaling (seed 0), the
+ * its weights have grown in the step budget. After 5,000 steps on CSV data scaled to std 2 (seed 0), the
  * 5×5 grid of tight Gaussians scored KL(p‖q) 0.96 nats with SiLU (0.1's default), 0.29 with gelu (x·σ(1.7x)), 0.055
  * with Swish-4 and 0.070 with ReLU; the checkerboard 0.37 / 0.31 / 0.24 / 0.27. ReLU's divergence is piecewise
  * constant, so the adaptive exact likelihood (dopri5, rtol 1e-5, 5,000 points) took NFE 7888 against Swish-4's 994

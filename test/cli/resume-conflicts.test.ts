@@ -38,7 +38,7 @@ test("flow matching: --resume refuses a changed network, batch, lr, data or mode
     [["--hidden", "16,16"], /--hidden 16,16 conflicts with the checkpoint in fm, saved with 8,8/],
     [["--activation", "relu"], /--activation relu conflicts .* saved with swish4/],
     [["--time-embedding", "none"], /--time-embedding none conflicts .* saved with sinusoidal/],
-    [["--standardize", "column"], /--standardize column conflicts .* saved with global/],
+    [["--standardize", "global"], /--standardize global conflicts .* saved with column/],
     [["--data-scale", "1"], /--data-scale 1 conflicts .* saved with 2/],
     [["--batch", "64"], /--batch 64 conflicts .* saved with 32/],
     [["--lr", "2e-3"], /--lr 0\.002 conflicts .* saved with 0\.001/],
