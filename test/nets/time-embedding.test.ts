@@ -30,7 +30,7 @@ test("float64 sinusoidal embedding equals Math.sin/Math.cos of the same argument
 });
 
 test("a float64 MLP velocity (sinusoidal time, SiLU) equals a JS-double forward pass to 1e-13", () => {
-  const net = { ...defaultMlpConfig(3), hidden: [16, 16] };
+  const net = { ...defaultMlpConfig(3), hidden: [16, 16], activation: "silu" as const };
   const model = VelocityModel.init({ kind: "flow-matching", net, path: "condot" }, 5, np.float64);
   const layers = (model.params.net as MlpParams).layers.map((l) => ({ w: l.w.ref.js() as number[][], b: l.b.ref.js() as number[] }));
   const x = [[0.3, -1.2, 2.0], [1.5, 0.1, -0.7], [-2.2, 0.9, 0.4]];
