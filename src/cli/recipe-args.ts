@@ -15,18 +15,18 @@ export function timeEmbeddingArg(v: Record<string, unknown>): TimeEmbeddingKind 
 
 /** `--standardize`: scales a CSV only; given with a toy (used as drawn) it is refused rather than ignored. */
 export function standardizeArg(v: Record<string, unknown>, argv: string[]): StandardizeMode {
-  const mode = String(v.standardize ?? CSV_SCALING.standardize) as StandardizeMode;
-  if (givenOptions(argv).has("standardize") && isToyName(String(v.data))) {
-    throw new OptionError(`--standardize ${mode}: ${String(v.data)} is a toy, used as drawn; --standardize scales CSV data`);
-  }
-  return mode;
+  return csvOnly("standardize", String(v.standardize ?? CSV_SCALING.standardize) as StandardizeMode, v, argv);
 }
 
 /** `--data-scale`: CSV only, like --standardize (a toy is used as drawn). */
 export function dataScaleArg(v: Record<string, unknown>, argv: string[]): number {
-  const scale = Number(v["data-scale"] ?? CSV_SCALING.dataScale);
-  if (givenOptions(argv).has("data-scale") && isToyName(String(v.data))) {
-    throw new OptionError(`--data-scale ${scale}: ${String(v.data)} is a toy, used as drawn; --data-scale scales CSV data`);
+  return csvOnly("data-scale", Number(v["data-scale"] ?? CSV_SCALING.dataScale), v, argv);
+}
+
+/** `value` of a flag that scales CSV data; given with a toy (used as drawn), it is refused rather than ignored. */
+function csvOnly<T>(flag: string, value: T, v: Record<string, unknown>, argv: string[]): T {
+  if (givenOptions(argv).has(flag) && isToyName(String(v.data))) {
+    throw new OptionError(`--${flag} ${String(value)}: ${String(v.data)} is a toy, used as drawn; --${flag} scales CSV data`);
   }
-  return scale;
+  return value;
 }
