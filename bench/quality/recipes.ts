@@ -26,6 +26,12 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "swish4-scale2-deep": ["--activation", "swish4", "--standardize", "global", "--data-scale", "2", "--hidden", "256,256,256,256"],
   "swish4-col2": ["--activation", "swish4", "--standardize", "column", "--data-scale", "2"],
   "scale3": ["--standardize", "global", "--data-scale", "3"],
+  // Against today's default (Swish-4, per column to std 2): time sampling and depth.
+  late: ["--time-sampling", "logit-normal", "--t-mean", "0.5"],
+  mix: ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--t-uniform", "0.3"],
+  deep: ["--hidden", "256,256,256,256"],
+  "mix-deep": ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--t-uniform", "0.3", "--hidden", "256,256,256,256"],
+  "lr1e-3": ["--lr", "1e-3"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */

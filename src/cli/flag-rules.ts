@@ -33,6 +33,7 @@ const count0: NumberRule = { int: true, min: 0 };
 const positive: NumberRule = { above: 0 };
 const nonneg: NumberRule = { min: 0 };
 const fraction: NumberRule = { min: 0, below: 1 };
+const share: NumberRule = { min: 0, max: 1 };
 const finite: NumberRule = {};
 /** Solver tolerances: below 1e-12 no float32 (or float64) solve can meet them, and dopri5 would step forever. */
 const tolerance: NumberRule = { min: 1e-12, max: 1 };
@@ -46,7 +47,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   lr: positive, "data-scale": positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
   "sb-sigma": nonneg, kinetic: nonneg, jacobian: nonneg, temperature: nonneg,
   "ema-decay": fraction, "cond-dropout": fraction, "test-fraction": fraction,
-  "t-mean": finite, guidance: finite,
+  "t-mean": finite, guidance: finite, "t-uniform": share,
   seed: SEED_RULE,
   workers: { int: true, min: 1, words: ["auto"] },
 };

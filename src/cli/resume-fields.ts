@@ -33,6 +33,7 @@ export function fmResumeFields(a: RunTrainingArgs, s: TrainState): ResumeField[]
     { flag: "time-sampling", given: g.timeSampling, saved: o.timeSampling },
     { flag: "t-mean", given: g.logitNormal?.mean, saved: o.logitNormal.mean },
     { flag: "t-std", given: g.logitNormal?.std, saved: o.logitNormal.std },
+    { flag: "t-uniform", given: g.logitNormal?.uniform, saved: o.logitNormal.uniform ?? 0 },
     { flag: pairing, given: g.coupling, saved: o.coupling },
     { flag: "sinkhorn-reg", given: g.couplingOptions?.reg, saved: o.couplingOptions.reg ?? 0.05 },
     { flag: "sb-sigma", given: g.couplingOptions?.sigma, saved: o.couplingOptions.sigma ?? 1 },

@@ -31,9 +31,12 @@ export interface MatcherOptions {
   pairing?: string | Pairing;
   /** Options of the named pairing (Sinkhorn's reg, the bridge's sigma, …). */
   pairingOptions?: PairingOptions;
-  /** How t is drawn: uniform on [0, 1) (default) or logit-normal t = σ(mean + std·z). */
+  /**
+   * How t is drawn: uniform on [0, 1) (default) or logit-normal t = σ(mean + std·z); with `logitNormal.uniform` = p,
+   * a fraction p of the logit-normal draws are uniform instead, so the ends (t ≈ 0 for few-step sampling) still train.
+   */
   timeSampling?: "uniform" | "logit-normal";
-  logitNormal?: { mean: number; std: number };
+  logitNormal?: { mean: number; std: number; uniform?: number };
   /** What the network regresses on: the velocity u_t (default), the data x1, or the noise ε = x0. */
   prediction?: Prediction;
   /**
@@ -125,7 +128,8 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
   if (timeSampling !== "uniform" && timeSampling !== "logit-normal") {
     throw new OptionError(`time sampling must be uniform or logit-normal, got "${timeSampling}"`);
   }
-  const { mean, std } = options.logitNormal ?? { mean: 0, std: 1 };
+  const { mean, std, uniform = 0 } = options.logitNormal ?? { mean: 0, std: 1 };
+  if (!(uniform >= 0 && uniform <= 1)) throw new OptionError(`the uniform share of logit-normal times must be in [0, 1], got ${uniform}`);
   const sb = pairing.name === "sb";
   if (sb && prediction !== "velocity") throw new OptionError("the sb coupling trains a velocity; use --prediction velocity");
   if (sb && pathName !== "condot") throw new OptionError("the sb coupling uses its own Brownian-bridge path; use --path condot");
@@ -139,7 +143,8 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
       return t;
     }
     const t = new Float64Array(n);
-    for (let i = 0; i < n; i++) t[i] = timeSampling === "uniform" ? rng.uniform() : 1 / (1 + Math.exp(-(mean + std * rng.normal())));
+    if (timeSampling === "uniform") for (let i = 0; i < n; i++) t[i] = rng.uniform();
+    else for (let i = 0; i < n; i++) t[i] = uniform > 0 && rng.uniform() < uniform ? rng.uniform() : 1 / (1 + Math.exp(-(mean + std * rng.normal())));
     return t;
   };
 

@@ -41,8 +41,8 @@ export interface TrainOptions {
   /** EMA decay of the parameters (sampling uses the EMA); 0 turns it off. */
   emaDecay: number;
   timeSampling: TimeSampling;
-  /** Logit-normal location and scale: t = σ(m + s·z). */
-  logitNormal: { mean: number; std: number };
+  /** logit-normal t = σ(mean + std·z); `uniform`: the share of draws taken uniform instead (default 0). */
+  logitNormal: { mean: number; std: number; uniform?: number };
   /** Save a checkpoint every this many steps (and at the end) when an output directory is given; 0: only at the end. */
   checkpointEvery: number;
   seed: number;
@@ -110,6 +110,8 @@ export function resolveTrainOptions(o: Partial<TrainOptions> = {}): TrainOptions
     throw new OptionError(`time sampling must be uniform or logit-normal, got "${r.timeSampling}"`);
   if (!Number.isFinite(r.logitNormal.mean) || !(r.logitNormal.std > 0 && Number.isFinite(r.logitNormal.std)))
     throw new OptionError(`logit-normal time needs a finite mean and a std > 0, got mean ${r.logitNormal.mean}, std ${r.logitNormal.std}`);
+  const u = r.logitNormal.uniform ?? 0;
+  if (!(u >= 0 && u <= 1)) throw new OptionError(`the uniform share of logit-normal times must be in [0, 1], got ${u}`);
   if (!["constant", "warmup", "cosine"].includes(r.schedule))
     throw new OptionError(`schedule must be constant, warmup or cosine, got "${r.schedule}"`);
   if (!Number.isInteger(r.checkpointEvery) || r.checkpointEvery < 0)

@@ -46,7 +46,7 @@ type Rule = keyof typeof BAD;
 
 const numeric: [cmd: string, flag: string, rule: Rule][] = [
   ["train", "steps", "count"], ["train", "batch", "count"], ["train", "lr", "positive"], ["train", "seed", "seed"],
-  ["train", "checkpoint-every", "count0"], ["train", "ema-decay", "fraction"], ["train", "t-mean", "finite"], ["train", "t-std", "positive"],
+  ["train", "checkpoint-every", "count0"], ["train", "ema-decay", "fraction"], ["train", "t-mean", "finite"], ["train", "t-std", "positive"], ["train", "t-uniform", "probability"],
   ["train", "sinkhorn-reg", "positive"], ["train", "sb-sigma", "nonneg"], ["train", "cond-dropout", "probability"], ["train", "mle-steps", "count"],
   ["train", "mle-tol", "tolerance"], ["train", "probes", "count"], ["train", "kinetic", "nonneg"], ["train", "jacobian", "nonneg"],
   ["train", "workers", "count"], ["train", "test-fraction", "fraction"], ["train", "test-points", "count0"],

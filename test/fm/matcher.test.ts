@@ -148,7 +148,7 @@ test("sb: x_t and u_t satisfy the bridge identity u_t = x1 − x0 + (1 − 2t)/(
   assert.throws(() => createMatcher({ pairing: "emd" }), OptionError);
 });
 
-test("time sampling: uniform and logit-normal moments; given t draws nothing", () => {
+test("time sampling: uniform and logit-normal moments, their mixture; given t draws nothing", () => {
   const n = 20000, z = new Float64Array(n);
   const u = createMatcher().draw(z, z, 1, { rng: new Rng(7) }).t;
   const mean = u.reduce((s, v) => s + v, 0) / n;
@@ -159,6 +159,13 @@ test("time sampling: uniform and logit-normal moments; given t draws nothing", (
   const lm = logit.reduce((s, v) => s + v, 0) / n;
   const ls = Math.sqrt(logit.reduce((s, v) => s + (v - lm) ** 2, 0) / n);
   assert.ok(Math.abs(lm - 0.5) < 0.03 && Math.abs(ls - 0.8) < 0.03, `logit mean ${lm} std ${ls}`);
+  // A uniform share p: the CDF is p·t + (1 − p)·Φ((logit t − m)/s); with s tiny, the mass off the spike at σ(m) is p
+  // times the uniform mass there. Compare the histogram's share below 0.25 and in [0.4, 0.6) with that closed form.
+  const mix = createMatcher({ timeSampling: "logit-normal", logitNormal: { mean: 0, std: 0.01, uniform: 0.3 } }).draw(z, z, 1, { rng: new Rng(10) }).t;
+  const share = (lo: number, hi: number) => mix.filter((t) => t >= lo && t < hi).length / n;
+  assert.ok(Math.abs(share(0, 0.25) - 0.3 * 0.25) < 0.01, `mixture: share below 0.25 ${share(0, 0.25)}`);
+  assert.ok(Math.abs(share(0.4, 0.6) - (0.7 + 0.3 * 0.2)) < 0.01, `mixture: share in [0.4, 0.6) ${share(0.4, 0.6)}`);
+  assert.throws(() => createMatcher({ timeSampling: "logit-normal", logitNormal: { mean: 0, std: 1, uniform: 1.5 } }), OptionError);
   const rng = new Rng(9), before = rng.state();
   createMatcher().draw(z.subarray(0, 3), z.subarray(0, 3), 1, { rng, t: [0.1, 0.2, 0.3] });
   assert.deepEqual(rng.state(), before);
