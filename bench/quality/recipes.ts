@@ -31,6 +31,9 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   mix: ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--t-uniform", "0.3"],
   deep: ["--hidden", "256,256,256,256"],
   "mix-deep": ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--t-uniform", "0.3", "--hidden", "256,256,256,256"],
+  "late1-mix": ["--time-sampling", "logit-normal", "--t-mean", "1", "--t-uniform", "0.2"],
+  "late-deep": ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--hidden", "256,256,256,256"],
+  "late1-mix-deep": ["--time-sampling", "logit-normal", "--t-mean", "1", "--t-uniform", "0.2", "--hidden", "256,256,256,256"],
   "lr1e-3": ["--lr", "1e-3"],
 };
 
