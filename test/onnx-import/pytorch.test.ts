@@ -30,6 +30,11 @@ function maxDiff(got: ArrayLike<number>, want: number[]): number {
   for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i]! - want[i]!));
   return e;
 }
+/** Asserts max |got − want| < tol (computing the difference once: dataSync consumes its array). */
+function within(got: ArrayLike<number>, want: number[], tol: number): void {
+  const d = maxDiff(got, want);
+  assert.ok(d < tol, `max difference ${d} ≥ ${tol}`);
+}
 const mlpBytes = fixture("mlp_velocity.onnx");
 const E = expected.mlp_velocity;
 
@@ -41,14 +46,14 @@ test("MLP: velocities within 1e-5 of PyTorch's, RK4-50 samples within 1e-4, exac
   const v = model.velocity(x, t);
   x.dispose();
   t.dispose();
-  assert.ok(maxDiff(v.dataSync(), flat(E.v)) < 1e-5, `max difference ${maxDiff(v.dataSync(), flat(E.v))} ≥ 1e-5`);
+  within(v.dataSync(), flat(E.v), 1e-5);
   const s = sample(model, 64, { method: "rk4", steps: 50, noise: Float64Array.from(flat(E.rk4_50.noise)) });
-  assert.ok(maxDiff(s.samples, flat(E.rk4_50.samples)) < 1e-4, `max difference ${maxDiff(s.samples, flat(E.rk4_50.samples))} ≥ 1e-4`);
+  within(s.samples, flat(E.rk4_50.samples), 1e-4);
   // 12 of the 32 points keep this cheap; dopri5 at tight tolerances against PyTorch's RK4-200.
   const n = 12;
   const lp = logProb(model, Float64Array.from(flat(E.logprob_rk4_200.x).slice(0, 2 * n)), { method: "dopri5", rtol: 1e-7, atol: 1e-7 });
-  assert.ok(maxDiff(lp.logp, flat(E.logprob_rk4_200.logp).slice(0, n)) < 1e-3, `max difference ${maxDiff(lp.logp, flat(E.logprob_rk4_200.logp).slice(0, n))} ≥ 1e-3`);
-  assert.ok(maxDiff(lp.z, flat(E.logprob_rk4_200.z).slice(0, 2 * n)) < 1e-4, `max difference ${maxDiff(lp.z, flat(E.logprob_rk4_200.z).slice(0, 2 * n))} ≥ 1e-4`);
+  within(lp.logp, flat(E.logprob_rk4_200.logp).slice(0, n), 1e-3);
+  within(lp.z, flat(E.logprob_rk4_200.z).slice(0, 2 * n), 1e-4);
 });
 
 test("U-Net: outputs within 1e-5 of PyTorch's for every label, the null label 10 included; guided sampling runs", async () => {
@@ -72,7 +77,7 @@ test("U-Net: outputs within 1e-5 of PyTorch's for every label, the null label 10
     cond.dispose();
     return v.dataSync();
   };
-  assert.ok(maxDiff(run(), flat(U.v)) < 1e-5, `max difference ${maxDiff(run(), flat(U.v))} ≥ 1e-5`);
+  within(run(), flat(U.v), 1e-5);
   await assertNoLeaks("U-Net velocity", () => void run());
   const g = sample(model, 2, { method: "euler", steps: 3, label: 3, guidance: 2, seed: 1 });
   assert.equal(g.samples.length, 2 * 64);
@@ -93,7 +98,7 @@ test("jvp through the imported graph matches central differences (float64); grad
   const at = (s: number) => Array.from(f(fromHost(x0.map((v, i) => v + s * dir[i]!), [1, 2], np.float64)).dataSync());
   const [plus, minus] = [at(h), at(-h)];
   const fd = plus.map((v, i) => (v - minus[i]!) / (2 * h));
-  assert.ok(maxDiff(dy.dataSync(), fd) < 1e-4, `max difference ${maxDiff(dy.dataSync(), fd)} ≥ 1e-4`);
+  within(dy.dataSync(), fd, 1e-4);
   const loss = (q: ModelParams) => np.square(networkApply(config, q, fromHost([0.1, 0.2, -0.3, 0.4], [2, 2], np.float64), fromHost([0.2, 0.7], [2], np.float64))).sum();
   const gr = grad(loss)(p);
   const norms = treeLeaves(gr).map((a) => np.square(a).sum().dataSync()[0]!);
