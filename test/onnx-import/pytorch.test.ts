@@ -2,7 +2,8 @@
  * The PyTorch-exported fixtures (test/fixtures/onnx, with PyTorch's float64 outputs) through the importer: the MLP
  * field's velocities, RK4-50 samples and exact log p; the conditional U-Net's outputs for every label in the
  * fixture, the null one included, and guided sampling; jvp against finite differences and grad through the
- * graph; fine-tuning lowers the flow-matching loss; no leaked buffers; an unsupported op is one line.
+ * graph; fine-tuning lowers the flow-matching loss; export of the import matches PyTorch; no leaked buffers; an
+ * unsupported op is one line.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,7 +18,10 @@ import { resolveTrainOptions } from "../../src/train/options.js";
 import { disposableState } from "../../src/train/disposable.js";
 import { openDataSource } from "../../src/data/data-source.js";
 import { encodeModel, tensorBytes, DataType } from "../../src/onnx/proto.js";
+import { velocityOnnx } from "../../src/onnx/export.js";
+import { runOnnx } from "../../src/onnx/verify.js";
 import { assertNoLeaks } from "../util/leaks.js";
+import { ORT_SKIP } from "../util/ort.js";
 
 await initEngine();
 
@@ -54,6 +58,13 @@ test("MLP: velocities within 1e-5 of PyTorch's, RK4-50 samples within 1e-4, exac
   const lp = logProb(model, Float64Array.from(flat(E.logprob_rk4_200.x).slice(0, 2 * n)), { method: "dopri5", rtol: 1e-7, atol: 1e-7 });
   within(lp.logp, flat(E.logprob_rk4_200.logp).slice(0, n), 1e-3);
   within(lp.z, flat(E.logprob_rk4_200.z).slice(0, 2 * n), 1e-4);
+});
+
+test("export of the imported MLP gives an ONNX file whose outputs match PyTorch's (onnxruntime-node)", { skip: ORT_SKIP }, async () => {
+  const { config, params } = importOnnx(mlpBytes);
+  using model = new VelocityModel(config, params);
+  const out = await runOnnx(velocityOnnx(model), { x: { data: flat(E.x), dims: [16, 2] }, t: { data: flat(E.t), dims: [16] } });
+  within(out, flat(E.v), 1e-5);
 });
 
 test("U-Net: outputs within 1e-5 of PyTorch's for every label, the null label 10 included; guided sampling runs", async () => {
