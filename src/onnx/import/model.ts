@@ -72,9 +72,10 @@ export function importOnnx(bytes: Uint8Array, o: ImportOnnxOptions = {}): { conf
   if (image && (image.length !== 3 || xInfo.shape.length !== 4)) throw new OptionError(`--image H,W,C needs a graph whose x input is [B, C, H, W] (x is [${xInfo.shape}])`);
   if (image && staticRest && [staticRest[1], staticRest[2], staticRest[0]].join() !== image.join())
     throw new OptionError(`--image ${image.join(",")} does not match the graph's x input [${xInfo.shape}] (NCHW: H,W,C = ${staticRest[1]},${staticRest[2]},${staticRest[0]})`);
-  const dim = image ? image[0]! * image[1]! * image[2]! : o.dim ?? (staticRest ? staticRest.reduce((a, b) => a * b, 1) : undefined);
+  const fromGraph = image ? image[0]! * image[1]! * image[2]! : staticRest?.reduce((a, b) => a * b, 1);
+  if (o.dim !== undefined && fromGraph !== undefined && o.dim !== fromGraph) throw new OptionError(`--dim ${o.dim} does not match the graph's x input [${xInfo.shape}] (${fromGraph} values per row)`);
+  const dim = fromGraph ?? o.dim;
   if (dim === undefined) throw new OptionError(`the graph's x input [${xInfo.shape}] has dynamic sizes: give --dim D or --image H,W,C`);
-  if (o.dim !== undefined && o.dim !== dim) throw new OptionError(`--dim ${o.dim} does not match the graph's x input [${xInfo.shape}] (${dim} values per row)`);
   const path = o.path ?? "condot";
   getScheduler(path);
 
