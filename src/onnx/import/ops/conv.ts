@@ -4,8 +4,8 @@
  * strides and the kernel flipped and transposed. Resize (nearest) is a gather along each resized axis with the
  * source indices computed on the host, so every coordinate mode and rounding rule costs the same.
  */
-import { np, lax } from "../../../engine/index.js";
-import { toArray, hostValues, intAttr, intsAttr, stringAttr, refuse, shapeOf, type OpImpl, type OpContext } from "../value.js";
+import { np, lax, type Array as JArray } from "../../../engine/index.js";
+import { toArray, hostValues, intAttr, intsAttr, stringAttr, refuse, shapeOf, type OpImpl, type OpContext, type Value } from "../value.js";
 import { gatherAxes } from "./shape.js";
 
 type Pair = [number, number];
@@ -28,7 +28,8 @@ function convPads(ctx: OpContext, inSpatial: number[], kernel: number[], strides
   });
 }
 
-function addBias(y: ReturnType<typeof np.add>, b: Parameters<typeof toArray>[0] | undefined, ctx: OpContext) {
+/** y + b over the channel axis (b: [C] or absent). */
+function addBias(y: JArray, b: Value | undefined, ctx: OpContext): JArray {
   if (!b) return y;
   const B = toArray(b, ctx);
   return y.add(B.reshape([1, B.shape[0]!, ...new Array<number>(y.ndim - 2).fill(1)]));
@@ -113,7 +114,7 @@ const resize: OpImpl = (ins, ctx) => {
     const scale = sizesV ? outLen / d : scalesV![ax]!;
     return Array.from({ length: outLen }, (_, i) => Math.min(Math.max(nearest(round, sourceCoord(coord, i, scale, d, outLen, ctx), ctx), 0), d - 1));
   });
-  return [gatherAxes(x, idx, ctx)];
+  return [gatherAxes(x, idx)];
 };
 
 export const convOps: Record<string, OpImpl> = { Conv: conv, ConvTranspose: convTranspose, Resize: resize };

@@ -16,7 +16,7 @@ function reshaped(v: Value, shape: number[]): Value {
 }
 
 /** Elements of `v` at the index lists `idx` per axis (outer product of the lists): a general strided gather. */
-function gatherAxes(v: Value, idx: number[][], ctx: OpContext): Value {
+function gatherAxes(v: Value, idx: number[][]): Value {
   const shape = shapeOf(v);
   if (isHost(v)) {
     const st = strides(shape);
@@ -39,7 +39,6 @@ function gatherAxes(v: Value, idx: number[][], ctx: OpContext): Value {
       a = a.slice(...sl);
     } else a = np.take(a, fromHost(l, [l.length], np.int32), d);
   });
-  void ctx;
   return a;
 }
 
@@ -165,7 +164,7 @@ const split: OpImpl = (ins, ctx) => {
   return sizes.map((len) => {
     const idx = s.map((d, k) => (k === axis ? Array.from({ length: len }, (_, i) => start + i) : [...Array(d).keys()]));
     start += len;
-    return gatherAxes(x, idx, ctx);
+    return gatherAxes(x, idx);
   });
 };
 
@@ -194,7 +193,7 @@ const slice: OpImpl = (ins, ctx) => {
     if (!isHost(x)) refuse(ctx, "an empty slice of a traced tensor");
     return [new HostTensor(new Float64Array(0), idx.map((l) => l.length), x.kind)];
   }
-  return [gatherAxes(x, idx, ctx)];
+  return [gatherAxes(x, idx)];
 };
 
 const gather: OpImpl = ([data, indices], ctx) => {
@@ -236,15 +235,12 @@ const expand: OpImpl = ([x, shape], ctx) => {
   if (!x) refuse(ctx, "the input is missing");
   const out = broadcastShape(shapeOf(x), hostValues(shape, ctx, "shape"), ctx);
   if (isHost(x)) {
-    const zero = new HostTensor(new Float64Array(size(out)), out, x.kind);
     const st = strides(out);
-    void st;
     const pad = [...new Array<number>(out.length - x.shape.length).fill(1), ...x.shape];
     const xs = strides(pad);
-    const data = zero.data.map((_, k) => {
+    const data = Float64Array.from({ length: size(out) }, (_, k) => {
       let o = 0;
-      let rem = k;
-      for (let d = 0; d < out.length; d++) {
+      for (let d = 0, rem = k; d < out.length; d++) {
         const i = Math.floor(rem / st[d]!);
         rem -= i * st[d]!;
         if (pad[d] !== 1) o += i * xs[d]!;
@@ -269,7 +265,7 @@ const tile: OpImpl = ([x, reps], ctx) => {
   if (!x) refuse(ctx, "the input is missing");
   const r = hostValues(reps, ctx, "repeats");
   const s = shapeOf(x);
-  return [gatherAxes(x, s.map((d, i) => Array.from({ length: d * r[i]! }, (_, k) => k % d)), ctx)];
+  return [gatherAxes(x, s.map((d, i) => Array.from({ length: d * r[i]! }, (_, k) => k % d)))];
 };
 
 export const shapeOps: Record<string, OpImpl> = {
