@@ -88,8 +88,17 @@ test("U-Net: outputs within 1e-5 of PyTorch's for every label, the null label 10
     cond.dispose();
     return v.dataSync();
   };
-  within(run(), flat(U.v), 1e-5);
+  const all = run();
+  within(all, flat(U.v), 1e-5);
   await assertNoLeaks("U-Net velocity", () => void run());
+  // Without a condition input (guidance's unconditional pass) the graph gets the null label: row 3 again, alone
+  // (batch 1: the graph's reshapes must follow the batch size).
+  const x = fromHost(xs.slice(3 * 64), [1, 64], np.float32);
+  const t = fromHost(flat(U.t).slice(3), [1], np.float32);
+  const v = model.velocity(x, t);
+  x.dispose();
+  t.dispose();
+  within(v.dataSync(), Array.from(all.slice(3 * 64)), 1e-6);
   const g = sample(model, 2, { method: "euler", steps: 3, label: 3, guidance: 2, seed: 1 });
   assert.equal(g.samples.length, 2 * 64);
   assert.ok(g.samples.every(Number.isFinite), "guided samples are not finite");
