@@ -1,10 +1,11 @@
 /**
  * An imported graph as JSON, stored in the checkpoint's config.json (`model.net.graph`): the nodes, the inputs and
  * outputs, the non-float initializers (small integer shape data) inline, and the float initializers only by name
- * and shape — their values are the network's parameters, in weights.safetensors (`params.net.w.<i>`, in `params`
- * order), so training, EMA and the optimizer treat them like any native network's weights. The checkpoint is
- * therefore self-contained and browser-loadable: no .onnx file is needed after import. Non-finite numbers
- * (masks of −∞) are written as strings, which JSON cannot otherwise hold.
+ * and shape (except those read as shapes, axes or scales, kept inline) — their values are the network's
+ * parameters, in weights.safetensors (`params.net.w.<i>`, in `params` order), so training, EMA and the optimizer
+ * treat them like any native network's weights. The checkpoint is therefore self-contained and browser-loadable:
+ * no .onnx file is needed after import. Non-finite numbers (masks of −∞) are written as strings, which JSON cannot
+ * otherwise hold.
  */
 import type { Attr, Model, Node, Tensor } from "./decode.js";
 import { OptionError } from "../../errors.js";
@@ -64,9 +65,28 @@ function attrFrom(a: AttrJson): Attr {
   return a;
 }
 
+/**
+ * Input slots whose values must be known at trace time (shapes, axes, scales): a float initializer read there (an
+ * older exporter's Resize scales, say) stays a constant rather than becoming a trainable — and traced — weight.
+ */
+const STATIC_INPUTS: Record<string, number[]> = {
+  Reshape: [1], Expand: [1], Tile: [1], ConstantOfShape: [0], Squeeze: [1], Unsqueeze: [1], Split: [1],
+  Slice: [1, 2, 3, 4], Resize: [1, 2, 3], Range: [0, 1, 2], ReduceMean: [1], ReduceSum: [1], ReduceMax: [1],
+  ReduceMin: [1], ReduceProd: [1],
+};
+
+/** Names of the initializers some node reads in a static slot. */
+function staticNames(m: Model): Set<string> {
+  const out = new Set<string>();
+  for (const n of m.graph.nodes) for (const i of STATIC_INPUTS[n.opType] ?? []) if (n.inputs[i]) out.add(n.inputs[i]!);
+  return out;
+}
+
 /** The graph of a decoded model as JSON, its float initializers split off as weights (returned in order). */
 export function graphToJson(m: Model): { graph: OnnxGraphJson; weights: Tensor[] } {
-  const weights = m.graph.initializers.filter((t) => isFloatType(t.dataType));
+  const fixed = staticNames(m);
+  const isWeight = (t: Tensor) => isFloatType(t.dataType) && !fixed.has(t.name);
+  const weights = m.graph.initializers.filter(isWeight);
   const graph: OnnxGraphJson = {
     opset: m.opset,
     ...(m.producer ? { producer: m.producer } : {}),
@@ -81,7 +101,7 @@ export function graphToJson(m: Model): { graph: OnnxGraphJson; weights: Tensor[]
     inputs: m.graph.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: v.shape })),
     outputs: m.graph.outputs.map((v) => v.name),
     params: weights.map((t) => ({ name: t.name, shape: t.dims })),
-    constants: m.graph.initializers.filter((t) => !isFloatType(t.dataType)).map(tensorJson),
+    constants: m.graph.initializers.filter((t) => !isWeight(t)).map(tensorJson),
   };
   return { graph, weights };
 }
