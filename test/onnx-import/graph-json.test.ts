@@ -47,3 +47,25 @@ test("Resize scales from a float initializer stay constant; −∞ constants rou
   t.dispose();
   assert.deepEqual(v, xs);
 });
+
+test("inputs named otherwise are mapped with inputs: { x }; t as [B, 1] broadcasts; an unmapped x is one line", () => {
+  const bytes = encodeModel({
+    opset: 13,
+    graph: {
+      name: "g",
+      nodes: [{ opType: "Mul", name: "m", inputs: ["state", "time"], outputs: ["out"] }],
+      initializers: [],
+      inputs: [{ name: "state", dataType: DataType.FLOAT, shape: ["B", 2] }, { name: "time", dataType: DataType.FLOAT, shape: ["B", 1] }],
+      outputs: [{ name: "out", dataType: DataType.FLOAT, shape: ["B", 2] }],
+    },
+  });
+  assert.throws(() => importOnnx(bytes), /^OptionError: cannot tell which graph input is x \(the graph's inputs: state, time\); name them with --inputs/);
+  const { config, params } = importOnnx(bytes, { inputs: { x: "state" } });
+  assert.deepEqual(config.net.inputs, { x: "state", t: "time" });
+  using model = new VelocityModel(config, params);
+  const x = fromHost([1, 2, 3, 4], [2, 2], np.float32);
+  const t = fromHost([0.5, 2], [2], np.float32);
+  assert.deepEqual(Array.from(model.velocity(x, t).dataSync()), [0.5, 1, 6, 8]);
+  x.dispose();
+  t.dispose();
+});

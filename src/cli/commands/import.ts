@@ -6,7 +6,7 @@
  * batch before anything is written, so an unsupported op, attribute or shape is one line (exit 2) and no checkpoint.
  */
 import { readFileSync } from "node:fs";
-import { initEngine, fromHost, treeCopy, treeZerosLike } from "../../engine/index.js";
+import { initEngine, np, fromHost, treeCopy, treeZerosLike } from "../../engine/index.js";
 import { saveTrainState } from "../../node/index.js";
 import { claimCheckpointOut, isIoError, ioReason } from "../../node/output-path.js";
 import { importOnnx, type ImportOnnxOptions } from "../../onnx/import/model.js";
@@ -111,8 +111,9 @@ export async function importCommand(argv: string[]): Promise<void> {
 /** One forward pass on two points: an op, attribute or shape the importer cannot run fails here, before writing. */
 function smokeTest(model: VelocityModel, file: string): void {
   const D = model.dim;
-  const x = fromHost(Float64Array.from({ length: 2 * D }, (_, i) => Math.sin(i + 1)), [2, D], model.dtype);
-  const t = fromHost([0.25, 0.75], [2], model.dtype);
+  // float32, as imported (a graph without weights has no parameter to take the dtype from).
+  const x = fromHost(Float64Array.from({ length: 2 * D }, (_, i) => Math.sin(i + 1)), [2, D], np.float32);
+  const t = fromHost([0.25, 0.75], [2], np.float32);
   let v;
   try {
     v = model.velocity(x, t);
