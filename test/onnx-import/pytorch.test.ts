@@ -99,6 +99,15 @@ test("U-Net: outputs within 1e-5 of PyTorch's for every label, the null label 10
   x.dispose();
   t.dispose();
   within(v.dataSync(), Array.from(all.slice(3 * 64)), 1e-6);
+  // grad reaches every weight of the graph, its label embedding included (through the traced Gather), but not the
+  // fixed one-hot table in front of it.
+  const loss = (q: ModelParams) => np.square(networkApply(config, q, fromHost(xs.slice(0, 128), [2, 64], np.float32), fromHost([0.2, 0.7], [2], np.float32), fromHost(onehot.slice(0, 22), [2, 11], np.float32))).sum();
+  const gr = grad(loss)(model.params) as ModelParams;
+  const norm = (a: JArray) => np.square(a).sum().dataSync()[0]!;
+  const netNorms = treeLeaves(gr.net).map(norm);
+  assert.equal(netNorms.length, 27);
+  assert.ok(netNorms.every((n) => Number.isFinite(n) && n > 0), `gradient norms ${netNorms}`);
+  assert.equal(norm(gr.embed!), 0);
   const g = sample(model, 2, { method: "euler", steps: 3, label: 3, guidance: 2, seed: 1 });
   assert.equal(g.samples.length, 2 * 64);
   assert.ok(g.samples.every(Number.isFinite), "guided samples are not finite");
