@@ -82,3 +82,44 @@ test("Softmax and ReduceMean (axes as attribute before opset 18, as input from 1
   close(runOp("ReduceMean", [x, h([0])], {}, { opset: 18 })[0]!, [2.5, 3.5, 4.5], [1, 3], 1e-12, "ReduceMean opset 18");
   close(runOp("ReduceSum", [x, h([-1])], { keepdims: int(0) }, { opset: 13 })[0]!, [6, 15], [2], 1e-12, "ReduceSum opset 13");
 });
+
+test("the remaining elementwise ops: LeakyRelu, Abs, Reciprocal, Floor, Ceil, comparisons, logic, variadic Max/Min/Sum/Mean, Mod, Clip, Dropout", () => {
+  const x = f([-1.5, -0.5, 0.5, 2]);
+  close(runOp("LeakyRelu", [x], { alpha: flt(0.1) })[0]!, [-0.15, -0.05, 0.5, 2], [4], 1e-12, "LeakyRelu");
+  close(runOp("Abs", [x])[0]!, [1.5, 0.5, 0.5, 2], [4], 0, "Abs");
+  close(runOp("Reciprocal", [x])[0]!, [-2 / 3, -2, 2, 0.5], [4], 1e-12, "Reciprocal");
+  close(runOp("Floor", [x])[0]!, [-2, -1, 0, 2], [4], 0, "Floor");
+  close(runOp("Ceil", [x])[0]!, [-1, -0, 1, 2], [4], 0, "Ceil");
+  const y = f([-1.5, 0, 1, 2]);
+  close(runOp("Equal", [x, y])[0]!, [1, 0, 0, 1], [4], 0, "Equal");
+  close(runOp("Less", [x, y])[0]!, [0, 1, 1, 0], [4], 0, "Less");
+  close(runOp("Greater", [x, y])[0]!, [0, 0, 0, 0], [4], 0, "Greater");
+  close(runOp("LessOrEqual", [x, y])[0]!, [1, 1, 1, 1], [4], 0, "LessOrEqual");
+  close(runOp("GreaterOrEqual", [x, y])[0]!, [1, 0, 0, 1], [4], 0, "GreaterOrEqual");
+  const p = { v: [1, 1, 0, 0], s: [4], bool: true };
+  const q = { v: [1, 0, 1, 0], s: [4], bool: true };
+  close(runOp("And", [p, q])[0]!, [1, 0, 0, 0], [4], 0, "And");
+  close(runOp("Or", [p, q])[0]!, [1, 1, 1, 0], [4], 0, "Or");
+  close(runOp("Not", [p])[0]!, [0, 0, 1, 1], [4], 0, "Not");
+  close(runOp("Max", [x, y, hf([0.25], [])])[0]!, [0.25, 0.25, 1, 2], [4], 0, "Max (3 inputs)");
+  close(runOp("Min", [x, y])[0]!, [-1.5, -0.5, 0.5, 2], [4], 0, "Min");
+  close(runOp("Sum", [x, y, y])[0]!, [-4.5, -0.5, 2.5, 6], [4], 1e-12, "Sum");
+  close(runOp("Mean", [x, y])[0]!, [-1.5, -0.25, 0.75, 2], [4], 1e-12, "Mean");
+  close(runOp("Mod", [f([5, -5, 7.5]), f([3, 3, 2])], { fmod: int(0) })[0]!, [2, 1, 1.5], [3], 1e-12, "Mod");
+  close(runOp("Mod", [f([5, -5, 7.5]), f([3, 3, 2])], { fmod: int(1) })[0]!, [2, -2, 1.5], [3], 1e-12, "Mod fmod");
+  close(runOp("Mod", [h([-7]), h([3])])[0]!, [2], [1], 0, "Mod (host ints)");
+  close(runOp("Clip", [x, hf([-1], []), hf([1], [])], {}, { opset: 13 })[0]!, [-1, -0.5, 0.5, 1], [4], 0, "Clip (inputs)");
+  close(runOp("Clip", [x], { min: flt(0) }, { opset: 6 })[0]!, [0, 0, 0.5, 2], [4], 0, "Clip (attribute)");
+  close(runOp("Dropout", [x])[0]!, [-1.5, -0.5, 0.5, 2], [4], 0, "Dropout (inference)");
+});
+
+test("LogSoftmax, ReduceMax/Min/Prod, Range and Tile", () => {
+  const x = f([0, Math.log(2), Math.log(3)], [1, 3]);
+  close(runOp("LogSoftmax", [x])[0]!, [Math.log(1 / 6), Math.log(2 / 6), Math.log(3 / 6)], [1, 3], 1e-7, "LogSoftmax");
+  const m = f([1, -2, 3, 4, 5, -6], [2, 3]);
+  close(runOp("ReduceMax", [m], { axes: ints([1]), keepdims: int(0) })[0]!, [3, 5], [2], 0, "ReduceMax");
+  close(runOp("ReduceMin", [m], { axes: ints([0]) })[0]!, [1, -2, -6], [1, 3], 0, "ReduceMin");
+  close(runOp("ReduceProd", [m], { keepdims: int(0) })[0]!, [720], [], 1e-12, "ReduceProd (all axes)");
+  close(runOp("Range", [h([1], []), h([10], []), h([3], [])])[0]!, [1, 4, 7], [3], 0, "Range");
+  close(runOp("Tile", [f([1, 2], [1, 2]), h([2, 2])])[0]!, [1, 2, 1, 2, 1, 2, 1, 2], [2, 4], 0, "Tile");
+});

@@ -82,6 +82,11 @@ function binary([arr, host, out]: Binary, op: string): OpImpl {
   return (ins, ctx) => {
     const [a, b] = ins;
     if (!a || !b) refuse(ctx, "an input is missing");
+    if (op === "Mod" && intAttr(ctx, "fmod", 0)) {
+      // fmod = 1: C's fmod (the dividend's sign) instead of Python's remainder.
+      if (isHost(a) && isHost(b)) return [hostZip([a, b], (x, y) => x % y, a.kind, ctx)];
+      return [np.fmod(toArray(a, ctx), toArray(b, ctx))];
+    }
     if (isHost(a) && isHost(b)) {
       const int = a.kind === "int";
       return [hostZip([a, b], (x, y) => host(x, y, int), out === "bool" ? "bool" : a.kind, ctx)];
