@@ -92,3 +92,10 @@ test("a torch-style Shape → Gather → Unsqueeze → Concat → Reshape chain 
     assert.deepEqual(Array.from(y!.dataSync()), range(B * 6));
   }
 });
+
+test("an unknown attribute, op or domain is refused in one line naming the op, its node and the opset", () => {
+  const x = f([1, 2]);
+  assert.throws(() => runOp("Relu", [x], { slope: int(1) }), /^OptionError: ONNX op Relu \(node "n_Relu", opset 17\): the attribute "slope" is not supported$/);
+  assert.throws(() => runOp("Conv", [f([1], [1, 1, 1, 1]), f([1], [1, 1, 1, 1])], { auto_pad: str("CIRCULAR") }, { opset: 13 }), /^OptionError: ONNX op Conv \(node "n_Conv", opset 13\): auto_pad "CIRCULAR" is not supported$/);
+  assert.throws(() => runOp("Upsample", [x]), /^OptionError: ONNX op Upsample \(node "n_Upsample", opset 17\): not supported by the importer \(supported: Abs, Add, /);
+});

@@ -46,12 +46,35 @@ export function prepareGraph(g: { opset: number; nodes: Node[]; constants: Tenso
   return { ...g, constants: new Map(g.constants.map((t) => [t.name, hostTensor(t)])), uses };
 }
 
-/** Every op in the graph the importer cannot run, refused up front (before any array is made). */
+/**
+ * The attributes each op reads (or may ignore: they do not change its result here); any other attribute is refused
+ * rather than silently dropped. Ops not listed take none.
+ */
+const ATTRS: Record<string, string[]> = {
+  Gemm: ["alpha", "beta", "transA", "transB"], Elu: ["alpha"], LeakyRelu: ["alpha"], Mod: ["fmod"], Cast: ["to", "saturate"],
+  Clip: ["min", "max"], Dropout: ["seed"], Constant: ["value", "value_float", "value_floats", "value_int", "value_ints"],
+  Shape: ["start", "end"], Reshape: ["allowzero"], Flatten: ["axis"], Transpose: ["perm"], Squeeze: ["axes"],
+  Unsqueeze: ["axes"], Concat: ["axis"], Split: ["axis", "split", "num_outputs"], Slice: ["starts", "ends", "axes"],
+  Gather: ["axis"], ConstantOfShape: ["value"],
+  Conv: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"],
+  ConvTranspose: ["auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"],
+  // cubic_coeff_a, exclude_outside and antialias only matter for linear/cubic modes, extrapolation_value for
+  // tf_crop_and_resize: all refused elsewhere.
+  Resize: ["mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value", "antialias", "axes", "keep_aspect_ratio_policy"],
+  InstanceNormalization: ["epsilon"], LayerNormalization: ["axis", "epsilon", "stash_type"], GroupNormalization: ["num_groups", "epsilon", "stash_type"],
+  Softmax: ["axis"], LogSoftmax: ["axis"],
+  ...Object.fromEntries(["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd"].map((op) => [op, ["axes", "keepdims", "noop_with_empty_axes"]])),
+};
+
+/** Every op (and attribute) in the graph the importer cannot run, refused up front (before any array is made). */
 export function checkOps(g: PreparedGraph): void {
   for (const node of g.nodes) {
     const ctx: OpContext = { dtype: "float32" as DType, opset: g.opset, node };
     if (node.domain && node.domain !== "ai.onnx") refuse(ctx, `the domain "${node.domain}" is not supported (only the default ONNX domain)`);
     if (node.opType !== "Constant" && !OPS[node.opType]) refuse(ctx, `not supported by the importer (supported: ${supportedOps().join(", ")})`);
+    const known = ATTRS[node.opType] ?? [];
+    const odd = Object.keys(node.attrs).find((k) => !known.includes(k));
+    if (odd) refuse(ctx, `the attribute "${odd}" is not supported`);
   }
 }
 

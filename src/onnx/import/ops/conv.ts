@@ -107,6 +107,8 @@ const resize: OpImpl = (ins, ctx) => {
   const sizesV = sizesIn && shapeOf(sizesIn)[0] !== 0 ? hostValues(sizesIn, ctx, "sizes") : undefined;
   if (!scalesV && !sizesV) refuse(ctx, "neither scales nor sizes is given");
   if (ctx.node.attrs.axes) refuse(ctx, "the axes attribute is not supported");
+  const policy = stringAttr(ctx, "keep_aspect_ratio_policy", "stretch");
+  if (policy !== "stretch") refuse(ctx, `keep_aspect_ratio_policy "${policy}" is not supported`);
   const coord = stringAttr(ctx, "coordinate_transformation_mode", "half_pixel");
   const round = stringAttr(ctx, "nearest_mode", "round_prefer_floor");
   const idx = s.map((d, ax) => {
