@@ -103,6 +103,11 @@ function applyOnnx(c: OnnxNetConfig, g: PreparedGraph, params: OnnxParams, x: JA
   else cond?.dispose();
   const weights = Object.fromEntries(c.graph.params.map((p, i) => [p.name, params.w[i]!]));
   const [out] = runGraph(g, feeds, weights, dtype);
+  if (c.image && out!.ndim !== 4) {
+    const s = out!.shape;
+    out!.dispose();
+    throw new OptionError(`network "onnx": the graph's output has shape [${s}]; an image network's output is [B, C, H, W] like its input`);
+  }
   const v = c.image ? out!.transpose([0, 2, 3, 1]) : out!;
   if (v.size !== B * D) {
     const s = v.shape;
