@@ -124,7 +124,7 @@ test("jvp through the imported graph matches central differences (float64); grad
   y.dispose();
   // jax-js's float64 exp is accurate to ~1e-8, so a smaller step would difference rounding noise.
   const h = 1e-3;
-  const at = (s: number) => Array.from(f(fromHost(x0.map((v, i) => v + s * dir[i]!), [1, 2], np.float64)).dataSync());
+  const at = (s: number): number[] => Array.from(f(fromHost(x0.map((v, i) => v + s * dir[i]!), [1, 2], np.float64)).dataSync() as Float64Array);
   const [plus, minus] = [at(h), at(-h)];
   const fd = plus.map((v, i) => (v - minus[i]!) / (2 * h));
   within(dy.dataSync(), fd, 1e-4);

@@ -1,6 +1,6 @@
 /** Test helper: runs one ONNX node through the importer's interpreter on small float64 tensors. */
 import assert from "node:assert/strict";
-import { np, fromHost, type Array } from "../../src/engine/index.js";
+import { np, fromHost, type Array as JArray } from "../../src/engine/index.js";
 import { prepareGraph, runGraph, checkOps } from "../../src/onnx/import/interpret.js";
 import type { Attr, Node, Tensor } from "../../src/onnx/import/decode.js";
 
@@ -15,7 +15,7 @@ export function runOp(op: string, ins: In[], attrs: Record<string, Attr> = {}, o
   const outputs = Array.from({ length: opts.outputs ?? 1 }, (_, i) => `out${i}`);
   const node: Node = { opType: op, domain: "", name: `n_${op}`, inputs: names, outputs, attrs };
   const constants: Tensor[] = [];
-  const feeds: Record<string, Array> = {};
+  const feeds: Record<string, JArray> = {};
   ins.forEach((x, i) => {
     if (!x) return;
     if (x.host) constants.push({ name: names[i]!, dataType: x.bool ? 9 : x.int ? 7 : 11, dims: x.s, data: Float64Array.from(x.v) });
@@ -26,7 +26,7 @@ export function runOp(op: string, ins: In[], attrs: Record<string, Attr> = {}, o
   const res = runGraph(g, feeds, {}, np.float64);
   return res.map((a) => {
     const s = [...a.shape];
-    const v = Array.from(a.astype(np.float64).dataSync());
+    const v = Array.from(a.astype(np.float64).dataSync() as Float64Array);
     return { v, s };
   });
 }
