@@ -50,6 +50,8 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   "t-mean": finite, guidance: finite, "t-uniform": share,
   seed: SEED_RULE,
   workers: { int: true, min: 1, words: ["auto"] },
+  // flowmatch import: the data dimension, the classes of a label input and the graph's own ∅ label value.
+  dim: count, classes: count, "null-label": { int: true },
 };
 
 export const CHOICE_RULES: Readonly<Record<string, readonly string[]>> = {

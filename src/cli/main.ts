@@ -12,6 +12,7 @@ import { demoCommand, demoSpec } from "./commands/demo.js";
 import { evalCommand, evalSpec } from "./commands/eval.js";
 import { reflowCommand, reflowSpec } from "./commands/reflow.js";
 import { exportCommand, exportSpec } from "./commands/export.js";
+import { importCommand, importSpec } from "./commands/import.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   demo: { run: demoCommand, summary: demoSpec.summary },
@@ -21,6 +22,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; summary
   eval: { run: evalCommand, summary: evalSpec.summary },
   reflow: { run: reflowCommand, summary: reflowSpec.summary },
   export: { run: exportCommand, summary: exportSpec.summary },
+  import: { run: importCommand, summary: importSpec.summary },
 };
 
 function usage(): string {

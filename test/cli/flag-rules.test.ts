@@ -13,10 +13,11 @@ import { evalSpec } from "../../src/cli/commands/eval.js";
 import { reflowSpec } from "../../src/cli/commands/reflow.js";
 import { demoSpec } from "../../src/cli/commands/demo.js";
 import { exportSpec } from "../../src/cli/commands/export.js";
+import { importSpec } from "../../src/cli/commands/import.js";
 
-const SPECS: CommandSpec[] = [trainSpec, flowTrainSpec, sampleSpec, plotSpec, evalSpec, reflowSpec, demoSpec, exportSpec];
+const SPECS: CommandSpec[] = [trainSpec, flowTrainSpec, sampleSpec, plotSpec, evalSpec, reflowSpec, demoSpec, exportSpec, importSpec];
 /** Flags with their own parser (lists, paths, names checked against a file, a registry or a checkpoint). */
-const FREE_FORM = new Set(["data", "out", "model", "hidden", "activation", "cond", "columns", "image", "dequantize", "context", "label", "path", "coupling", "pairing", "logp-out"]);
+const FREE_FORM = new Set(["data", "out", "model", "hidden", "activation", "cond", "columns", "image", "dequantize", "context", "label", "path", "coupling", "pairing", "logp-out", "onnx", "inputs"]);
 const BAD = ["", " ", "abc", "NaN", "nan", "Infinity", "-Infinity", "1e400", "-1e400", "0x10", "0b11", "1,5", "1..2", "2e", "--", "1 2"];
 
 test("every string flag of every command has a rule or its own parser", () => {
