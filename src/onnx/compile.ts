@@ -35,7 +35,10 @@ export interface GraphInput {
 }
 
 export interface CompileOptions {
-  /** Parameters (borrowed), stored in the file as initializers; passed as the function's first argument. */
+  /**
+   * Parameters (borrowed), stored in the file as initializers; passed as the function's first argument. `{}` when
+   * everything is a graph input (the training step: weights change every call).
+   */
   params: Tree;
   inputs: GraphInput[];
   outputs: string[];
@@ -75,12 +78,16 @@ function pairDims(a: Atom, b: Atom): Dim[] {
 
 /** Compiles `f(params, ...inputs)` to a serialized ONNX model (opset 17, float32, dynamic batch). */
 export function compileToOnnx(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): Uint8Array {
-  const [A, Bt] = TRACE_BATCHES.map((b) => trace(f, o, b)) as [Trace, Trace];
+  // Fixed shapes (no "B" anywhere, e.g. a training step at its batch size): one trace is both twins.
+  const fixed = !o.inputs.some((i) => i.shape.includes("B"));
+  const A = trace(f, o, TRACE_BATCHES[0]);
+  let Bt: Trace | undefined;
   try {
+    Bt = fixed ? A : trace(f, o, TRACE_BATCHES[1]);
     return encodeModel({ graph: lowerTraces(A, Bt, o), opset: OPSET, docString: o.docString });
   } finally {
     A.dispose();
-    Bt.dispose();
+    if (Bt !== A) Bt?.dispose();
   }
 }
 

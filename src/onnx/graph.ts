@@ -14,6 +14,7 @@ export class GraphBuilder {
   private counter = 0;
   private scalars = new Map<string, string>();
   private batchName?: string;
+  private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
   constructor(private readonly batchSource?: { input: string; axis: number }) {}
@@ -32,6 +33,19 @@ export class GraphBuilder {
   initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name = this.fresh("c")): string {
     this.initializers.push({ name, dataType, dims, raw: tensorBytes(values, dataType) });
     return name;
+  }
+
+  /**
+   * Transpose(x, perm), composed with a Transpose that produced x (the MatMul views of dot.ts stack them); the
+   * identity permutation is no node at all.
+   */
+  transpose(x: string, perm: number[]): string {
+    const src = this.transposes.get(x);
+    if (src) return this.transpose(src.input, perm.map((i) => src.perm[i]!));
+    if (perm.every((p, i) => p === i)) return x;
+    const out = this.node("Transpose", [x], { perm: { ints: perm } });
+    this.transposes.set(out, { input: x, perm });
+    return out;
   }
 
   /** A scalar constant, shared between every use of the same value and type. */
