@@ -89,8 +89,13 @@ export class GraphBuilder {
     return parts.length === 1 ? parts[0]! : this.node("Concat", parts, { axis: { i: 0 } });
   }
 
-  /** The finished graph: nodes that no output depends on, and initializers nothing reads, are dropped. */
+  /**
+   * The finished graph: nodes that no output depends on, and initializers nothing reads, are dropped; an output
+   * that is an Identity of another node's result takes that result's place (no copy: the training step's outputs
+   * are all its weights and moments).
+   */
   finish(name: string, inputs: ValueInfo[], outputs: ValueInfo[]): GraphProto {
+    this.renameOutputs(new Set(outputs.map((o) => o.name)));
     const needed = new Set(outputs.map((o) => o.name));
     const kept: NodeProto[] = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {
@@ -101,5 +106,25 @@ export class GraphBuilder {
     }
     kept.reverse();
     return { name, nodes: kept, initializers: this.initializers.filter((t) => needed.has(t.name)), inputs, outputs };
+  }
+
+  private renameOutputs(outs: Set<string>): void {
+    const producer = new Map<string, NodeProto>();
+    for (const n of this.nodes) for (const o of n.outputs) producer.set(o, n);
+    const claimed = new Set<string>();
+    for (const id of this.nodes) {
+      if (id.opType !== "Identity" || !outs.has(id.outputs[0]!)) continue;
+      const x = id.inputs[0]!;
+      const src = producer.get(x);
+      if (!src || outs.has(x) || claimed.has(x)) continue; // a graph input, or a value that is an output itself
+      claimed.add(x);
+      const y = id.outputs[0]!;
+      for (const n of this.nodes) {
+        n.inputs = n.inputs.map((i) => (i === x ? y : i));
+        n.outputs = n.outputs.map((o) => (o === x ? y : o));
+      }
+      id.opType = "Dropped";
+    }
+    for (let i = this.nodes.length - 1; i >= 0; i--) if (this.nodes[i]!.opType === "Dropped") this.nodes.splice(i, 1);
   }
 }

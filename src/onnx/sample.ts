@@ -11,7 +11,7 @@ import { labelIndex } from "../fm/conditioning.js";
 import { ShapeError, OptionError } from "../errors.js";
 import { checkFinite } from "../model/numerics.js";
 import { samplerOnnx, EXPORT_SAMPLERS, type ExportSampler } from "./export.js";
-import { loadOrt, type OrtModule } from "./runtime.js";
+import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
 
 type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
 
@@ -39,7 +39,7 @@ function session(model: VelocityModel, method: ExportSampler, steps: number): Pr
   if (!s) {
     s = (async () => {
       const ort = await loadOrt();
-      return ort.InferenceSession.create(samplerOnnx(model, method, steps), { graphOptimizationLevel: "all" });
+      return ort.InferenceSession.create(samplerOnnx(model, method, steps), sessionOptions());
     })();
     s.catch(() => m!.delete(key));
     m.set(key, s);

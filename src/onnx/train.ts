@@ -14,7 +14,7 @@ import { treeDtype, recentLoss, type TrainState, type TrainRunOptions } from "..
 import { divergenceError } from "../train/divergence.js";
 import type { DataSource } from "../data/data-source.js";
 import { OptionError } from "../errors.js";
-import { loadOrt, type OrtModule } from "./runtime.js";
+import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
 import { trainStepOnnx, STATE_PREFIXES } from "./train-step.js";
 
 type Tensor = InstanceType<OrtModule["Tensor"]>;
@@ -71,7 +71,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
       const inputs = objective.draw(state.rng, data, state.params);
       if (!session) {
         const g = trainStepOnnx(objective.loss, o, state.params, inputs);
-        session = await ort.InferenceSession.create(g.bytes, { graphOptimizationLevel: "all" });
+        session = await ort.InferenceSession.create(g.bytes, sessionOptions());
       }
       inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", a.dataSync() as Float32Array, a.shape.slice())));
       const lr = lrAt(k);
