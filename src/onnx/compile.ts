@@ -106,10 +106,11 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   const leaves = treeLeaves(o.params) as Array[];
   if (ja.inBinders.length !== nConst + leaves.length + o.inputs.length) throw new Error("onnx: unexpected jaxpr inputs");
 
+  const zeros = new Set<Atom>();
   ja.inBinders.forEach((v, i) => {
     const d = pairDims(v, jb.inBinders[i]!);
     dims.set(v, d);
-    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d));
+    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d, () => zeros.add(v)));
     else if (i < nConst + leaves.length) {
       const leaf = leaves[i - nConst]!;
       names.set(v, g.initializer(leaf.ref.dataSync() as ArrayLike<number>, leaf.shape, onnxType(String(leaf.dtype)), `param_${i - nConst}`));
@@ -129,6 +130,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     },
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
     producer: (a) => producers.get(a),
+    zeros,
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;
@@ -150,9 +152,10 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
 }
 
 /** A closed-over array: an initializer, or — when its shape holds the batch size — a uniform value expanded at run time. */
-function constant(g: GraphBuilder, c: Array, d: Dim[]): string {
+function constant(g: GraphBuilder, c: Array, d: Dim[], allZero: () => void): string {
   const values = c.ref.dataSync() as ArrayLike<number>;
   const type = onnxType(String(c.dtype));
+  if (globalThis.Array.prototype.every.call(values, (x: number) => x === 0)) allZero();
   if (!d.includes("B")) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;
   for (let i = 1; i < values.length; i++) {

@@ -10,6 +10,7 @@ import { DataType, type DataTypeCode } from "./proto.js";
 import type { Dim, GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
+import { foldZeros } from "./zeros.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -22,6 +23,8 @@ export interface LowerCtx {
   dims(a: Atom): Dim[];
   /** The equation that produced a variable (undefined for graph inputs). */
   producer(v: Atom): JaxprEqn | undefined;
+  /** Values known to be all zeros (zeros.ts). */
+  zeros: Set<Atom>;
 }
 
 /** ONNX element type of a jax-js dtype. */
@@ -143,6 +146,8 @@ function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
 
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
+  const folded = foldZeros(ctx, e);
+  if (folded) return folded;
   const p = String(e.primitive);
   const ins = () => e.inputs.map((x) => ctx.name(x));
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
