@@ -70,7 +70,7 @@ async function openSessions(ort: OrtModule, model: VelocityModel, method: string
 export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions = {}): Promise<LogProbResult> {
   const method = o.method ?? "rk4";
   const tab = getTableau(method);
-  if (tab.bHat !== undefined) throw new OptionError(`the onnx backend integrates with fixed steps (euler, midpoint, heun, rk4); got "${method}"`);
+  if (tab.bHat !== undefined) throw new OptionError(`the onnx backend integrates with fixed steps (euler, midpoint, heun, rk4: e.g. --method rk4 --steps 100); got "${method}"`);
   const divergence = o.divergence ?? "exact";
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`divergence must be "exact" or "hutchinson", got "${divergence}"`);
   const probes = o.probes ?? 1;

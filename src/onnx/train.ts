@@ -20,12 +20,18 @@ import { trainStepOnnx, STATE_PREFIXES } from "./train-step.js";
 type Tensor = InstanceType<OrtModule["Tensor"]>;
 const STATE_KEYS = ["params", "ema", "m", "v"] as const;
 
-/** The refusals, before anything is compiled: what the ONNX trainer does not do. */
-function checkSupported(state: TrainState): void {
+/** Why the ONNX trainer cannot run `state` (undefined when it can): checked before anything is compiled. */
+export function onnxTrainRefusal(state: TrainState): string | undefined {
   const o = state.options;
-  if (o.workers > 1) throw new OptionError("the onnx backend trains in one process on ONNX Runtime's threads: leave out --workers (or use 1)");
-  if (o.objective === "mle" && o.mle.method === "dopri5") throw new OptionError("the onnx backend trains with fixed-step solvers; MLE with dopri5 changes its grid every step (use --backend wasm)");
-  if (String(treeDtype(state.params)) !== "float32") throw new OptionError("the onnx backend trains in float32");
+  if (o.workers > 1) return "the onnx backend trains in one process on ONNX Runtime's threads: leave out --workers (or use 1)";
+  if (o.objective === "mle" && o.mle.method === "dopri5") return "the onnx backend trains with fixed-step solvers; MLE with dopri5 changes its grid every step (use --backend wasm)";
+  if (String(treeDtype(state.params)) !== "float32") return "the onnx backend trains in float32";
+  return undefined;
+}
+
+function checkSupported(state: TrainState): void {
+  const why = onnxTrainRefusal(state);
+  if (why) throw new OptionError(why);
 }
 
 /** ONNX Runtime tensors of a state tree's leaves (copies of the values). */
