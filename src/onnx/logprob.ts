@@ -4,7 +4,8 @@
  * integrated from t = 1 to 0 by K solver steps per graph call. The step times and sizes are graph inputs (float64
  * grid rounded to float32, as the wasm solver's constants are), so one compiled graph serves every K-step segment
  * of the grid; a remainder (steps not a multiple of K) gets a second graph. Chunks of `batchSize` rows are solved
- * independently as in `logProb`; a short last chunk is padded to the compiled batch (rows do not interact).
+ * independently as in `logProb`; a short last chunk is padded to the compiled batch (rows do not interact). The
+ * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them).
  * Node-only: loads the optional `onnxruntime-node`.
  */
 import { np, Rng, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
@@ -18,9 +19,8 @@ import { solutionStages } from "../solvers/runge-kutta.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { compileToOnnx, type GraphInput } from "./compile.js";
-import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
-
-type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
+import { loadOrt, type OrtModule } from "./runtime.js";
+import { cachedSession, type Session } from "./session-cache.js";
 
 /** Solver steps per graph call: long enough that call overhead vanishes, short enough to compile in a moment. */
 export const STEPS_PER_CALL = 10;
@@ -49,18 +49,6 @@ export function logDensityStepsOnnx(model: VelocityModel, method: string, k: num
   } finally {
     treeDispose(params);
   }
-}
-
-/** Sessions per model and (method, k, B, divergence); released at the end of each `logProbOnnx`. */
-async function openSessions(ort: OrtModule, model: VelocityModel, method: string, ks: number[], B: number, o: { divergence: "exact" | "hutchinson"; probes: number }): Promise<Map<number, Session>> {
-  const m = new Map<number, Session>();
-  try {
-    for (const k of ks) if (!m.has(k)) m.set(k, await ort.InferenceSession.create(logDensityStepsOnnx(model, method, k, B, o), sessionOptions()));
-  } catch (e) {
-    for (const s of m.values()) await s.release();
-    throw e;
-  }
-  return m;
 }
 
 /**
@@ -94,42 +82,42 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
   const nfe = steps * solutionStages(tab);
   if (n === 0) return { logp, z, nfe: 0 };
   const ort = await loadOrt();
-  const sessions = await openSessions(ort, model, method, rest ? [K, rest] : [K], B, { divergence, probes });
-  try {
-    for (let start = 0; start < n; start += B) {
-      const m = Math.min(B, n - start);
-      const s0 = new Float32Array(B * (D + 1)); // padded rows stay 0
-      for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) s0[i * (D + 1) + d] = xs[(start + i) * D + d]!;
-      const feeds: Record<string, InstanceType<OrtModule["Tensor"]>> = { s: new ort.Tensor("float32", s0, [B, D + 1]) };
-      if (divergence === "hutchinson") {
-        // The same draws as logProb's (drawProbes over this chunk's m rows); padded rows get +1.
-        const p = drawProbes(rng, probes, m, D, o.probeKind ?? "rademacher", np.float32);
-        const pv = p.dataSync() as Float32Array;
-        const padded = new Float32Array(probes * B * D).fill(1);
-        for (let j = 0; j < probes; j++) padded.set(pv.subarray(j * m * D, (j + 1) * m * D), j * B * D);
-        feeds.probes = new ort.Tensor("float32", padded, [probes, B, D]);
-      }
-      for (let i = 0; i < steps; ) {
-        const k = steps - i >= K ? K : rest;
-        const t = Float32Array.from({ length: k }, (_, j) => grid[i + j]!);
-        const h = Float32Array.from({ length: k }, (_, j) => grid[i + j + 1]! - grid[i + j]!);
-        feeds.t = new ort.Tensor("float32", t, [k]);
-        feeds.h = new ort.Tensor("float32", h, [k]);
-        feeds.s = (await sessions.get(k)!.run(feeds)).s_next!;
-        i += k;
-      }
-      const s = feeds.s.data as Float32Array;
-      const zc = new Float64Array(m * D);
-      for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) zc[i * D + d] = s[i * (D + 1) + d]!;
-      const base = standardNormalLogProb(zc, D);
-      z.set(zc, start * D);
-      for (let i = 0; i < m; i++) logp[start + i] = base[i]! + s[i * (D + 1) + D]! + logJac;
-      const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + m) * D), rowOffset: start, standardizer: std, dataScale: model.config.dataScale, solver: o };
-      checkFinite(logp.subarray(start, start + m), 1, "log-likelihood", ctx, true);
-      o.onProgress?.(start + m, n);
+  const dopts = { divergence, probes } as const;
+  const sessions = new Map<number, Session>();
+  for (const k of rest ? [K, rest] : [K]) {
+    sessions.set(k, await cachedSession(model, `logp:${method}:${k}:${B}:${divergence}:${probes}`, () => logDensityStepsOnnx(model, method, k, B, dopts)));
+  }
+  for (let start = 0; start < n; start += B) {
+    const m = Math.min(B, n - start);
+    const s0 = new Float32Array(B * (D + 1)); // padded rows stay 0
+    for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) s0[i * (D + 1) + d] = xs[(start + i) * D + d]!;
+    const feeds: Record<string, InstanceType<OrtModule["Tensor"]>> = { s: new ort.Tensor("float32", s0, [B, D + 1]) };
+    if (divergence === "hutchinson") {
+      // The same draws as logProb's (drawProbes over this chunk's m rows); padded rows get +1.
+      const p = drawProbes(rng, probes, m, D, o.probeKind ?? "rademacher", np.float32);
+      const pv = p.dataSync() as Float32Array;
+      const padded = new Float32Array(probes * B * D).fill(1);
+      for (let j = 0; j < probes; j++) padded.set(pv.subarray(j * m * D, (j + 1) * m * D), j * B * D);
+      feeds.probes = new ort.Tensor("float32", padded, [probes, B, D]);
     }
-  } finally {
-    for (const s of sessions.values()) await s.release();
+    for (let i = 0; i < steps; ) {
+      const k = steps - i >= K ? K : rest;
+      const t = Float32Array.from({ length: k }, (_, j) => grid[i + j]!);
+      const h = Float32Array.from({ length: k }, (_, j) => grid[i + j + 1]! - grid[i + j]!);
+      feeds.t = new ort.Tensor("float32", t, [k]);
+      feeds.h = new ort.Tensor("float32", h, [k]);
+      feeds.s = (await sessions.get(k)!.run(feeds)).s_next!;
+      i += k;
+    }
+    const s = feeds.s.data as Float32Array;
+    const zc = new Float64Array(m * D);
+    for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) zc[i * D + d] = s[i * (D + 1) + d]!;
+    const base = standardNormalLogProb(zc, D);
+    z.set(zc, start * D);
+    for (let i = 0; i < m; i++) logp[start + i] = base[i]! + s[i * (D + 1) + D]! + logJac;
+    const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + m) * D), rowOffset: start, standardizer: std, dataScale: model.config.dataScale, solver: o };
+    checkFinite(logp.subarray(start, start + m), 1, "log-likelihood", ctx, true);
+    o.onProgress?.(start + m, n);
   }
   return { logp, z, nfe: nfe * Math.ceil(n / B) };
 }

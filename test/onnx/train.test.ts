@@ -34,7 +34,8 @@ async function compare(config: ModelConfig, options: Partial<TrainOptions>, data
   assert.equal(b.step, a.step);
   assert.equal(b.losses.length, a.losses.length);
   const lossErr = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / Math.abs(l)));
-  const trees = Object.fromEntries((["params", "ema", "m", "v"] as const).map((k) => [k, maxRelDiff(values((b as TrainState)[k]), values((a as TrainState)[k]))]));
+  const diff = (k: "params" | "ema" | "m" | "v") => maxRelDiff(values((b as TrainState)[k]), values((a as TrainState)[k]));
+  const trees = { params: diff("params"), ema: diff("ema"), m: diff("m"), v: diff("v") };
   return { lossErr, ...trees };
 }
 
