@@ -131,6 +131,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
     producer: (a) => producers.get(a),
     zeros,
+    reps: new Map(),
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;

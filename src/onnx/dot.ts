@@ -22,7 +22,7 @@ type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
 
 /** An operand as the tensor it was broadcast from: `dims` are its actual dims (1 where it was broadcast). */
-interface View {
+export interface View {
   name: () => string;
   dims: Dim[];
 }
@@ -30,7 +30,7 @@ interface View {
 const nonUnit = (d: Dim[]) => d.map((x, i) => [x, i] as const).filter(([x]) => x !== 1);
 
 /** The view of `a` (lazy: nodes are built only when the MatMul path uses it; unused ones are pruned anyway). */
-function viewOf(ctx: LowerCtx, a: Atom, depth = 0): View {
+export function viewOf(ctx: LowerCtx, a: Atom, depth = 0): View {
   const own: View = { name: () => ctx.name(a), dims: ctx.dims(a) };
   const e = ctx.producer(a);
   if (!e || depth > 8) return own;

@@ -11,6 +11,7 @@ import type { Dim, GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
 import { foldZeros } from "./zeros.js";
+import { lowerRepeated, type Rep } from "./repeat.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -25,6 +26,9 @@ export interface LowerCtx {
   producer(v: Atom): JaxprEqn | undefined;
   /** Values known to be all zeros (zeros.ts). */
   zeros: Set<Atom>;
+  /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
+  reps: Map<Atom, Rep>;
+  repShape?: { k: number; B: number };
 }
 
 /** ONNX element type of a jax-js dtype. */
@@ -34,12 +38,12 @@ export function onnxType(dtype: string): DataTypeCode {
   return t;
 }
 
-const unary: Record<string, string> = {
+export const unary: Record<string, string> = {
   neg: "Neg", reciprocal: "Reciprocal", exp: "Exp", log: "Log", sin: "Sin", cos: "Cos", sqrt: "Sqrt",
   floor: "Floor", ceil: "Ceil", erf: "Erf", stop_gradient: "Identity", asin: "Asin", atan: "Atan",
 };
-const binary: Record<string, string> = { add: "Add", mul: "Mul", min: "Min", max: "Max" };
-const compare: Record<string, string> = { less: "Less", less_equal: "LessOrEqual", equal: "Equal" };
+export const binary: Record<string, string> = { add: "Add", mul: "Mul", min: "Min", max: "Max" };
+export const compare: Record<string, string> = { less: "Less", less_equal: "LessOrEqual", equal: "Equal" };
 
 /** A rule returns its output's name, or the names of all outputs for a multi-output primitive (split). */
 type Rule = (ctx: LowerCtx, e: JaxprEqn) => string | string[];
@@ -117,7 +121,7 @@ const isLit = (a: Atom, v: number) => "value" in a && a.value === v;
  * ONNX Runtime does not fuse that chain; run as written it is most of the forward pass's memory traffic. ONNX's
  * own Sigmoid is stable too, so the whole chain becomes one node. Returns x when `e` is the final `where`.
  */
-function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
+export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
   const [c, a, b] = e.inputs as [Atom, Atom, Atom];
   const pc = ctx.producer(c);
   if (pc?.primitive !== "compare" || pc.params.op !== "less_equal" || !isLit(pc.inputs[0]!, 0)) return undefined;
@@ -148,6 +152,8 @@ function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   const folded = foldZeros(ctx, e);
   if (folded) return folded;
+  const repeated = lowerRepeated(ctx, e);
+  if (repeated) return repeated;
   const p = String(e.primitive);
   const ins = () => e.inputs.map((x) => ctx.name(x));
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];

@@ -34,7 +34,11 @@ export function foldZeros(ctx: LowerCtx, e: JaxprEqn): string[] | undefined {
   }
   if (p === "add" && z.some(Boolean)) {
     const other = e.inputs[z[0] ? 1 : 0]!;
-    if (ctx.dims(other).join() === ctx.dims(out).join() && String(other.aval.dtype) === String(out.aval.dtype)) return [ctx.name(other)];
+    if (ctx.dims(other).join() === ctx.dims(out).join() && String(other.aval.dtype) === String(out.aval.dtype)) {
+      const rep = ctx.reps.get(other);
+      if (rep) ctx.reps.set(out, rep);
+      return [ctx.name(other)];
+    }
   }
   return undefined;
 }

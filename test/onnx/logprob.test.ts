@@ -10,7 +10,7 @@ import { initEngine, Rng } from "../../src/engine/index.js";
 import { VelocityModel } from "../../src/fm/velocity-model.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { logProb, type LogProbOptions } from "../../src/likelihood/index.js";
-import { logProbOnnx, STEPS_PER_CALL } from "../../src/onnx/logprob.js";
+import { logProbOnnx, logDensityStepsOnnx, STEPS_PER_CALL } from "../../src/onnx/logprob.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError } from "../../src/errors.js";
 import { ORT_SKIP } from "../util/ort.js";
@@ -42,6 +42,14 @@ test("Hutchinson with the same probe draws (Gaussian, 2 per point), midpoint", {
   using m = model();
   const exact = logProb(m, x, { ...o, divergence: "exact" }).logp;
   assert.ok(maxRelDiff(exact, r.want.logp) > 1e-3, "the estimate differs from the exact value (the probes are used)");
+});
+
+test("the jvp graph: two MatMuls per layer (primal and tangent), the all-zero weight tangents folded away", () => {
+  using m = model(); // 3 layers: 24, 24, 2
+  const text = new TextDecoder("latin1").decode(logDensityStepsOnnx(m, "euler", 1, 8, { divergence: "exact", probes: 1 }));
+  const ops = (op: string) => text.split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1; // NodeProto.op_type fields
+  assert.equal(ops("MatMul"), 6);
+  assert.equal(ops("ReduceSum") <= 2, true, "no dot left as Mul + ReduceSum");
 });
 
 test("adaptive methods and conditional models are refused in one line", async () => {
