@@ -74,6 +74,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     const scalar = (v: number) => new ort.Tensor("float32", Float32Array.of(v), []);
     while (state.step < last) {
       const k = state.step + 1;
+      // `params` may be behind the tensors here: only MLE with dopri5 reads them while drawing, and that is refused.
       const inputs = objective.draw(state.rng, data, state.params);
       if (!session) {
         const g = trainStepOnnx(objective.loss, o, state.params, inputs);
