@@ -129,7 +129,7 @@ console.log(JSON.stringify({
     point_evals_per_s: Math.round((10000 * s.nfe) / sampleSec), gflops_per_s: +(evalFlops / sampleSec / 1e9).toFixed(2),
   },
   logprob_exact_rk4_100: {
-    points: 5000, model: "256x3 SiLU", nfe: lp.nfe, seconds: +logpSec.toFixed(2),
+    points: 5000, model: `256x3 ${defaultMlpConfig(2).activation}`, nfe: lp.nfe, seconds: +logpSec.toFixed(2),
     point_evals_per_s: Math.round((5000 * lp.nfe) / logpSec),
   },
   divergence_exact_vs_hutchinson: { points: 512, model: "[x, t] -> 256 -> 256 -> D", per_eval: divergence },
