@@ -68,7 +68,7 @@ export const CHOICE_RULES: Readonly<Record<string, readonly string[]>> = {
   "time-embedding": ["sinusoidal", "none"],
   standardize: ["column", "global", "none"],
   sampler: ["euler", "midpoint", "rk4"],
-  backend: ["wasm", "onnx"],
+  backend: ["wasm", "onnx", "auto"],
 };
 
 /** "an integer ≥ 1", "a number in [0, 1)", "an integer in [0, 4294967295]", "a number > 0", with "or auto". */

@@ -5,6 +5,7 @@
  * Ownership rule (jax-js): every function consumes its array arguments; use `x.ref` to keep using `x`.
  */
 import * as jax from "@jax-js/jax";
+import { OptionError } from "../errors.js";
 
 // Node 20 has no Float16Array; jax-js tests `data instanceof Float16Array` while building every array, which throws a
 // ReferenceError there. A class that can never be instantiated makes those checks simply false. float16 arrays stay
@@ -46,15 +47,64 @@ type Device = jax.Device;
 let ready: Promise<Device> | undefined;
 
 /**
+ * Where whole training steps, samplers and log-likelihoods run: the jax-js engine ("wasm"), or ONNX Runtime
+ * ("onnx": native CPU kernels through the optional `onnxruntime-node`, Node only; src/onnx). "auto" is onnx when
+ * onnxruntime-node loads, else wasm. Arrays and everything else always live on the jax-js device.
+ */
+export type ComputeBackend = "wasm" | "onnx";
+export interface EngineOptions {
+  /** The jax-js device (default: wasm in Node; WebGPU, else wasm, in a browser). */
+  device?: Device;
+  /** Default "wasm" (and in a browser, where ONNX Runtime for Node cannot load, "auto" is wasm too). */
+  backend?: ComputeBackend | "auto";
+}
+
+let onnxProbe: (() => Promise<boolean>) | undefined;
+let backend: ComputeBackend = "wasm";
+
+/** flowmatch/node registers how to find ONNX Runtime (whether `onnxruntime-node` loads); the core has no way. */
+export function registerOnnxProbe(probe: (() => Promise<boolean>) | undefined): void {
+  onnxProbe = probe;
+}
+
+/** The backend the last `initEngine` with a `backend` option chose ("wasm" until then). */
+export function computeBackend(): ComputeBackend {
+  return backend;
+}
+
+/** "auto" → onnx where it loads, else wasm; "onnx" where it cannot load → a one-line OptionError. */
+export async function resolveBackend(wanted: ComputeBackend | "auto" | undefined): Promise<ComputeBackend> {
+  if (wanted === undefined || wanted === "wasm") return "wasm";
+  if (wanted !== "auto" && wanted !== "onnx") throw new OptionError(`backend must be auto, onnx or wasm, got "${String(wanted)}"`);
+  const loads = onnxProbe ? await onnxProbe() : false;
+  if (loads) return "onnx";
+  if (wanted === "auto") return "wasm";
+  throw new OptionError(
+    onnxProbe
+      ? "the onnx backend needs onnxruntime-node (an optional dependency): npm install onnxruntime-node"
+      : 'the onnx backend runs in Node only: import from "flowmatch/node" (with onnxruntime-node installed)',
+  );
+}
+
+/**
  * Start the array engine once. In Node this is the wasm backend (WebGPU does not exist there); in a browser it
  * prefers WebGPU and falls back to wasm. Returns the device that became the default. Safe to call many times.
+ * `backend` also picks where the CLI's (and `computeBackend()`'s readers') whole steps run: see `ComputeBackend`;
+ * "onnx" throws a one-line OptionError where ONNX Runtime cannot load.
  *
  * @example
  * ```ts
  * await initEngine(); // before the first array
+ * await initEngine({ backend: "auto" }); // flowmatch/node: ONNX Runtime when onnxruntime-node is installed
  * ```
  */
-export function initEngine(prefer?: Device): Promise<Device> {
+export async function initEngine(options?: Device | EngineOptions): Promise<Device> {
+  const o: EngineOptions = typeof options === "string" ? { device: options } : (options ?? {});
+  if (o.backend !== undefined) backend = await resolveBackend(o.backend);
+  return startEngine(o.device);
+}
+
+function startEngine(prefer?: Device): Promise<Device> {
   ready ??= (async () => {
     const isNode = typeof process !== "undefined" && !!process.versions?.node;
     const wanted: Device[] = prefer ? [prefer] : isNode ? ["wasm"] : ["webgpu", "wasm"];

@@ -17,6 +17,8 @@
  * writeFileAtomic, worker-thread gradients).
  */
 import { registerDataParallel } from "../train/data-parallel.js";
+import { registerOnnxProbe } from "../engine/jax.js";
+import { loadOrt } from "../onnx/runtime.js";
 import { workerThreadGrads } from "./parallel.js";
 
 export * from "../index.js";
@@ -30,3 +32,5 @@ export {
 export * as files from "./files.js";
 
 registerDataParallel(workerThreadGrads);
+// initEngine({ backend: "auto" | "onnx" }) looks for ONNX Runtime (an optional dependency, loaded only then).
+registerOnnxProbe(() => loadOrt().then(() => true, () => false));

@@ -35,7 +35,10 @@ export interface GraphInput {
 }
 
 export interface CompileOptions {
-  /** Parameters (borrowed), stored in the file as initializers; passed as the function's first argument. */
+  /**
+   * Parameters (borrowed), stored in the file as initializers; passed as the function's first argument. `{}` when
+   * everything is a graph input (the training step: weights change every call).
+   */
   params: Tree;
   inputs: GraphInput[];
   outputs: string[];
@@ -75,12 +78,16 @@ function pairDims(a: Atom, b: Atom): Dim[] {
 
 /** Compiles `f(params, ...inputs)` to a serialized ONNX model (opset 17, float32, dynamic batch). */
 export function compileToOnnx(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): Uint8Array {
-  const [A, Bt] = TRACE_BATCHES.map((b) => trace(f, o, b)) as [Trace, Trace];
+  // Fixed shapes (no "B" anywhere, e.g. a training step at its batch size): one trace is both twins.
+  const fixed = !o.inputs.some((i) => i.shape.includes("B"));
+  const A = trace(f, o, TRACE_BATCHES[0]);
+  let Bt: Trace | undefined;
   try {
+    Bt = fixed ? A : trace(f, o, TRACE_BATCHES[1]);
     return encodeModel({ graph: lowerTraces(A, Bt, o), opset: OPSET, docString: o.docString });
   } finally {
     A.dispose();
-    Bt.dispose();
+    if (Bt !== A) Bt?.dispose();
   }
 }
 
@@ -99,10 +106,11 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   const leaves = treeLeaves(o.params) as Array[];
   if (ja.inBinders.length !== nConst + leaves.length + o.inputs.length) throw new Error("onnx: unexpected jaxpr inputs");
 
+  const zeros = new Set<Atom>();
   ja.inBinders.forEach((v, i) => {
     const d = pairDims(v, jb.inBinders[i]!);
     dims.set(v, d);
-    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d));
+    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d, () => zeros.add(v)));
     else if (i < nConst + leaves.length) {
       const leaf = leaves[i - nConst]!;
       names.set(v, g.initializer(leaf.ref.dataSync() as ArrayLike<number>, leaf.shape, onnxType(String(leaf.dtype)), `param_${i - nConst}`));
@@ -122,6 +130,8 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     },
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
     producer: (a) => producers.get(a),
+    zeros,
+    reps: new Map(),
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;
@@ -143,9 +153,10 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
 }
 
 /** A closed-over array: an initializer, or — when its shape holds the batch size — a uniform value expanded at run time. */
-function constant(g: GraphBuilder, c: Array, d: Dim[]): string {
+function constant(g: GraphBuilder, c: Array, d: Dim[], allZero: () => void): string {
   const values = c.ref.dataSync() as ArrayLike<number>;
   const type = onnxType(String(c.dtype));
+  if (globalThis.Array.prototype.every.call(values, (x: number) => x === 0)) allZero();
   if (!d.includes("B")) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;
   for (let i = 1; i < values.length; i++) {

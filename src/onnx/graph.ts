@@ -14,6 +14,7 @@ export class GraphBuilder {
   private counter = 0;
   private scalars = new Map<string, string>();
   private batchName?: string;
+  private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
   constructor(private readonly batchSource?: { input: string; axis: number }) {}
@@ -32,6 +33,19 @@ export class GraphBuilder {
   initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name = this.fresh("c")): string {
     this.initializers.push({ name, dataType, dims, raw: tensorBytes(values, dataType) });
     return name;
+  }
+
+  /**
+   * Transpose(x, perm), composed with a Transpose that produced x (the MatMul views of dot.ts stack them); the
+   * identity permutation is no node at all.
+   */
+  transpose(x: string, perm: number[]): string {
+    const src = this.transposes.get(x);
+    if (src) return this.transpose(src.input, perm.map((i) => src.perm[i]!));
+    if (perm.every((p, i) => p === i)) return x;
+    const out = this.node("Transpose", [x], { perm: { ints: perm } });
+    this.transposes.set(out, { input: x, perm });
+    return out;
   }
 
   /** A scalar constant, shared between every use of the same value and type. */
@@ -75,8 +89,13 @@ export class GraphBuilder {
     return parts.length === 1 ? parts[0]! : this.node("Concat", parts, { axis: { i: 0 } });
   }
 
-  /** The finished graph: nodes that no output depends on, and initializers nothing reads, are dropped. */
+  /**
+   * The finished graph: nodes that no output depends on, and initializers nothing reads, are dropped; an output
+   * that is an Identity of another node's result takes that result's place (no copy: the training step's outputs
+   * are all its weights and moments).
+   */
   finish(name: string, inputs: ValueInfo[], outputs: ValueInfo[]): GraphProto {
+    this.renameOutputs(new Set(outputs.map((o) => o.name)));
     const needed = new Set(outputs.map((o) => o.name));
     const kept: NodeProto[] = [];
     for (let i = this.nodes.length - 1; i >= 0; i--) {
@@ -87,5 +106,25 @@ export class GraphBuilder {
     }
     kept.reverse();
     return { name, nodes: kept, initializers: this.initializers.filter((t) => needed.has(t.name)), inputs, outputs };
+  }
+
+  private renameOutputs(outs: Set<string>): void {
+    const producer = new Map<string, NodeProto>();
+    for (const n of this.nodes) for (const o of n.outputs) producer.set(o, n);
+    const claimed = new Set<string>();
+    for (const id of this.nodes) {
+      if (id.opType !== "Identity" || !outs.has(id.outputs[0]!)) continue;
+      const x = id.inputs[0]!;
+      const src = producer.get(x);
+      if (!src || outs.has(x) || claimed.has(x)) continue; // a graph input, or a value that is an output itself
+      claimed.add(x);
+      const y = id.outputs[0]!;
+      for (const n of this.nodes) {
+        n.inputs = n.inputs.map((i) => (i === x ? y : i));
+        n.outputs = n.outputs.map((o) => (o === x ? y : o));
+      }
+      id.opType = "Dropped";
+    }
+    for (let i = this.nodes.length - 1; i >= 0; i--) if (this.nodes[i]!.opType === "Dropped") this.nodes.splice(i, 1);
   }
 }

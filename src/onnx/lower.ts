@@ -1,15 +1,17 @@
 /**
  * Lowering rules: one jax-js primitive → ONNX nodes (opset 17). Elementwise ops map one to one (jax-js and ONNX
  * both broadcast NumPy-style). Shapes that hold the batch size become runtime shape tensors (GraphBuilder.shape), so
- * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` lowers to with a
- * transpose and two reshapes around it — is matched back to one MatMul: lowered literally (Mul + ReduceSum over a
- * [B, N, K] intermediate) it is an order of magnitude slower. Likewise the engine's stable sigmoid (SiLU, GELU)
- * becomes one Sigmoid node.
+ * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` and its
+ * gradients lower to with transposes, broadcasts and reshapes around it — is matched back to MatMul (dot.ts).
+ * Likewise the engine's stable sigmoid (SiLU, GELU) becomes one Sigmoid node.
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
 import type { Dim, GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
+import { lowerDot } from "./dot.js";
+import { foldZeros } from "./zeros.js";
+import { lowerRepeated, type Rep } from "./repeat.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -22,6 +24,11 @@ export interface LowerCtx {
   dims(a: Atom): Dim[];
   /** The equation that produced a variable (undefined for graph inputs). */
   producer(v: Atom): JaxprEqn | undefined;
+  /** Values known to be all zeros (zeros.ts). */
+  zeros: Set<Atom>;
+  /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
+  reps: Map<Atom, Rep>;
+  repShape?: { k: number; B: number };
 }
 
 /** ONNX element type of a jax-js dtype. */
@@ -31,14 +38,15 @@ export function onnxType(dtype: string): DataTypeCode {
   return t;
 }
 
-const unary: Record<string, string> = {
+export const unary: Record<string, string> = {
   neg: "Neg", reciprocal: "Reciprocal", exp: "Exp", log: "Log", sin: "Sin", cos: "Cos", sqrt: "Sqrt",
   floor: "Floor", ceil: "Ceil", erf: "Erf", stop_gradient: "Identity", asin: "Asin", atan: "Atan",
 };
-const binary: Record<string, string> = { add: "Add", mul: "Mul", min: "Min", max: "Max" };
-const compare: Record<string, string> = { less: "Less", less_equal: "LessOrEqual", equal: "Equal" };
+export const binary: Record<string, string> = { add: "Add", mul: "Mul", min: "Min", max: "Max" };
+export const compare: Record<string, string> = { less: "Less", less_equal: "LessOrEqual", equal: "Equal" };
 
-type Rule = (ctx: LowerCtx, e: JaxprEqn) => string;
+/** A rule returns its output's name, or the names of all outputs for a multi-output primitive (split). */
+type Rule = (ctx: LowerCtx, e: JaxprEqn) => string | string[];
 
 const rules: Record<string, Rule> = {
   compare: (ctx, e) => {
@@ -56,7 +64,7 @@ const rules: Record<string, Rule> = {
   },
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
-  transpose: (ctx, e) => ctx.g.node("Transpose", [ctx.name(e.inputs[0]!)], { perm: { ints: e.params.perm as number[] } }),
+  transpose: (ctx, e) => ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
   reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
   broadcast: (ctx, e) => {
     const axis = e.params.axis as number[];
@@ -68,6 +76,7 @@ const rules: Record<string, Rule> = {
     const axes = e.params.axis as number[];
     const x = ctx.name(e.inputs[0]!);
     const op = String(e.params.op);
+    if (!axes.length) return ctx.g.node("Identity", [x]); // ONNX reads empty axes as "all"
     if (op === "Add") return ctx.g.node("ReduceSum", [x, ctx.g.initializer(axes, [axes.length], DataType.INT64)], { keepdims: { i: 0 } });
     const t = ({ Mul: "ReduceProd", Max: "ReduceMax", Min: "ReduceMin" } as Record<string, string>)[op];
     if (!t) throw new OptionError(`ONNX export: reduction ${op} is not supported`);
@@ -95,34 +104,14 @@ const rules: Record<string, Rule> = {
     return ctx.g.node("Pad", [ctx.name(e.inputs[0]!), ctx.g.initializer(pads, [pads.length], DataType.INT64)]);
   },
   dot: lowerDot,
+  split: (ctx, e) => {
+    const sizes = e.params.sizes as number[];
+    const outs = e.outBinders.map(() => ctx.g.fresh("split"));
+    const split = ctx.g.initializer(sizes, [sizes.length], DataType.INT64);
+    ctx.g.node("Split", [ctx.name(e.inputs[0]!), split], { axis: { i: e.params.axis as number } }, outs);
+    return outs;
+  },
 };
-
-/**
- * `dot(a, b)` = Σ_k a[…, k]·b[…, k]. `np.matmul(h [M, K], w [K, N])` traces as dot(reshape(h, [M, 1, K]),
- * reshape(transpose(w), [1, N, K])); that pattern becomes MatMul(h, w) (the transpose is then unused and pruned).
- */
-function lowerDot(ctx: LowerCtx, e: JaxprEqn): string {
-  const [a, b] = e.inputs as [Atom, Atom];
-  const ra = ctx.producer(a);
-  const rb = ctx.producer(b);
-  const da = ctx.dims(a);
-  const db = ctx.dims(b);
-  if (ra?.primitive === "reshape" && rb?.primitive === "reshape" && da.length === 3 && db.length === 3 && da[1] === 1 && db[0] === 1) {
-    const a0 = ra.inputs[0]!;
-    const b0 = rb.inputs[0]!;
-    const d0 = ctx.dims(a0);
-    if (d0.length === 2 && ctx.dims(b0).length === 2 && d0[0] === da[0] && d0[1] === da[2]) {
-      const tb = ctx.producer(b0);
-      const right =
-        tb?.primitive === "transpose" && (tb.params.perm as number[]).join() === "1,0"
-          ? ctx.name(tb.inputs[0]!)
-          : ctx.g.node("Transpose", [ctx.name(b0)], { perm: { ints: [1, 0] } });
-      return ctx.g.node("MatMul", [ctx.name(a0), right]);
-    }
-  }
-  const prod = ctx.g.node("Mul", [ctx.name(a), ctx.name(b)]);
-  return ctx.g.node("ReduceSum", [prod, ctx.g.initializer([-1], [1], DataType.INT64)], { keepdims: { i: 0 } });
-}
 
 const isLit = (a: Atom, v: number) => "value" in a && a.value === v;
 
@@ -132,7 +121,7 @@ const isLit = (a: Atom, v: number) => "value" in a && a.value === v;
  * ONNX Runtime does not fuse that chain; run as written it is most of the forward pass's memory traffic. ONNX's
  * own Sigmoid is stable too, so the whole chain becomes one node. Returns x when `e` is the final `where`.
  */
-function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
+export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
   const [c, a, b] = e.inputs as [Atom, Atom, Atom];
   const pc = ctx.producer(c);
   if (pc?.primitive !== "compare" || pc.params.op !== "less_equal" || !isLit(pc.inputs[0]!, 0)) return undefined;
@@ -161,11 +150,16 @@ function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined {
 
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
+  const folded = foldZeros(ctx, e);
+  if (folded) return folded;
+  const repeated = lowerRepeated(ctx, e);
+  if (repeated) return repeated;
   const p = String(e.primitive);
   const ins = () => e.inputs.map((x) => ctx.name(x));
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
   if (binary[p]) return [ctx.g.node(binary[p]!, ins())];
   const rule = rules[p];
   if (!rule) throw new OptionError(`ONNX export: the jax-js primitive "${p}" has no ONNX lowering yet`);
-  return [rule(ctx, e)];
+  const out = rule(ctx, e);
+  return typeof out === "string" ? [out] : out;
 }

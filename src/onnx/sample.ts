@@ -12,8 +12,7 @@ import { ShapeError, OptionError } from "../errors.js";
 import { checkFinite } from "../model/numerics.js";
 import { samplerOnnx, EXPORT_SAMPLERS, type ExportSampler } from "./export.js";
 import { loadOrt, type OrtModule } from "./runtime.js";
-
-type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
+import { cachedSession, releaseSessions } from "./session-cache.js";
 
 export interface OnnxSampleOptions {
   method?: string;
@@ -28,31 +27,8 @@ export interface OnnxSampleOptions {
   guidance?: number;
 }
 
-/** Compiled sessions per model and (method, steps); dropped with the model object. */
-const sessions = new WeakMap<VelocityModel, Map<string, Promise<Session>>>();
-
-function session(model: VelocityModel, method: ExportSampler, steps: number): Promise<Session> {
-  let m = sessions.get(model);
-  if (!m) sessions.set(model, (m = new Map()));
-  const key = `${method}:${steps}`;
-  let s = m.get(key);
-  if (!s) {
-    s = (async () => {
-      const ort = await loadOrt();
-      return ort.InferenceSession.create(samplerOnnx(model, method, steps), { graphOptimizationLevel: "all" });
-    })();
-    s.catch(() => m!.delete(key));
-    m.set(key, s);
-  }
-  return s;
-}
-
 /** Releases the sessions compiled for `model` (they also go when the model object is collected). */
-export async function releaseOnnxSessions(model: VelocityModel): Promise<void> {
-  const m = sessions.get(model);
-  sessions.delete(model);
-  for (const s of m?.values() ?? []) await (await s.catch(() => undefined))?.release();
-}
+export const releaseOnnxSessions = releaseSessions;
 
 /**
  * `n` samples (row-major [n, D], data units) like `sample(model, n, o)` with a fixed-step method, computed by ONNX
@@ -81,7 +57,7 @@ export async function sampleOnnx(model: VelocityModel, n: number, o: OnnxSampleO
     }
     feeds.guidance = new ort.Tensor("float32", new Float32Array(n).fill(o.guidance ?? 0), [n]);
   }
-  const s = await session(model, method, steps);
+  const s = await cachedSession(model, `sample:${method}:${steps}`, () => samplerOnnx(model, method, steps));
   const out = await s.run(feeds);
   const samples = Float64Array.from(out.samples!.data as Float32Array);
   checkFinite(samples, D, "sample", { params: model.params, dim: D, solver: { method, steps } }); // as `sample` does

@@ -12,10 +12,10 @@ export type OptimizerStep<P, I> = (
 export type GradStep<P, I> = (params: P, inputs: I) => [Array, P];
 export type UpdateStep<P> = (params: P, ema: P, m: P, v: P, gradParts: P[], lr: Array, bc1: Array, bc2: Array, decay: Array) => [P, P, P, P];
 
-interface StepOptions { clipNorm: number; weightDecay: number }
+export interface StepOptions { clipNorm: number; weightDecay: number }
 
-/** Clipping, Adam(W) and EMA on given gradients (traceable; consumes everything). */
-function applyGrads<P extends JsTree<Array>>(o: StepOptions, params: P, ema: P, m: P, v: P, g0: P, lr: Array, bc1: Array, bc2: Array, decay: Array): [P, P, P, P] {
+/** Clipping, Adam(W) and EMA on given gradients (traceable; consumes everything; the ONNX step traces it too). */
+export function applyGrads<P extends JsTree<Array>>(o: StepOptions, params: P, ema: P, m: P, v: P, g0: P, lr: Array, bc1: Array, bc2: Array, decay: Array): [P, P, P, P] {
   let grads = g0;
   if (o.clipNorm > 0) {
     const c = clipByGlobalNorm(grads, o.clipNorm);

@@ -27,6 +27,8 @@ export interface ChunkedEvalArgs {
   bar?: ProgressLine;
   /** Called with each chunk's first row before it is scored (progress within a chunk counts from there). */
   onChunk?: (start: number) => void;
+  /** Scores a chunk instead of `model.logProb` (the onnx backend's asynchronous solve). */
+  score?: (points: Float64Array) => Promise<{ logp: Float64Array; nfe?: number }>;
 }
 
 /** Whether `eval` takes the chunked path: toy points beyond one chunk. */
@@ -39,7 +41,7 @@ export const evalsInChunks = (isToy: boolean, n: number | undefined) => isToy &&
 async function run(
   model: Evaluable,
   a: ChunkedEvalArgs,
-  chunks: Iterable<{ start: number; points: Float64Array; logpTrue?: Float64Array; score: () => { logp: Float64Array; nfe?: number }; sampler?: Evaluable }>,
+  chunks: Iterable<{ start: number; points: Float64Array; logpTrue?: Float64Array; score: () => { logp: Float64Array; nfe?: number } | Promise<{ logp: Float64Array; nfe?: number }>; sampler?: Evaluable }>,
 ): Promise<EvalReport> {
   if (a.logpOut !== undefined) checkDiskSpace(a.logpOut, csvBytes(a.n, 1), "--logp-out"); // before any scoring
   const t0 = performance.now();
@@ -50,7 +52,7 @@ async function run(
     await out?.write("logp\n");
     for (const c of chunks) {
       a.onChunk?.(c.start);
-      const lp = c.score();
+      const lp = await c.score();
       acc.add(lp.logp, c.logpTrue, lp.nfe);
       if (c.start === 0 && a.samples > 0) metrics = sampleMetrics(c.sampler ?? model, c.points, model.dim, { sampleCount: a.samples, seed: a.seed + 1 });
       await out?.write(Array.from(lp.logp, String).join("\n") + "\n");
@@ -69,7 +71,7 @@ async function run(
 /** A flow-matching model on a large toy --n. */
 export function velocityEvalChunked(model: Evaluable, a: ChunkedEvalArgs): Promise<EvalReport> {
   const chunks = function* () {
-    for (const c of toyChunks(a.spec, a.n, a.seed, CHUNK_ROWS)) yield { ...c, score: () => model.logProb(c.points) };
+    for (const c of toyChunks(a.spec, a.n, a.seed, CHUNK_ROWS)) yield { ...c, score: () => (a.score ? a.score(c.points) : model.logProb(c.points)) };
   };
   return run(model, a, chunks());
 }

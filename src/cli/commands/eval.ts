@@ -2,8 +2,10 @@
  * `flowmatch eval`: exact log-likelihood of held-out data under a saved model (NLL in nats and bits/dim; KL when the
  * data's density is known) plus sample metrics (MMD, energy distance, W2). `--logp-out` writes log q per input row.
  * A flow-matching model's likelihood runs through the ODE (solver flags); a normalizing flow's is exact.
+ * `--backend onnx` solves that ODE on ONNX Runtime (fixed-step methods; src/onnx/logprob.ts); the sample metrics
+ * stay on wasm.
  */
-import { initEngine, Rng } from "../../engine/index.js";
+import { initEngine, computeBackend, Rng } from "../../engine/index.js";
 import { getToy, isToyName } from "../../data/registry.js";
 import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../metrics/evaluate.js";
 import { dequantize } from "../../data/flow-data.js";
@@ -19,6 +21,9 @@ import { guardOutput } from "../output-guard.js";
 import { velocityEvalData, flowPoints } from "../data.js";
 import { formatNumber as sig } from "../../format.js";
 import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chunked.js";
+import { backendArg, backendOption } from "../backend-arg.js";
+import { logProbOnnx } from "../../onnx/logprob.js";
+import { getTableau } from "../../solvers/index.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -38,6 +43,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: "string", help: "seed of the toy points, probes and model samples", default: "0" },
     "logp-out": { type: "string", help: "write log q(x) of every input row (original units) to this CSV" },
     json: { type: "boolean", help: "print the report as JSON" },
+    backend: backendOption("flow-matching log-likelihoods with a fixed-step --method, K steps per graph call"),
   },
   examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
 };
@@ -73,8 +79,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (v["logp-out"] !== undefined) checkOutputFile(String(v["logp-out"]), "--logp-out"); // before the likelihoods
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
-  if (isFlowCheckpoint(String(v.model))) return flowEval(v, nGiven);
-  await initEngine();
+  const backend = backendArg(v);
+  if (isFlowCheckpoint(String(v.model))) {
+    if (backend === "onnx") throw new OptionError(`--backend onnx scores flow-matching models; ${String(v.model)} holds a normalizing flow (leave --backend out)`);
+    return flowEval(v, nGiven);
+  }
+  await initEngine({ backend });
   const model = loadModel(String(v.model));
   try {
     // The ODE likelihood of a conditional velocity field needs each point's condition, which eval does not pass.
@@ -95,20 +105,25 @@ export async function evalCommand(argv: string[]): Promise<void> {
       steps: num(v, "steps", { int: true, min: 1 }), rtol: num(v, "rtol", { min: 0 }), atol: num(v, "atol", { min: 0 }),
       seed, batchSize: 1000, sampleMethod: "dopri5",
     };
+    // ONNX Runtime for --backend onnx, and for auto where it loaded and the method has fixed steps.
+    const onnx = computeBackend() === "onnx" && (backend === "onnx" || getTableau(opts.method!).bHat === undefined);
     if (!data) {
       // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
       const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);
       let offset = 0;
-      const scorer = evaluable(model, { ...opts, onProgress: (done) => bar.update(offset + done) });
-      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start) });
+      const progress = { ...opts, onProgress: (done: number) => bar.update(offset + done) };
+      const scorer = evaluable(model, progress);
+      const score = onnx ? (x: Float64Array) => logProbOnnx(model, x, progress) : undefined;
+      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start), score });
       if (logpOut !== undefined) process.stderr.write(`wrote ${n} log-densities to ${logpOut}\n`);
       return printReport(v, report, fmt(report), { model: String(v.model), data: spec, divergence });
     }
-    const report = evaluate(
-      evaluable(model, { ...opts, onProgress: (done) => bar.update(done) }),
-      data,
-      { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 },
-    );
+    const scorer = evaluable(model, { ...opts, onProgress: (done) => bar.update(done) });
+    const t0 = performance.now();
+    // The ONNX log-likelihoods come first (an async solve); evaluate then reads them instead of solving on wasm.
+    const lp = onnx ? await logProbOnnx(model, data.points, { ...opts, onProgress: (done) => bar.update(done) }) : undefined;
+    const report = evaluate(lp ? { ...scorer, logProb: () => lp } : scorer, data, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    if (lp) report.seconds = (performance.now() - t0) / 1000;
     bar.finish();
     if (v["logp-out"] !== undefined) {
       writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, (x) => String(x)).join("\n") + "\n", writeFileAtomic, "--logp-out");

@@ -6,9 +6,9 @@
  * Large n is drawn in chunks and streamed (to stdout as it goes, or to --out through a temporary file renamed into
  * place at the end), so memory stays flat; an --out the disk cannot hold is refused before sampling.
  * `--backend onnx` runs a fixed-step flow-matching sampler on ONNX Runtime (src/onnx/sample.ts): the same noise
- * stream, one graph call per chunk.
+ * stream, one graph call per chunk; `--backend auto` does so where onnxruntime-node loads and the run fits.
  */
-import { initEngine } from "../../engine/index.js";
+import { initEngine, computeBackend } from "../../engine/index.js";
 import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
 import { sampleChunks } from "../../fm/sample-chunks.js";
 import { flowSampleChunks, type FlowChunkOptions } from "../../flows/sample-chunks.js";
@@ -25,6 +25,8 @@ import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 import { progressBar } from "../progress.js";
 import { onnxSampleChunks } from "../../onnx/sample-chunks.js";
+import { EXPORT_SAMPLERS } from "../../onnx/export.js";
+import { backendOption, backendArg } from "../backend-arg.js";
 
 export const sampleSpec: CommandSpec = {
   name: "sample",
@@ -35,7 +37,7 @@ export const sampleSpec: CommandSpec = {
     n: { type: "string", help: "number of samples (any size: drawn and written in chunks)", default: "1000" },
     out: { type: "string", help: "output CSV (default: stdout)" },
     quiet: { type: "boolean", short: "q", help: "no progress output (shown for more than 65536 samples)" },
-    backend: { type: "string", help: "wasm, or onnx: euler/midpoint/rk4 on ONNX Runtime (optional dependency onnxruntime-node)", default: "wasm" },
+    backend: backendOption("euler/midpoint/rk4 sampling of flow-matching models, one graph call per chunk"),
     ...sampleOptions,
   },
   examples: ["flowmatch sample --model runs/8g --n 10000 --method euler --steps 100 --out samples.csv"],
@@ -82,7 +84,8 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   if (v.out !== undefined) checkOutputFile(String(v.out)); // before any sampling
   const dir = String(v.model);
   const diskCheck = (dim: number) => v.out !== undefined && checkDiskSpace(String(v.out), csvBytes(n, dim));
-  const onnx = v.backend === "onnx";
+  const backend = backendArg(v);
+  let onnx = backend === "onnx";
   if (isFlowCheckpoint(dir)) {
     if (onnx) throw new OptionError(`--backend onnx samples flow-matching models; ${dir} holds a normalizing flow (leave --backend out)`);
     refuseSolverFlags(givenOptions(argv), dir);
@@ -102,9 +105,11 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   }
   if (v.context !== undefined) throw new OptionError("--context is for conditional normalizing flows");
   refuseFlowFlags(givenOptions(argv), dir);
-  await initEngine();
+  await initEngine({ backend: backend === "auto" ? "auto" : "wasm" });
   const model = loadModel(dir);
   try {
+    const fits = (EXPORT_SAMPLERS as readonly string[]).includes(String(solverArgs(v).method)) && model.config.cond?.kind !== "context";
+    if (backend === "auto") onnx = computeBackend() === "onnx" && fits;
     diskCheck(model.dim);
     let nfe = 0;
     const chunks = onnx ? onnxSampleChunks(model, n, solverArgs(v)) : sampleChunks(model, n, solverArgs(v));

@@ -3,7 +3,7 @@
  * normalizing flow by maximum likelihood (test NLL and bits/dim at the end). Both: a progress bar, periodic atomic
  * checkpoints and exact --resume.
  */
-import { initEngine, activations, type ActivationName } from "../../engine/index.js";
+import { initEngine, computeBackend, activations, type ActivationName } from "../../engine/index.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
 import { claimCheckpointOut } from "../../node/output-path.js";
 import { checkVelocityBatch, checkVelocityNet } from "../memory-checks.js";
@@ -26,6 +26,8 @@ import { parseCommand, num, intList, workersArg, condSpecArg, trainRunOptions, t
 import { progressBar } from "../progress.js";
 import { formatNumber as sig } from "../../format.js";
 import { MODEL_KINDS, wantsFlowModel, flowTrainCommand } from "./train-flow.js";
+import { backendArg, backendOption, type BackendChoice } from "../backend-arg.js";
+import { trainOnnx, onnxTrainRefusal } from "../../onnx/train.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -68,6 +70,7 @@ export const trainSpec: CommandSpec = {
     workers: { type: "string", help: "threads for flow-matching gradients: a number, or auto (this machine's cores, at most 4)", default: "auto" },
     "test-fraction": { type: "string", help: "CSV rows held out for the test NLL (0: every row trains; toys use fresh points)", default: "0" },
     "test-points": { type: "string", help: "held-out points scored for the test NLL at the end (exact likelihood, dopri5; 0 skips it)", default: "1000" },
+    backend: backendOption("each training step as one graph call"),
     quiet: { type: "boolean", short: "q", help: "no progress output" },
     model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")} (flows: flowmatch train --model realnvp --help)`, default: "fm" },
   },
@@ -104,6 +107,8 @@ export interface RunTrainingArgs {
   testFraction?: number;
   /** The options typed on the command line: on --resume, those that contradict the checkpoint are refused. */
   given?: ReadonlySet<string>;
+  /** Where the steps run (default wasm; cli/backend-arg.ts). */
+  backend?: BackendChoice;
 }
 
 /** `--activation`: a name from the engine's activation table; anything else lists the valid ones. */
@@ -127,7 +132,7 @@ export async function runTraining(a: RunTrainingArgs): Promise<{ state: TrainSta
 }
 
 async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainState; data: DataSource }> {
-  await initEngine();
+  await initEngine({ backend: a.backend ?? "wasm" });
   let state: TrainState;
   if (a.resume) {
     if (!a.out || !checkpointExists(a.out)) throw new OptionError(`--resume: no checkpoint in ${a.out ?? "(no --out)"}`);
@@ -172,13 +177,28 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   checkVelocityBatch(s.config, s.options); // before the first step: a batch that cannot fit is refused with the estimate
   const bar = progressBar(s.options.steps, a.label ?? "train", { quiet: a.quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !a.quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
-  train(s, data, {
+  const run = {
     progressEvery: 10,
-    onProgress: (p) => bar.update(p.step, `loss ${sig(p.avgLoss)}`),
-    onCheckpoint: a.out ? (st) => saveTrainState(a.out!, st) : undefined,
-  });
+    onProgress: (p: { step: number; avgLoss: number }) => bar.update(p.step, `loss ${sig(p.avgLoss)}`),
+    onCheckpoint: a.out ? (st: TrainState) => saveTrainState(a.out!, st) : undefined,
+  };
+  if (useOnnx(a, s)) await trainOnnx(s, data, run);
+  else train(s, data, run);
   bar.finish(s.losses.length ? `loss ${sig(recentLoss(s))}` : "");
   return { state: s, data };
+}
+
+/**
+ * Whether the steps run on ONNX Runtime: --backend onnx (trainOnnx refuses what it cannot do), or auto where it
+ * loaded and supports the run. ONNX Runtime threads within each step, so an unasked-for --workers (auto) becomes 1.
+ */
+function useOnnx(a: RunTrainingArgs, s: TrainState): boolean {
+  if (computeBackend() !== "onnx" || a.backend === undefined || a.backend === "wasm") return false;
+  const asked = a.given?.has("workers") ?? a.options.workers !== undefined;
+  const workers = asked ? s.options.workers : 1;
+  if (a.backend === "auto" && onnxTrainRefusal({ ...s, options: { ...s.options, workers } })) return false;
+  s.options = { ...s.options, workers };
+  return true;
 }
 
 /**
@@ -223,6 +243,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     path: String(v.path),
     prediction,
     cond: condSpecArg(v),
+    backend: backendArg(v),
     options: {
       steps: num(v, "steps", { int: true, min: 1 }),
       batch: num(v, "batch", { int: true, min: 1 }),

@@ -1,0 +1,123 @@
+/**
+ * Exact log-likelihoods on ONNX Runtime: `logProb(model, x, { method, steps })` with a fixed-step method, the
+ * augmented dynamics [v, div v] (exact divergence by one batched jvp, or Hutchinson with the same probes as wasm)
+ * integrated from t = 1 to 0 by K solver steps per graph call. The step times and sizes are graph inputs (float64
+ * grid rounded to float32, as the wasm solver's constants are), so one compiled graph serves every K-step segment
+ * of the grid; a remainder (steps not a multiple of K) gets a second graph. Chunks of `batchSize` rows are solved
+ * independently as in `logProb`; a short last chunk is padded to the compiled batch (rows do not interact). The
+ * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them).
+ * Node-only: loads the optional `onnxruntime-node`.
+ */
+import { np, Rng, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
+import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
+import { augmentedDynamics } from "../likelihood/dynamics.js";
+import { drawProbes } from "../likelihood/divergence.js";
+import { standardNormalLogProb, type LogProbOptions, type LogProbResult } from "../likelihood/logprob.js";
+import { standardize, standardizerLogDet } from "../data/normalize.js";
+import { getTableau, rkStepArrayTime, timeGrid } from "../solvers/index.js";
+import { solutionStages } from "../solvers/runge-kutta.js";
+import { checkFinite, type NumericContext } from "../model/numerics.js";
+import { OptionError, ShapeError } from "../errors.js";
+import { compileToOnnx, type GraphInput } from "./compile.js";
+import { loadOrt, type OrtModule } from "./runtime.js";
+import { cachedSession, type Session } from "./session-cache.js";
+
+/** Solver steps per graph call: long enough that call overhead vanishes, short enough to compile in a moment. */
+export const STEPS_PER_CALL = 10;
+
+/**
+ * The graph of `k` steps: inputs `s` [B, D + 1] (state [x, a]), `t` [k] and `h` [k] (step start times and signed
+ * sizes), `probes` [P, B, D] for Hutchinson; output `s_next`.
+ */
+export function logDensityStepsOnnx(model: VelocityModel, method: string, k: number, B: number, o: { divergence: "exact" | "hutchinson"; probes: number }): Uint8Array {
+  const tab = getTableau(method);
+  const D = model.dim;
+  const hutch = o.divergence === "hutchinson";
+  const params = treeAstype(treeRef(model.params as Tree), np.float32);
+  try {
+    const inputs: GraphInput[] = [{ name: "s", shape: [B, D + 1] }, { name: "t", shape: [k] }, { name: "h", shape: [k] }];
+    if (hutch) inputs.push({ name: "probes", shape: [o.probes, B, D] });
+    return compileToOnnx((p, s, t, h, probes) => {
+      const dyn = augmentedDynamics((x, tt) => model.apply(p as ModelParams, x, tt), D, { sign: 1, divergence: o.divergence, probes });
+      let x = s!;
+      for (let i = 0; i < k; i++) x = rkStepArrayTime(tab, (tt: Array, z: Array) => dyn(z, tt), t!.ref.slice(i), h!.ref.slice(i), x);
+      t!.dispose();
+      h!.dispose();
+      probes?.dispose();
+      return x;
+    }, { params, inputs, outputs: ["s_next"], name: `log_density_${method}_${k}`, docString: `flowmatch augmented dynamics [v, div v], ${k} ${method} steps` });
+  } finally {
+    treeDispose(params);
+  }
+}
+
+/**
+ * log q(x) per row of x (row-major [n, D], data units), as `logProb(model, x, o)` computes it with a fixed-step
+ * method (default rk4, 100 steps): the same grid, chunks, probes and units, to float32 rounding.
+ */
+export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions = {}): Promise<LogProbResult> {
+  const method = o.method ?? "rk4";
+  const tab = getTableau(method);
+  if (tab.bHat !== undefined) throw new OptionError(`the onnx backend integrates with fixed steps (euler, midpoint, heun, rk4: e.g. --method rk4 --steps 100); got "${method}"`);
+  const divergence = o.divergence ?? "exact";
+  if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`divergence must be "exact" or "hutchinson", got "${divergence}"`);
+  const probes = o.probes ?? 1;
+  if (model.config.cond) throw new OptionError("the onnx backend scores unconditional models only");
+  const D = model.dim;
+  if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
+  const n = x.length / D;
+  const steps = o.steps ?? 100;
+  const grid = timeGrid({ t0: 1, t1: 0, steps });
+  const K = Math.min(STEPS_PER_CALL, steps);
+  const rest = steps % K;
+  const batch = o.batchSize ?? 4096;
+  if (!Number.isInteger(batch) || batch < 1) throw new OptionError(`batchSize must be a positive integer, got ${batch}`);
+  const B = Math.max(1, Math.min(batch, n));
+  const std = model.config.standardizer;
+  const xs = std ? standardize(x, std) : x;
+  const logJac = std ? standardizerLogDet(std) : 0;
+  const rng = new Rng(o.seed ?? 0);
+  const logp = new Float64Array(n);
+  const z = new Float64Array(n * D);
+  const nfe = steps * solutionStages(tab);
+  if (n === 0) return { logp, z, nfe: 0 };
+  const ort = await loadOrt();
+  const dopts = { divergence, probes } as const;
+  const sessions = new Map<number, Session>();
+  for (const k of rest ? [K, rest] : [K]) {
+    sessions.set(k, await cachedSession(model, `logp:${method}:${k}:${B}:${divergence}:${probes}`, () => logDensityStepsOnnx(model, method, k, B, dopts)));
+  }
+  for (let start = 0; start < n; start += B) {
+    const m = Math.min(B, n - start);
+    const s0 = new Float32Array(B * (D + 1)); // padded rows stay 0
+    for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) s0[i * (D + 1) + d] = xs[(start + i) * D + d]!;
+    const feeds: Record<string, InstanceType<OrtModule["Tensor"]>> = { s: new ort.Tensor("float32", s0, [B, D + 1]) };
+    if (divergence === "hutchinson") {
+      // The same draws as logProb's (drawProbes over this chunk's m rows); padded rows get +1.
+      const p = drawProbes(rng, probes, m, D, o.probeKind ?? "rademacher", np.float32);
+      const pv = p.dataSync() as Float32Array;
+      const padded = new Float32Array(probes * B * D).fill(1);
+      for (let j = 0; j < probes; j++) padded.set(pv.subarray(j * m * D, (j + 1) * m * D), j * B * D);
+      feeds.probes = new ort.Tensor("float32", padded, [probes, B, D]);
+    }
+    for (let i = 0; i < steps; ) {
+      const k = steps - i >= K ? K : rest;
+      const t = Float32Array.from({ length: k }, (_, j) => grid[i + j]!);
+      const h = Float32Array.from({ length: k }, (_, j) => grid[i + j + 1]! - grid[i + j]!);
+      feeds.t = new ort.Tensor("float32", t, [k]);
+      feeds.h = new ort.Tensor("float32", h, [k]);
+      feeds.s = (await sessions.get(k)!.run(feeds)).s_next!;
+      i += k;
+    }
+    const s = feeds.s.data as Float32Array;
+    const zc = new Float64Array(m * D);
+    for (let i = 0; i < m; i++) for (let d = 0; d < D; d++) zc[i * D + d] = s[i * (D + 1) + d]!;
+    const base = standardNormalLogProb(zc, D);
+    z.set(zc, start * D);
+    for (let i = 0; i < m; i++) logp[start + i] = base[i]! + s[i * (D + 1) + D]! + logJac;
+    const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + m) * D), rowOffset: start, standardizer: std, dataScale: model.config.dataScale, solver: o };
+    checkFinite(logp.subarray(start, start + m), 1, "log-likelihood", ctx, true);
+    o.onProgress?.(start + m, n);
+  }
+  return { logp, z, nfe: nfe * Math.ceil(n / B) };
+}

@@ -1,0 +1,60 @@
+/**
+ * `logProbOnnx` (the augmented dynamics, K solver steps per ONNX Runtime call) against the library's `logProb`
+ * on the same points and options: log q and the noise ends z agree to 1e-5 — exact divergence (one batched jvp)
+ * and Hutchinson (the same probe draws), a standardizer (units), a step count that is not a multiple of the steps
+ * per call (a second graph), and chunks with a short, padded last one. And the refusals.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { initEngine, Rng } from "../../src/engine/index.js";
+import { VelocityModel } from "../../src/fm/velocity-model.js";
+import { defaultMlpConfig } from "../../src/nets/mlp.js";
+import { logProb, type LogProbOptions } from "../../src/likelihood/index.js";
+import { logProbOnnx, logDensityStepsOnnx, STEPS_PER_CALL } from "../../src/onnx/logprob.js";
+import { maxRelDiff } from "../../src/onnx/verify.js";
+import { OptionError } from "../../src/errors.js";
+import { ORT_SKIP } from "../util/ort.js";
+
+await initEngine();
+
+const model = () => VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [24, 24] }, path: "condot", standardizer: { mean: [1, -2], std: [2, 0.5] } }, 3);
+const x = new Rng(3).normals(150 * 2).map((v) => 2 * v + 1);
+
+async function compare(o: LogProbOptions) {
+  using m = model();
+  const want = logProb(m, x, o);
+  const got = await logProbOnnx(m, x, o);
+  assert.equal(got.nfe, want.nfe);
+  return { logp: maxRelDiff(got.logp, want.logp), z: maxRelDiff(got.z, want.z), want };
+}
+
+test("exact divergence, rk4 over more steps than one call, three chunks (the last padded): log p to 1e-5", { skip: ORT_SKIP }, async () => {
+  const steps = STEPS_PER_CALL + 2;
+  const r = await compare({ method: "rk4", steps, batchSize: 64 });
+  assert.ok(r.logp <= 1e-5, `log p: ${r.logp}`);
+  assert.ok(r.z <= 1e-5, `z: ${r.z}`);
+});
+
+test("Hutchinson with the same probe draws (Gaussian, 2 per point), midpoint", { skip: ORT_SKIP }, async () => {
+  const o: LogProbOptions = { method: "midpoint", steps: 4, batchSize: 100, divergence: "hutchinson", probes: 2, probeKind: "gaussian", seed: 5 };
+  const r = await compare(o);
+  assert.ok(r.logp <= 1e-5, `log p: ${r.logp}`);
+  using m = model();
+  const exact = logProb(m, x, { ...o, divergence: "exact" }).logp;
+  assert.ok(maxRelDiff(exact, r.want.logp) > 1e-3, "the estimate differs from the exact value (the probes are used)");
+});
+
+test("the jvp graph: two MatMuls per layer (primal and tangent), the all-zero weight tangents folded away", () => {
+  using m = model(); // 3 layers: 24, 24, 2
+  const text = new TextDecoder("latin1").decode(logDensityStepsOnnx(m, "euler", 1, 8, { divergence: "exact", probes: 1 }));
+  const ops = (op: string) => text.split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1; // NodeProto.op_type fields
+  assert.equal(ops("MatMul"), 6);
+  assert.equal(ops("ReduceSum") <= 2, true, "no dot left as Mul + ReduceSum");
+});
+
+test("adaptive methods and conditional models are refused in one line", async () => {
+  using m = model();
+  await assert.rejects(logProbOnnx(m, x, { method: "dopri5" }), (e) => e instanceof OptionError && /fixed steps/.test(e.message));
+  using c = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [4], condWidth: 3 }, path: "condot", cond: { kind: "class", classes: ["a", "b"], embedDim: 3 } }, 0);
+  await assert.rejects(logProbOnnx(c, x, { method: "rk4", steps: 2 }), (e) => e instanceof OptionError && /unconditional/.test(e.message));
+});
