@@ -50,7 +50,7 @@ test("tiny train → sample → plot; resume with other data dimension is refuse
   const config = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
   assert.equal(config.model.net.activation, "relu");
   const saved = config.train.options;
-  assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers], ["logit-normal", { mean: -0.5, std: 0.8 }, 2]);
+  assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers], ["logit-normal", { mean: -0.5, std: 0.8, uniform: 0.2 }, 2]);
   r = cli("sample", "--model", "m", "--n", "50", "--method", "euler", "--steps", "5", "--out", "s.csv");
   assert.equal(r.code, 0, r.err);
   const rows = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");

@@ -13,7 +13,7 @@ await initEngine();
 const config: ModelConfig = { kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [16, 16] }, path: "condot" };
 
 test("logit-normal t: logit(t) has the requested mean and std (t = 0 noise … 1 data)", () => {
-  const o = resolveTrainOptions({ batch: 4000, timeSampling: "logit-normal", logitNormal: { mean: 0.5, std: 0.8 } });
+  const o = resolveTrainOptions({ batch: 4000, timeSampling: "logit-normal", logitNormal: { mean: 0.5, std: 0.8, uniform: 0 } });
   const obj = makeObjective(config, o, np.float64);
   const m = VelocityModel.init(config, 0, np.float64);
   const inputs = obj.draw(new Rng(1), openDataSource("moons"), m.params);
