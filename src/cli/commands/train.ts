@@ -199,7 +199,7 @@ function reportTestNll(s: TrainState, data: DataSource, points: number, quiet: b
   if (points <= 0 || s.config.cond) return; // a conditional model's likelihood is not the unconditional one
   if (s.config.net.kind === "unet") {
     // 64+ Jacobian-vector products per ODE step through a U-Net: minutes, not seconds; eval does it on request.
-    if (!quiet) process.stderr.write(`no test NLL at the end of a U-Net run: flowmatch eval --model DIR --data ${data.spec} --split test reports bits/dim\n`);
+    if (!quiet) process.stderr.write(`no test NLL at the end of a U-Net run: flowmatch eval --model DIR --data ${data.spec} reports bits/dim of the held-out images\n`);
     return;
   }
   const D = data.dim;
