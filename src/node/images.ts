@@ -4,7 +4,7 @@
  * the same folder (`…-labels-idx1-ubyte[.gz]`), such as Debian's dataset-fashion-mnist package.
  *
  * ```ts
- * const set = loadImageSet("/usr/share/dataset-fashion-mnist/train-images-idx3-ubyte.gz");
+ * const set = loadImageSet("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
  * const data = openImageSource("digits", { cond: true, testFraction: 0.1 });
  * ```
  */
