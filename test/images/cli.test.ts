@@ -69,3 +69,13 @@ test("one-line refusals: non-image data, MLP flags, other conditions, a too-deep
   assertOneLineError(cli("train", "--data", data, "--net", "cnn", "--out", "r6", "-q"), /--net must be one of mlp, unet, got "cnn"/);
   for (const r of ["r1", "r2", "r3", "r4", "r5", "r6"]) assert.ok(!existsSync(join(dir, r, "config.json")), `${r}: nothing saved`);
 });
+
+test("--resume continues a U-Net run; a conflicting --net-width is refused", () => {
+  const args = ["--data", data, "--net", "unet", "--net-width", "4", "--batch", "8", "--workers", "1", "-q", "--out", "res"];
+  assert.equal(cli("train", ...args, "--steps", "2").code, 0);
+  const r = cli("train", ...args, "--steps", "4", "--resume");
+  assert.equal(r.code, 0, r.err);
+  const state = JSON.parse(readFileSync(join(dir, "res", "config.json"), "utf8"));
+  assert.equal(state.step ?? state.train?.step ?? state.state?.step, 4);
+  assertOneLineError(cli("train", "--data", data, "--net", "unet", "--net-width", "8", "--out", "res", "--resume", "-q"), /--resume: --net-width 8 conflicts with the checkpoint in res, saved with 4/);
+});

@@ -224,12 +224,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const net = netKindArg(v);
   const given = givenOptions(argv);
   // --net unet has its own defaults where a flag is not typed (image-train.ts), and refuses the MLP's flags.
-  if (net === "unet" && !v.resume) {
+  if (net === "unet") {
     refuseMlpFlags(given);
     const d = UNET_TRAIN_DEFAULTS;
     for (const [flag, value] of [["steps", d.steps], ["batch", d.batch], ["lr", d.lr], ["ema-decay", d.emaDecay], ["test-fraction", d.testFraction]] as const)
       if (!given.has(flag)) v[flag] = String(value);
-  } else if (net !== "unet") refuseUnetFlags(given);
+  } else refuseUnetFlags(given);
   if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
   const { state: s, data } = await runTraining({
     data: String(v.data),
