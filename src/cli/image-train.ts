@@ -25,7 +25,7 @@ export const UNET_TRAIN_DEFAULTS = { steps: 2000, batch: 64, lr: 1e-3, emaDecay:
 /** `--net`: mlp (default) or unet. */
 export function netKindArg(v: Record<string, unknown>): NetKind {
   const k = String(v.net ?? "mlp");
-  if (!(NET_KINDS as readonly string[]).includes(k)) throw new OptionError(`--net must be one of ${NET_KINDS.join(", ")}, got "${k}"`);
+  if (!(NET_KINDS as readonly string[]).includes(k)) throw new OptionError(`--net must be ${NET_KINDS.join(" or ")}, got "${k}"`);
   return k as NetKind;
 }
 

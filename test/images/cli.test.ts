@@ -66,7 +66,7 @@ test("one-line refusals: non-image data, MLP flags, other conditions, a too-deep
   assertOneLineError(cli("train", "--data", data, "--net", "unet", "--cond", "p3", "--out", "r3", ...small), /image data is conditioned on its class, --cond label/);
   assertOneLineError(cli("train", "--data", data, "--net", "unet", "--net-depth", "5", "--out", "r4", ...small), /--net-depth 5: a 8×8 image halves only 3 times \(at most --net-depth 4\)/);
   assertOneLineError(cli("train", "--data", "moons", "--net-width", "8", "--out", "r5", "-q"), /--net-width sizes --net unet/);
-  assertOneLineError(cli("train", "--data", data, "--net", "cnn", "--out", "r6", "-q"), /--net must be one of mlp, unet, got "cnn"/);
+  assertOneLineError(cli("train", "--data", data, "--net", "cnn", "--out", "r6", "-q"), /--net must be mlp or unet, got "cnn"/);
   for (const r of ["r1", "r2", "r3", "r4", "r5", "r6"]) assert.ok(!existsSync(join(dir, r, "config.json")), `${r}: nothing saved`);
 });
 
