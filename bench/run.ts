@@ -21,6 +21,9 @@ import { defaultMlpConfig } from "../src/nets/mlp.js";
 import { sampleOnnx } from "../src/onnx/sample.js";
 import { trainOnnx } from "../src/onnx/train.js";
 import { logProbOnnx } from "../src/onnx/logprob.js";
+import { unetForwardFlops } from "../src/nets/unet.js";
+import { openImageSource } from "../src/node/images.js";
+import { unetConfigFor, UNET_TRAIN_DEFAULTS } from "../src/cli/image-train.js";
 
 const backendAt = process.argv.indexOf("--backend");
 const backend = backendAt < 0 ? "wasm" : process.argv[backendAt + 1];
@@ -110,6 +113,23 @@ for (const D of [2, 8, 32, 128]) try {
   break;
 }
 
+// U-Net training step on the 8×8 digits, class-conditional (the default recipe of train --net unet; always wasm:
+// training has no ONNX path): images per second on one thread and data-parallel.
+const digits = openImageSource("digits", { cond: true, testFraction: 0.1 });
+const unet = unetConfigFor(digits);
+const unetBatch = UNET_TRAIN_DEFAULTS.batch, unetWarm = 3, unetTimed = Number(process.env.BENCH_UNET_STEPS ?? 20);
+function unetStepTime(workers: number): number {
+  const state = createTrainState({ kind: "flow-matching", net: unet, path: "condot", standardizer: digits.standardizer, cond: digits.cond }, { steps: unetWarm + unetTimed, batch: unetBatch, checkpointEvery: 0, workers });
+  let tWarm = 0;
+  const t0 = performance.now();
+  train(state, digits, { progressEvery: unetWarm, onProgress: (p) => { if (p.step === unetWarm) tWarm = performance.now(); } });
+  disposeTrainState(state);
+  return (performance.now() - (tWarm || t0)) / unetTimed;
+}
+const unetMs = unetStepTime(1);
+const unetMsParallel = workers > 1 ? unetStepTime(workers) : unetMs;
+const unetFlops = 3 * unetForwardFlops(unet) * unetBatch;
+
 console.log(JSON.stringify({
   device,
   backend: backend === "onnx" ? "onnx (train_step, sample_euler100, logprob_exact_rk4_100; the divergence table on wasm)" : "wasm",
@@ -133,4 +153,10 @@ console.log(JSON.stringify({
     point_evals_per_s: Math.round((5000 * lp.nfe) / logpSec),
   },
   divergence_exact_vs_hutchinson: { points: 512, model: "[x, t] -> 256 -> 256 -> D", per_eval: divergence },
+  unet_train_step: {
+    backend: "wasm", data: "digits 8x8x1, class-conditional", model: `U-Net width ${unet.width}, mults ${unet.mults.join(",")}, attention ${unet.attention}`,
+    batch: unetBatch, steps_timed: unetTimed, ms_per_step: +unetMs.toFixed(1), images_per_s: +((unetBatch * 1000) / unetMs).toFixed(1),
+    gflops_per_s: +(unetFlops / unetMs / 1e6).toFixed(2), flops_per_step: unetFlops,
+    data_parallel: { workers, ms_per_step: +unetMsParallel.toFixed(1), images_per_s: +((unetBatch * 1000) / unetMsParallel).toFixed(1) },
+  },
 }, null, 2));

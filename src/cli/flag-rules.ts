@@ -42,6 +42,7 @@ export const SEED_RULE: NumberRule = { int: true, min: 0, max: 0xffffffff };
 
 export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   steps: count, batch: count, n: count, pairs: count, layers: count, levels: count, probes: count, "mle-steps": count,
+  "net-width": count, "net-depth": count,
   bins: { int: true, min: 2 },
   "checkpoint-every": count0, warmup: count0, trajectories: count0, "test-points": count0, samples: count0,
   lr: positive, "data-scale": positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
@@ -69,6 +70,7 @@ export const CHOICE_RULES: Readonly<Record<string, readonly string[]>> = {
   standardize: ["column", "global", "none"],
   sampler: ["euler", "midpoint", "rk4"],
   backend: ["wasm", "onnx", "auto"],
+  net: ["mlp", "unet"],
 };
 
 /** "an integer ≥ 1", "a number in [0, 1)", "an integer in [0, 4294967295]", "a number > 0", with "or auto". */

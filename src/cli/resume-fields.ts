@@ -17,6 +17,9 @@ export function fmResumeFields(a: RunTrainingArgs, s: TrainState): ResumeField[]
   const c = s.config, o = s.options, g = a.options, mle = g.mle;
   const pairing = a.given?.has("pairing") ? "pairing" : "coupling";
   return [
+    { flag: "net", given: a.net, saved: c.net.kind },
+    { flag: "net-width", given: a.netWidth, saved: c.net.width },
+    { flag: "net-depth", given: a.netDepth, saved: Array.isArray(c.net.mults) ? c.net.mults.length : undefined },
     { flag: "hidden", given: a.hidden, saved: c.net.hidden },
     { flag: "activation", given: a.activation, saved: c.net.activation },
     { flag: "time-embedding", given: a.timeEmbedding, saved: (c.net.time as { kind?: string } | undefined)?.kind ?? "sinusoidal" },

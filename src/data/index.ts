@@ -19,3 +19,5 @@ export {
   type Standardizer,
 } from "./normalize.js";
 export { qualitySetNames, getQualitySet, affineSet, type QualitySet } from "./quality/suite.js";
+export { openImageData, imageTable, type ImageSet, type ImageDataOptions } from "./image.js";
+export { parseIdx, writeIdx, type IdxArray } from "./idx.js";

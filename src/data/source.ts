@@ -64,6 +64,8 @@ export interface DataSource {
   /** Table columns used (CSV). */
   columns?: number[];
   dequantize?: { levels: number };
+  /** Event shape [H, W, C] of image data (rows are H·W·C pixels, row-major, channels last). */
+  image?: [number, number, number];
 }
 
 export interface CondSpec {
@@ -84,6 +86,8 @@ export interface DataOptions {
   dropLabel?: boolean;
   /** "auto" (integer data with values 0…L−1, L ≤ 256: dequantize with that L), "off", or a level count. */
   dequantize?: "auto" | "off" | number;
+  /** Width of the model-unit interval dequantized data fills: 1 (default, [−½, ½)) or 2 for images ([−1, 1)). */
+  dequantizeSpan?: number;
   /** Fraction of table rows held out for testing (default 0 for flow matching, 0.1 for flows). */
   testFraction?: number;
   /** Seed of the train/test shuffle and of the toy test sample (default 0). */
@@ -197,7 +201,7 @@ function openTable(t: CsvTable, o: DataOptions): DataSource {
     throw new ShapeError(`${spec} has ${D} data column${D === 1 ? "" : "s"} but the model has dimension ${o.standardizer.mean.length}`);
   const levels = dequantLevels(spec, all, o.dequantize ?? (flow ? "auto" : "off"));
   const standardizer = o.standardizer ?? (levels > 0
-    ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels) }
+    ? { mean: new Array<number>(D).fill(levels / 2), std: new Array<number>(D).fill(levels / (o.dequantizeSpan ?? 1)) }
     : standardizerFor(o.standardize ?? "column", fitStandardizer(train, nTrain, D, { source: spec, columns: t.header ? columns.map((j) => t.header![j]!) : undefined }), o.dataScale ?? 1));
   const z = levels > 0 ? undefined : standardize(train, standardizer);
   /** n training rows (model units) and which training rows they are; the same rng use with or without conditions. */

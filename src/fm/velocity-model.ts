@@ -7,6 +7,7 @@ import { np, jit, Rng, treeRef, treeDispose, treeLeaves, type Array, type Tree }
 import { getNet, type NetConfig } from "../nets/registry.js";
 import "../nets/mlp.js";
 import "../onnx/import/net.js";
+import "../nets/unet.js";
 import type { Standardizer, StandardizeMode } from "../data/normalize.js";
 import { getScheduler } from "../paths/scheduler.js";
 import "../paths/index.js";

@@ -24,6 +24,9 @@ import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chun
 import { backendArg, backendOption } from "../backend-arg.js";
 import { logProbOnnx } from "../../onnx/logprob.js";
 import { getTableau } from "../../solvers/index.js";
+import { modelImage } from "../image-plot.js";
+import { imageBitsPerDim, imageTestPoints, formatImageEval } from "../image-eval.js";
+import { givenOptions } from "../resume-check.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -45,7 +48,7 @@ export const evalSpec: CommandSpec = {
     json: { type: "boolean", help: "print the report as JSON" },
     backend: backendOption("flow-matching log-likelihoods with a fixed-step --method, K steps per graph call"),
   },
-  examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
+  examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/digits --data digits   (image models: bits/dim of the held-out images)", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
 };
 
 /** The text report of a flow-matching model. */
@@ -87,6 +90,16 @@ export async function evalCommand(argv: string[]): Promise<void> {
   await initEngine({ backend });
   const model = loadModel(String(v.model));
   try {
+    if (modelImage(model)) {
+      // Image models: bits/dim of held-out images (image-eval.ts); Hutchinson unless --divergence exact.
+      const { points, split } = imageTestPoints(model, spec, nGiven ? num(v, "n", { int: true, min: 1 }) : undefined);
+      const r = imageBitsPerDim(model, points, {
+        seed, split, divergence: givenOptions(argv).has("divergence") ? (divergence as "exact" | "hutchinson") : undefined, probes: num(v, "probes", { int: true, min: 1 }),
+        method: String(v.method), steps: num(v, "steps", { int: true, min: 1 }), rtol: num(v, "rtol", { min: 0 }), atol: num(v, "atol", { min: 0 }), batchSize: 256,
+      });
+      process.stdout.write(v.json ? JSON.stringify({ model: String(v.model), data: spec, ...r }, null, 2) + "\n" : formatImageEval(r) + "\n");
+      return;
+    }
     // The ODE likelihood of a conditional velocity field needs each point's condition, which eval does not pass.
     const cond = model.config.cond;
     if (cond) throw new OptionError(`${String(v.model)} holds a conditional flow-matching model (conditioned on ${cond.source ?? cond.kind}); eval scores unconditional models only`);

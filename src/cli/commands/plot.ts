@@ -14,11 +14,12 @@ import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 import { velocityFigureData, flowPoints } from "../data.js";
 import { checkPlotPoints } from "../memory-checks.js";
+import { imageFigure, modelImage } from "../image-plot.js";
 
 export const plotSpec: CommandSpec = {
   name: "plot",
   summary: "Write a PNG: the data, the model's samples, and a few sampling trajectories (first two dimensions).",
-  usage: "flowmatch plot --model DIR --out fig.png [--n N]",
+  usage: "flowmatch plot --model DIR --out fig.png [--n N]   (image models: a row of --n samples per class, default 10)",
   options: {
     model: { type: "string", help: "checkpoint directory" },
     out: { type: "string", help: "output PNG", default: "flowmatch.png" },
@@ -72,6 +73,14 @@ export async function plotCommand(argv: string[]): Promise<void> {
     const model = loadModel(dir);
     try {
       const n = num(v, "n", { int: true, min: 1 })!;
+      if (modelImage(model)) {
+        // Image models: a grid of samples, a row per class (--n: images per row, default 10).
+        const perRow = argv.some((a) => a === "--n" || a.startsWith("--n=")) ? n : 10;
+        png = imageFigure(model, { perRow, ...solverArgs(v), title: `flowmatch: ${dir}` });
+        writeOutputFile(String(v.out), png, writeFileAtomic);
+        process.stderr.write(`wrote ${v.out}\n`);
+        return;
+      }
       checkPlotPoints(model.dim, n);
       const trajectories = num(v, "trajectories", { int: true, min: 0 })!;
       const spec = (v.data as string | undefined) ?? model.config.data;

@@ -28,6 +28,7 @@ import { formatNumber as sig } from "../../format.js";
 import { MODEL_KINDS, wantsFlowModel, flowTrainCommand } from "./train-flow.js";
 import { backendArg, backendOption, type BackendChoice } from "../backend-arg.js";
 import { trainOnnx, onnxTrainRefusal } from "../../onnx/train.js";
+import { netKindArg, openUnetData, refuseMlpFlags, refuseUnetFlags, unetConfigFor, UNET_TRAIN_DEFAULTS, type NetKind } from "../image-train.js";
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -40,6 +41,9 @@ export const trainSpec: CommandSpec = {
     batch: { type: "string", help: "batch size", default: "512" },
     lr: { type: "string", help: "peak learning rate (Adam)", default: "2e-3" },
     hidden: { type: "string", help: "hidden widths, comma-separated", default: "256,256,256,256" },
+    net: { type: "string", help: "velocity network: mlp, or unet (images: --data digits or an IDX file; defaults --steps 2000 --batch 64 --lr 1e-3 --ema-decay 0.995 --test-fraction 0.1)", default: "mlp" },
+    "net-width": { type: "string", help: "unet: channels at full resolution (default 32)" },
+    "net-depth": { type: "string", help: "unet: resolution levels (default 2 up to 8×8, else 3)" },
     activation: { type: "string", help: "hidden activation: swish4 (x·σ(4x): sharp yet smooth), silu (smoother; 0.1's default), relu (sharp; exact likelihoods ≈ 8× slower), gelu, tanh, softplus", default: "swish4" },
     "time-embedding": { type: "string", help: "how the network sees t: sinusoidal (t plus sines and cosines) or none (t itself, one input)", default: "sinusoidal" },
     standardize: { type: "string", help: "CSV scaling against the N(0, I) source: column (each column to mean 0, std 1), global (centred, one std for all columns: keeps the shape) or none (the data's units); then × --data-scale", default: "column" },
@@ -74,7 +78,7 @@ export const trainSpec: CommandSpec = {
     quiet: { type: "boolean", short: "q", help: "no progress output" },
     model: { type: "string", help: `model: ${MODEL_KINDS.join(", ")} (flows: flowmatch train --model realnvp --help)`, default: "fm" },
   },
-  examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data moons --objective mle --hidden 64,64,64 --steps 2000 --out runs/cnf", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
+  examples: ["flowmatch train --data 8gaussians --steps 5000 --out runs/8g", "flowmatch train --data digits --net unet --cond label --out runs/digits", "flowmatch train --data moons --objective mle --hidden 64,64,64 --steps 2000 --out runs/cnf", "flowmatch train --data runs/8g --resume --steps 8000 --out runs/8g"],
 };
 
 export interface RunTrainingArgs {
@@ -91,6 +95,10 @@ export interface RunTrainingArgs {
   preflight?: () => void;
   hidden?: number[];
   activation?: ActivationName;
+  /** The velocity network (default mlp); unet trains on image data. */
+  net?: NetKind;
+  netWidth?: number;
+  netDepth?: number;
   /** The MLP's time input (default sinusoidal) and how a CSV is scaled (default column): recorded in the config. */
   timeEmbedding?: TimeEmbeddingKind;
   standardize?: StandardizeMode;
@@ -148,9 +156,12 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   const saved = a.resume ? state!.config.cond : undefined;
   const condSpec = saved ? { columns: (saved.source ?? "").split(","), kind: saved.kind } : a.resume ? undefined : a.cond;
   const testFraction = a.resume ? state!.config.testFraction : a.testFraction;
-  const data = openDataSource(a.data, {
-    standardizer: a.resume ? state!.config.standardizer : undefined, standardize: a.standardize, dataScale: a.dataScale, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
-  });
+  const unet = a.resume ? state!.config.net.kind === "unet" : a.net === "unet";
+  const data = unet
+    ? openUnetData(a.data, { cond: condSpec, condConfig: saved, testFraction, standardizer: a.resume ? state!.config.standardizer : undefined })
+    : openDataSource(a.data, {
+        standardizer: a.resume ? state!.config.standardizer : undefined, standardize: a.standardize, dataScale: a.dataScale, cond: condSpec, condConfig: saved, ...(testFraction ? { testFraction } : {}),
+      });
   if (a.resume) {
     if (state!.config.net.dim !== data.dim) {
       throw new ShapeError(`${a.data} has dimension ${data.dim} but the checkpoint in ${a.out} has dimension ${state!.config.net.dim}`);
@@ -160,21 +171,21 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
   } else {
     const cond = data.cond;
     // The CLI's network flags (--hidden, --activation) describe the built-in MLP.
-    const net = { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}), ...(a.timeEmbedding === "none" ? { time: { kind: "none" as const } } : {}) };
+    const net = unet ? unetConfigFor(data, a.netWidth, a.netDepth) : { ...defaultMlpConfig(data.dim), ...(a.hidden ? { hidden: a.hidden } : {}), ...(a.activation ? { activation: a.activation } : {}), ...(cond ? { condWidth: condEmbedWidth(cond) } : {}), ...(a.timeEmbedding === "none" ? { time: { kind: "none" as const } } : {}) };
     const standardize = {
       ...(data.kind === "csv" && a.standardize && a.standardize !== "column" ? { standardize: a.standardize } : {}),
       ...(data.kind === "csv" && a.dataScale !== undefined && a.dataScale !== 1 ? { dataScale: a.dataScale } : {}),
     };
     const path = a.path ?? "condot";
     getScheduler(path); // unknown names fail here, listing the valid ones
-    checkVelocityNet(net); // before the weights are made: a huge --hidden would stall there
+    if (!unet) checkVelocityNet(net); // before the weights are made: a huge --hidden would stall there
     state = createTrainState(
       { kind: "flow-matching", net, path, standardizer: data.standardizer, ...standardize, data: a.data, ...(testFraction ? { testFraction } : {}), ...(a.prediction && a.prediction !== "velocity" ? { prediction: a.prediction } : {}), ...(cond ? { cond } : {}) },
       a.options,
     );
   }
   const s = state!;
-  checkVelocityBatch(s.config, s.options); // before the first step: a batch that cannot fit is refused with the estimate
+  if (s.config.net.kind === "mlp") checkVelocityBatch(s.config, s.options); // before the first step: a batch that cannot fit is refused with the estimate
   const bar = progressBar(s.options.steps, a.label ?? "train", { quiet: a.quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !a.quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   const run = {
@@ -207,6 +218,11 @@ function useOnnx(a: RunTrainingArgs, s: TrainState): boolean {
  */
 function reportTestNll(s: TrainState, data: DataSource, points: number, quiet: boolean): void {
   if (points <= 0 || s.config.cond) return; // a conditional model's likelihood is not the unconditional one
+  if (s.config.net.kind === "unet") {
+    // 64+ Jacobian-vector products per ODE step through a U-Net: minutes, not seconds; eval does it on request.
+    if (!quiet) process.stderr.write(`no test NLL at the end of a U-Net run: flowmatch eval --model DIR --data ${data.spec} reports bits/dim of the held-out images\n`);
+    return;
+  }
   const D = data.dim;
   if (!data.test || data.test.length === 0) {
     if (!quiet) process.stderr.write(`no test NLL: every row of ${data.spec} trains (hold some out with --test-fraction 0.1)\n`);
@@ -226,14 +242,26 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!v.data) throw new OptionError("train: --data is required (a toy name or a CSV file); see flowmatch train --help");
   const schedule = String(v.schedule) as TrainOptions["schedule"];
   const prediction = String(v.prediction) as PredictionKind;
+  const net = netKindArg(v);
+  const given = givenOptions(argv);
+  // --net unet has its own defaults where a flag is not typed (image-train.ts), and refuses the MLP's flags.
+  if (net === "unet") {
+    refuseMlpFlags(given);
+    const d = UNET_TRAIN_DEFAULTS;
+    for (const [flag, value] of [["steps", d.steps], ["batch", d.batch], ["lr", d.lr], ["ema-decay", d.emaDecay], ["test-fraction", d.testFraction], ["time-sampling", d.timeSampling]] as const)
+      if (!given.has(flag)) v[flag] = String(value);
+  } else refuseUnetFlags(given);
   if (!PREDICTION_KINDS.includes(prediction)) throw new OptionError(`--prediction must be one of ${PREDICTION_KINDS.join(", ")}, got "${prediction}"`);
   const { state: s, data } = await runTraining({
     data: String(v.data),
     testFraction: num(v, "test-fraction", { min: 0 }),
     out: String(v.out),
     resume: !!v.resume,
-    given: givenOptions(argv),
+    given,
     overwrite: !!v.overwrite,
+    net,
+    netWidth: num(v, "net-width", { int: true, min: 1 }),
+    netDepth: num(v, "net-depth", { int: true, min: 1 }),
     hidden: intList(v, "hidden"),
     activation: activationArg(v),
     timeEmbedding: timeEmbeddingArg(v),
