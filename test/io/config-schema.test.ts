@@ -64,7 +64,7 @@ const cases: Case[] = [
   { family: "fm", name: "hidden missing (mlp)", edit: (c) => delete c.model.net.hidden, field: "model.net.hidden" },
   { family: "fm", name: "unknown activation", edit: (c) => (c.model.net.activation = "swish2"), field: "model.net.activation", says: /known activation.*got "swish2"/ },
   { family: "fm", name: "activation a number", edit: (c) => (c.model.net.activation = 3), field: "model.net.activation" },
-  { family: "fm", name: "unknown net kind", edit: (c) => (c.model.net.kind = "unet"), field: "model.net.kind", says: /registered network kind/ },
+  { family: "fm", name: "unknown net kind", edit: (c) => (c.model.net.kind = "hypernet"), field: "model.net.kind", says: /registered network kind/ },
   { family: "fm", name: "time missing", edit: (c) => delete c.model.net.time, field: "model.net.time" },
   { family: "fm", name: "time size 0", edit: (c) => (c.model.net.time.size = 0), field: "model.net.time.size" },
   { family: "fm", name: "unknown time kind", edit: (c) => (c.model.net.time.kind = "fourier"), field: "model.net.time.kind", says: /"sinusoidal", "none".*got "fourier"/ },
