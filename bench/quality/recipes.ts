@@ -35,6 +35,12 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "late-deep": ["--time-sampling", "logit-normal", "--t-mean", "0.5", "--hidden", "256,256,256,256"],
   "late1-mix-deep": ["--time-sampling", "logit-normal", "--t-mean", "1", "--t-uniform", "0.2", "--hidden", "256,256,256,256"],
   "lr1e-3": ["--lr", "1e-3"],
+  // Third round, for many tight modes (modes48): data scale, a later t-mean, peak lr, OT pairing.
+  col3: ["--data-scale", "3"],
+  late15: ["--t-mean", "1.5"],
+  "lr3e-3": ["--lr", "3e-3"],
+  ot: ["--coupling", "ot"],
+  "uni01": ["--t-uniform", "0.1"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */
