@@ -41,6 +41,8 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "lr3e-3": ["--lr", "3e-3"],
   ot: ["--coupling", "ot"],
   "uni01": ["--t-uniform", "0.1"],
+  "col3-late15": ["--data-scale", "3", "--t-mean", "1.5"],
+  "col4": ["--data-scale", "4"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */
