@@ -3,7 +3,8 @@
  * both broadcast NumPy-style). Shapes that hold the batch size become runtime shape tensors (GraphBuilder.shape), so
  * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` and its
  * gradients lower to with transposes, broadcasts and reshapes around it — is matched back to MatMul (dot.ts).
- * Likewise the engine's stable sigmoid (SiLU, GELU) becomes one Sigmoid node.
+ * Likewise the engine's stable sigmoid (SiLU, GELU) becomes one Sigmoid node, and its traced derivative a few
+ * nodes around Sigmoid (fuse.ts).
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
@@ -12,6 +13,7 @@ import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
+import { analyzeEqn, lowerFused, type Sym } from "./fuse.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -28,6 +30,9 @@ export interface LowerCtx {
   zeros: Set<Atom>;
   /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
   reps: Map<Atom, Rep>;
+  /** Symbolic forms of elementwise values around the sigmoid, and σ' per root value (fuse.ts). */
+  syms: Map<Atom, Sym>;
+  fused: Map<string, string>;
   repShape?: { k: number; B: number };
 }
 
@@ -150,8 +155,11 @@ export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined
 
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
+  analyzeEqn(ctx, e);
   const folded = foldZeros(ctx, e);
   if (folded) return folded;
+  const fused = lowerFused(ctx, e);
+  if (fused) return fused;
   const repeated = lowerRepeated(ctx, e);
   if (repeated) return repeated;
   const p = String(e.primitive);

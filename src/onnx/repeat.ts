@@ -32,7 +32,7 @@ function fixed(d: (number | "B")[]): d is number[] {
 }
 
 /** The base of `a` when it is a repeated value (or constant along the rows: a zero). */
-function repOf(ctx: LowerCtx, a: Atom): string | undefined {
+export function repOf(ctx: LowerCtx, a: Atom): string | undefined {
   const r = ctx.reps.get(a);
   if (r) return r.base;
   const S = ctx.repShape;
@@ -43,7 +43,7 @@ function repOf(ctx: LowerCtx, a: Atom): string | undefined {
 }
 
 /** Marks `out` as repeated with `base` and returns its tiled form (built lazily by ONNX pruning: unused → dropped). */
-function emit(ctx: LowerCtx, out: Atom, base: string): string[] {
+export function emit(ctx: LowerCtx, out: Atom, base: string): string[] {
   const S = ctx.repShape!;
   ctx.reps.set(out, { base });
   const d = ctx.dims(out) as number[];

@@ -1,0 +1,98 @@
+// `node --import tsx bench/onnx-profile.ts [train|euler|logp|all] [--out DIR]`: where ONNX Runtime spends the three
+// `npm run bench -- --backend onnx` workloads' time, on one intra-op thread. Each graph is compiled as the bench
+// compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (after ORT's own graph
+// optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
+// (a few steps, fewer points) are enough: the per-call mix is the same.
+process.env.FLOWMATCH_ORT_THREADS = "1";
+import { readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initEngine, np, Rng, treeDispose } from "../src/engine/index.js";
+import { createTrainState, disposeTrainState } from "../src/train/trainer.js";
+import { openDataSource } from "../src/data/data-source.js";
+import { makeObjective } from "../src/fm/objectives.js";
+import { VelocityModel } from "../src/fm/velocity-model.js";
+import { defaultMlpConfig, type MlpConfig } from "../src/nets/mlp.js";
+import { trainStepOnnx } from "../src/onnx/train-step.js";
+import { samplerOnnx } from "../src/onnx/export.js";
+import { logDensityStepsOnnx } from "../src/onnx/logprob.js";
+import { loadOrt, sessionOptions } from "../src/onnx/runtime.js";
+
+await initEngine();
+const ort = await loadOrt();
+const which = process.argv[2] ?? "all";
+const ref: MlpConfig = { kind: "mlp", dim: 2, hidden: [256, 256, 256], activation: "silu", time: { kind: "none" } };
+type Feeds = Record<string, InstanceType<typeof ort.Tensor>>;
+
+/** Runs `bytes` `reps` times on `feeds` with profiling; per-op-type kernel µs per run and node count. */
+async function profile(label: string, bytes: Uint8Array, feeds: Feeds, reps: number, chain?: (out: Feeds) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "ortprof-"));
+  const s = await ort.InferenceSession.create(bytes, { ...sessionOptions(), enableProfiling: true, profileFilePrefix: join(dir, "p") });
+  await s.run(feeds); // warm-up (counted below but excluded by run index)
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const out = await s.run(feeds);
+    chain?.(out as Feeds);
+  }
+  const wall = (performance.now() - t0) / reps;
+  const file = (s as unknown as { endProfiling(): string }).endProfiling?.() as unknown as string;
+  await s.release();
+  const path = typeof file === "string" && file ? file : join(dir, (await import("node:fs")).readdirSync(dir)[0]!);
+  const ev = JSON.parse(readFileSync(path, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  rmSync(dir, { recursive: true, force: true });
+  const runs = ev.filter((e) => e.cat === "Session" && e.name === "model_run");
+  const byOp = new Map<string, { us: number; n: number }>();
+  const nodes = ev.filter((e) => e.cat === "Node" && e.name.endsWith("_kernel_time"));
+  for (const e of nodes) {
+    const op = e.args?.op_name ?? "?";
+    const r = byOp.get(op) ?? { us: 0, n: 0 };
+    r.us += e.dur;
+    r.n += 1;
+    byOp.set(op, r);
+  }
+  const calls = runs.length; // includes the warm-up
+  const total = [...byOp.values()].reduce((a, r) => a + r.us, 0) / calls;
+  console.log(`\n## ${label}: ${wall.toFixed(2)} ms wall per call, ${(total / 1000).toFixed(2)} ms kernel time, ${nodes.length / calls} nodes per call`);
+  for (const [op, r] of [...byOp].sort((a, b) => b[1].us - a[1].us)) {
+    console.log(`${op.padEnd(22)} ${(r.us / calls / 1000).toFixed(3).padStart(9)} ms  ${(100 * r.us / calls / total).toFixed(1).padStart(5)}%  ${String(r.n / calls).padStart(5)} nodes`);
+  }
+}
+
+if (which === "train" || which === "all") {
+  const state = createTrainState({ kind: "flow-matching", net: ref, path: "condot" }, { steps: 10, batch: 512, clipNorm: 0, checkpointEvery: 0 });
+  const data = openDataSource("8gaussians");
+  const objective = makeObjective(state.config, state.options, np.float32);
+  const inputs = objective.draw(state.rng, data, state.params);
+  const g = trainStepOnnx(objective.loss, state.options, state.params, inputs);
+  const feeds: Feeds = {};
+  const keys = ["params", "ema", "m", "v"] as const;
+  const { treeLeaves } = await import("../src/engine/index.js");
+  keys.forEach((k, j) => treeLeaves(state[k]).forEach((a, i) => (feeds[`${"pemv"[j]}_${i}`] = new ort.Tensor("float32", a.ref.dataSync() as Float32Array, a.shape.slice()))));
+  inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", a.dataSync() as Float32Array, a.shape.slice())));
+  for (const [k, v] of [["lr", 1e-3], ["bc1", 0.1], ["bc2", 0.001], ["decay", 0.99]] as const) feeds[k] = new ort.Tensor("float32", Float32Array.of(v), []);
+  await profile("train step (batch 512)", g.bytes, feeds, 30);
+  objective.dispose();
+  disposeTrainState(state);
+}
+if (which === "euler" || which === "all") {
+  const model = VelocityModel.init({ kind: "flow-matching", net: ref, path: "condot" }, 0);
+  const n = 2000;
+  const feeds: Feeds = { noise: new ort.Tensor("float32", Float32Array.from(new Rng(1).normals(n * 2)), [n, 2]) };
+  await profile(`Euler-100 sampler (${n} points)`, samplerOnnx(model, "euler", 100), feeds, 3);
+  model.dispose();
+}
+if (which === "logp" || which === "all") {
+  const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [256, 256, 256] }, path: "condot" }, 0);
+  const B = 1000, k = 10;
+  const bytes = logDensityStepsOnnx(model, "rk4", k, B, { divergence: "exact", probes: 1 });
+  const s0 = new Float32Array(B * 3);
+  s0.set(new Rng(3).normals(B * 3).map((v, i) => (i % 3 === 2 ? 0 : v)));
+  const feeds: Feeds = {
+    s: new ort.Tensor("float32", s0, [B, 3]),
+    t: new ort.Tensor("float32", Float32Array.from({ length: k }, (_, j) => 1 - j / 100), [k]),
+    h: new ort.Tensor("float32", new Float32Array(k).fill(-0.01), [k]),
+  };
+  await profile(`log p, ${k} RK4 steps, exact divergence (${B} points, ${defaultMlpConfig(2).activation})`, bytes, feeds, 3);
+  model.dispose();
+}
+void treeDispose;

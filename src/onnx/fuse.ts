@@ -1,0 +1,236 @@
+/**
+ * Fusion of the stable sigmoid's derivative. jax-js has no custom derivatives, so the gradient (training) and the
+ * tangent (exact divergence) of the engine's stable sigmoid (engine/activations.ts: `where`s around exp(−|x|) and
+ * reciprocals) are traced as ~20 elementwise equations per layer, which ONNX Runtime does not fuse: in the
+ * profiles (bench/onnx-profile.ts) they were about half the kernel time of a training step and of the likelihood.
+ * Every one of those chains computes c(x)·t — an upstream cotangent or tangent t times a coefficient c built from
+ * σ(x) and σ'(x) (σ' alone for the sigmoid inside Swish-β; σ + x·σ' for SiLU, where the root x is also the
+ * multiplicand) — so it is emitted as t·σ(x)·(P(x) + Q(x)·σ(−x)): two ONNX Sigmoids and a few Muls/Adds. σ' is
+ * σ(x)·σ(−x) rather than σ(1 − σ), which cancels to 0 in float32 for x ≳ 17 where the traced chain keeps its
+ * relative accuracy.
+ *
+ * Rather than matching the traced trees (their shape depends on jax-js's transposition rules), each elementwise
+ * value is tracked symbolically as one of:
+ *  - "x":   f(x), a function of one *root* x alone (the input of a comparison with a literal: the sigmoid's input),
+ *           known by its values at fixed sample points;
+ *  - "lin": c(x)·t for some other value t, with the coefficient c known the same way.
+ * The rules are exact algebra (a product of f(x) and c(x)·t is (f·c)(x)·t, a `where` on a condition of x picks
+ * a coefficient per point, …), so a "lin" value whose coefficient equals P·σ + Q·σ' at all sample points (|x| up
+ * to 100, both signs, 0) *is* that times t, and only such values are emitted in closed form. Intermediate values of the chain are
+ * still lowered as traced and then pruned, being read by nothing.
+ */
+import type { Jaxpr } from "@jax-js/jax";
+import type { LowerCtx } from "./lower.js";
+import { isZero } from "./zeros.js";
+import { repOf, emit } from "./repeat.js";
+import { DataType, type DataTypeCode } from "./proto.js";
+
+type Atom = Jaxpr["outs"][number];
+type JaxprEqn = Jaxpr["eqns"][number];
+
+/** A value as a function of a root (values at SAMPLES), or as such a coefficient times another value t. */
+export type Sym = { kind: "x"; root?: Atom; v: Float64Array } | { kind: "lin"; root?: Atom; t?: Atom; v: Float64Array };
+
+/** Where functions of the root are compared: both signs, 0, and far out where exp(−|x|) underflows in float32. */
+const SAMPLES = Float64Array.from([-100, -40, -17, -9, -3.5, -1, -0.37, -0.05, 0, 0.02, 0.3, 0.8, 2, 5.5, 12, 25, 60, 100]);
+const N = SAMPLES.length;
+const sigma = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+const fill = (c: number) => new Float64Array(N).fill(c);
+const map2 = (a: Float64Array, b: Float64Array, f: (x: number, y: number) => number) => a.map((x, i) => f(x, b[i]!));
+
+/** The shared root of two symbolic values (undefined = either), or null when they have different roots. */
+function joinRoot(a?: Atom, b?: Atom): Atom | undefined | null {
+  if (a && b && a !== b) return null;
+  return a ?? b;
+}
+
+/** How an operand looks symbolically: a function of a root, c·t, a known zero (0·anything), or opaque (1·itself). */
+function operand(ctx: LowerCtx, a: Atom): Sym | "zero" {
+  if ("value" in a) return { kind: "x", v: fill(Number(a.value)) };
+  if (isZero(ctx, a)) return "zero";
+  return ctx.syms.get(a) ?? { kind: "lin", t: a, v: fill(1) };
+}
+
+/** The "lin" reading of an operand (a known zero, or an all-zero function, is 0·t for any t). */
+function asLin(s: Sym | "zero"): Sym | undefined {
+  if (s === "zero") return { kind: "lin", v: fill(0) };
+  if (s.kind === "lin") return s;
+  return s.v.every((x) => x === 0) ? { kind: "lin", v: fill(0) } : undefined;
+}
+
+function linOf(a: Sym, b: Sym, v: Float64Array): Sym | undefined {
+  const root = joinRoot(a.root, b.root);
+  if (root === null) return undefined;
+  const ta = a.kind === "lin" ? a.t : undefined;
+  const tb = b.kind === "lin" ? b.t : undefined;
+  if (ta && tb && ta !== tb) return undefined;
+  return { kind: "lin", root, t: ta ?? tb, v };
+}
+
+const ELEMENTWISE = new Set(["neg", "exp", "reciprocal", "mul", "add", "where", "compare", "max", "min"]);
+
+/** Records the symbolic form of `e`'s output (if it has one). Call for every equation, in order, before lowering. */
+export function analyzeEqn(ctx: LowerCtx, e: JaxprEqn): void {
+  const p = String(e.primitive);
+  if (!ELEMENTWISE.has(p) || e.outBinders.length !== 1) return;
+  const out = e.outBinders[0]!;
+  const od = ctx.dims(out).join();
+  if (e.inputs.some((a) => !("value" in a) && ctx.dims(a).join() !== od)) return; // no broadcasting
+  if (p === "compare") {
+    // A comparison with a literal makes its other operand a root (unless it is a function of one already).
+    const [a, b] = e.inputs as [Atom, Atom];
+    const x = "value" in a ? b : "value" in b ? a : undefined;
+    const s = x && ctx.syms.get(x);
+    if (x && !("value" in x) && (!s || s.kind !== "x" || !s.root)) ctx.syms.set(x, { kind: "x", root: x, v: SAMPLES });
+  }
+  const ins = e.inputs.map((a) => operand(ctx, a));
+  const s = rule(p, e, ins);
+  if (s) ctx.syms.set(out, s);
+}
+
+function rule(p: string, e: JaxprEqn, ins: (Sym | "zero")[]): Sym | undefined {
+  const xs = ins.every((s) => s !== "zero" && s.kind === "x") ? (ins as Sym[]) : undefined;
+  if (xs) {
+    let root: Atom | undefined | null;
+    for (const s of xs) if ((root = joinRoot(root ?? undefined, s.root)) === null) return undefined;
+    const [a, b, c] = xs.map((s) => s.v) as [Float64Array, Float64Array, Float64Array];
+    const v = (() => {
+      switch (p) {
+        case "neg": return a.map((x) => -x);
+        case "exp": return a.map(Math.exp);
+        case "reciprocal": return a.map((x) => 1 / x);
+        case "mul": return map2(a, b, (x, y) => x * y);
+        case "add": return map2(a, b, (x, y) => x + y);
+        case "max": return map2(a, b, Math.max);
+        case "min": return map2(a, b, Math.min);
+        case "where": return a.map((x, i) => (x ? b[i]! : c[i]!));
+        case "compare": {
+          const f = ({ less: (x: number, y: number) => x < y, less_equal: (x: number, y: number) => x <= y, equal: (x: number, y: number) => x === y } as Record<string, (x: number, y: number) => boolean>)[String(e.params.op)];
+          return f ? map2(a, b, (x, y) => +f(x, y)) : undefined;
+        }
+      }
+    })();
+    return v && { kind: "x", root: root ?? undefined, v };
+  }
+  // Linear in some t.
+  if (p === "neg") {
+    const s = asLin(ins[0]!);
+    return s && { ...s, v: s.v.map((x) => -x) };
+  }
+  if (p === "add") {
+    const [a, b] = ins.map(asLin);
+    return a && b ? linOf(a, b, map2(a.v, b.v, (x, y) => x + y)) : undefined;
+  }
+  if (p === "mul") {
+    const [a, b] = ins as [Sym | "zero", Sym | "zero"];
+    if (a === "zero" || b === "zero") return undefined; // folded to a zero anyway
+    if (a.kind === "lin" && b.kind === "lin") return undefined; // quadratic
+    return linOf(a, b, map2(a.v, b.v, (x, y) => x * y));
+  }
+  if (p === "where") {
+    const [c, a, b] = [ins[0]!, asLin(ins[1]!), asLin(ins[2]!)];
+    if (c === "zero" || c.kind !== "x" || !a || !b) return undefined;
+    const ab = linOf(a, b, map2(a.v, b.v, () => 0));
+    if (!ab || joinRoot(ab.root, c.root) === null) return undefined;
+    return { kind: "lin", root: ab.root ?? c.root, t: (ab as { t?: Atom }).t, v: c.v.map((x, i) => (x ? a.v[i]! : b.v[i]!)) };
+  }
+  return undefined;
+}
+
+/**
+ * The closed form of a coefficient: c(x) = P(x)·σ(x) + Q(x)·σ'(x) with P, Q of degree ≤ 1 — σ' alone (the
+ * sigmoid's derivative), σ + x·σ' (SiLU's), their multiples — when c is that at every sample and Q ≠ 0.
+ * Solved exactly at four well-conditioned points, then checked at all samples.
+ */
+export interface SigmoidForm { p0: number; p1: number; q0: number; q1: number }
+const FIT = [-3.5, -0.37, 0.8, 5.5]; // samples where the basis is well conditioned
+const basis = (x: number) => [sigma(x), x * sigma(x), sigma(x) * sigma(-x), x * sigma(x) * sigma(-x)];
+
+export function sigmoidForm(v: Float64Array): SigmoidForm | undefined {
+  const idx = FIT.map((x) => SAMPLES.indexOf(x));
+  const A = idx.map((i) => basis(SAMPLES[i]!));
+  const y = idx.map((i) => v[i]!);
+  const c = solve4(A, y);
+  if (!c) return undefined;
+  const round = (z: number) => (Math.abs(z - Math.round(z * 1e6) / 1e6) < 1e-9 ? Math.round(z * 1e6) / 1e6 : z);
+  const [p0, p1, q0, q1] = c.map((z) => (Math.abs(z) < 1e-10 ? 0 : round(z))) as [number, number, number, number];
+  if (q0 === 0 && q1 === 0) return undefined;
+  for (let i = 0; i < N; i++) {
+    const b = basis(SAMPLES[i]!);
+    const terms = [p0 * b[0]!, p1 * b[1]!, q0 * b[2]!, q1 * b[3]!];
+    const fit = terms.reduce((a, z) => a + z, 0);
+    const scale = terms.reduce((a, z) => a + Math.abs(z), 0);
+    if (!(Math.abs(v[i]! - fit) <= 1e-9 * scale + 1e-300)) return undefined;
+  }
+  return { p0, p1, q0, q1 };
+}
+
+/** Gaussian elimination with partial pivoting on a 4×4 system (undefined when singular). */
+function solve4(A: number[][], y: number[]): number[] | undefined {
+  const M = A.map((r, i) => [...r, y[i]!]);
+  const n = 4;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
+    if (Math.abs(M[piv]![c]!) < 1e-14) return undefined;
+    [M[c], M[piv]] = [M[piv]!, M[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = M[r]![c]! / M[c]![c]!;
+      for (let k = c; k <= n; k++) M[r]![k]! -= f * M[c]![k]!;
+    }
+  }
+  return M.map((r, i) => r[n]! / r[i]!);
+}
+
+/** The coefficient P·σ(x) + Q·σ(x)·σ(−x) of a root's ONNX value x, built once per (value, form). */
+function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCode): string {
+  const key = `${x}:${f.p0}:${f.p1}:${f.q0}:${f.q1}`;
+  let out = ctx.fused.get(key);
+  if (out) return out;
+  const g = ctx.g;
+  const sig = (n: string) => {
+    let s = ctx.fused.get(`sigmoid:${n}`);
+    if (!s) ctx.fused.set(`sigmoid:${n}`, (s = g.node("Sigmoid", [n])));
+    return s;
+  };
+  const s = sig(x);
+  const sn = sig(ctx.fused.get(`neg:${x}`) ?? (ctx.fused.set(`neg:${x}`, g.node("Neg", [x])), ctx.fused.get(`neg:${x}`)!));
+  /** a0 + a1·x as a node, or undefined for 0. */
+  const linear = (a0: number, a1: number): string | undefined => {
+    if (a1 === 0) return a0 === 0 ? undefined : g.scalar(a0, type);
+    const ax = a1 === 1 ? x : g.node("Mul", [x, g.scalar(a1, type)]);
+    return a0 === 0 ? ax : g.node("Add", [ax, g.scalar(a0, type)]);
+  };
+  const P = linear(f.p0, f.p1);
+  const Q = linear(f.q0, f.q1)!;
+  // P·s + Q·s·sn = s·(P + Q·sn)
+  const qsn = f.q0 === 1 && f.q1 === 0 ? sn : g.node("Mul", [Q, sn]);
+  out = g.node("Mul", [s, P === undefined ? qsn : g.node("Add", [qsn, P])]);
+  ctx.fused.set(key, out);
+  return out;
+}
+
+/** The output of `e` in closed form when it is κ·σ'(x)·t; undefined to lower it as traced. */
+export function lowerFused(ctx: LowerCtx, e: JaxprEqn): string[] | undefined {
+  if (e.outBinders.length !== 1) return undefined;
+  const out = e.outBinders[0]!;
+  const s = ctx.syms.get(out);
+  if (!s || s.kind !== "lin" || !s.root || !s.t) return undefined;
+  const f = sigmoidForm(s.v);
+  if (!f) return undefined;
+  const g = ctx.g;
+  const type = String(out.aval.dtype) === "float64" ? DataType.DOUBLE : DataType.FLOAT;
+  const xb = repOf(ctx, s.root);
+  if (xb === undefined) return [g.node("Mul", [ctx.name(s.t), coefficient(ctx, ctx.name(s.root), f, type)])];
+  // The root is a repeated value (repeat.ts): the coefficient on its base, broadcast over the copies of t.
+  const c = coefficient(ctx, xb, f, type);
+  const tb = repOf(ctx, s.t);
+  if (tb !== undefined) return emit(ctx, out, g.node("Mul", [tb, c]));
+  const S = ctx.repShape!;
+  const od = ctx.dims(out) as number[];
+  const i64 = (v: number[]) => g.initializer(v, [v.length], DataType.INT64);
+  const t3 = g.node("Reshape", [ctx.name(s.t), i64([S.k, S.B, ...od.slice(1)])]);
+  return [g.node("Reshape", [g.node("Mul", [t3, g.node("Unsqueeze", [c, i64([0])])]), i64(od)])];
+}
