@@ -5,9 +5,11 @@
  * profiles (bench/onnx-profile.ts) they were about half the kernel time of a training step and of the likelihood.
  * Every one of those chains computes c(x)·t — an upstream cotangent or tangent t times a coefficient c built from
  * σ(x) and σ'(x) (σ' alone for the sigmoid inside Swish-β; σ + x·σ' for SiLU, where the root x is also the
- * multiplicand) — so it is emitted as t·σ(x)·(P(x) + Q(x)·σ(−x)): two ONNX Sigmoids and a few Muls/Adds. σ' is
- * σ(x)·σ(−x) rather than σ(1 − σ), which cancels to 0 in float32 for x ≳ 17 where the traced chain keeps its
- * relative accuracy.
+ * multiplicand) — so it is emitted as t·σ(x)·(P(x) + Q(x)·(1 − σ(x))): one ONNX Sigmoid and a few Muls/Adds.
+ * Accuracy: ONNX Runtime's Sigmoid (MLAS) is accurate to ~6e-8 *absolute* — it returns 0 below x ≈ −18, where the
+ * traced chain keeps relative accuracy — so the fused derivative agrees with the traced one to ~1e-7 absolute (the
+ * forward Sigmoid fusion in lower.ts has the same property); 1 − σ cancels to the same absolute error for large x,
+ * so σ(x)·σ(−x) would buy nothing and cost a second Sigmoid.
  *
  * Rather than matching the traced trees (their shape depends on jax-js's transposition rules), each elementwise
  * value is tracked symbolically as one of:
@@ -184,7 +186,7 @@ function solve4(A: number[][], y: number[]): number[] | undefined {
   return M.map((r, i) => r[n]! / r[i]!);
 }
 
-/** The coefficient P·σ(x) + Q·σ(x)·σ(−x) of a root's ONNX value x, built once per (value, form). */
+/** The coefficient P·σ(x) + Q·σ(x)·(1 − σ(x)) of a root's ONNX value x, built once per (value, form). */
 function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCode): string {
   const key = `${x}:${f.p0}:${f.p1}:${f.q0}:${f.q1}`;
   let out = ctx.fused.get(key);
@@ -196,7 +198,8 @@ function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCod
     return s;
   };
   const s = sig(x);
-  const sn = sig(ctx.fused.get(`neg:${x}`) ?? (ctx.fused.set(`neg:${x}`, g.node("Neg", [x])), ctx.fused.get(`neg:${x}`)!));
+  let sn = ctx.fused.get(`1-sigmoid:${x}`);
+  if (!sn) ctx.fused.set(`1-sigmoid:${x}`, (sn = g.node("Sub", [g.scalar(1, type), s])));
   /** a0 + a1·x as a node, or undefined for 0. */
   const linear = (a0: number, a1: number): string | undefined => {
     if (a1 === 0) return a0 === 0 ? undefined : g.scalar(a0, type);
@@ -205,7 +208,7 @@ function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCod
   };
   const P = linear(f.p0, f.p1);
   const Q = linear(f.q0, f.q1)!;
-  // P·s + Q·s·sn = s·(P + Q·sn)
+  // P·σ + Q·σ·(1 − σ) = σ·(P + Q·(1 − σ))
   const qsn = f.q0 === 1 && f.q1 === 0 ? sn : g.node("Mul", [Q, sn]);
   out = g.node("Mul", [s, P === undefined ? qsn : g.node("Add", [qsn, P])]);
   ctx.fused.set(key, out);
