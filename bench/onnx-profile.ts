@@ -1,8 +1,8 @@
-// `node --import tsx bench/onnx-profile.ts [train|euler|logp|all] [--out DIR]`: where ONNX Runtime spends the three
+// `node --import tsx bench/onnx-profile.ts [train|euler|logp|all] [--nodes]`: where ONNX Runtime spends the three
 // `npm run bench -- --backend onnx` workloads' time, on one intra-op thread. Each graph is compiled as the bench
 // compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (after ORT's own graph
 // optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
-// (a few steps, fewer points) are enough: the per-call mix is the same.
+// (a few steps, fewer points) are enough: the per-call mix is the same. --nodes adds the costliest nodes and shapes.
 process.env.FLOWMATCH_ORT_THREADS = "1";
 import { readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,6 +55,18 @@ async function profile(label: string, bytes: Uint8Array, feeds: Feeds, reps: num
   console.log(`\n## ${label}: ${wall.toFixed(2)} ms wall per call, ${(total / 1000).toFixed(2)} ms kernel time, ${nodes.length / calls} nodes per call`);
   for (const [op, r] of [...byOp].sort((a, b) => b[1].us - a[1].us)) {
     console.log(`${op.padEnd(22)} ${(r.us / calls / 1000).toFixed(3).padStart(9)} ms  ${(100 * r.us / calls / total).toFixed(1).padStart(5)}%  ${String(r.n / calls).padStart(5)} nodes`);
+  }
+  if (process.argv.includes("--nodes")) {
+    // The costliest nodes, with their output shapes: which tensors the time goes to.
+    const byNode = new Map<string, { us: number; op: string; shape: string }>();
+    for (const e of nodes) {
+      const r = byNode.get(e.name) ?? { us: 0, op: e.args?.op_name ?? "?", shape: JSON.stringify((e.args as { output_type_shape?: unknown })?.output_type_shape ?? "") };
+      r.us += e.dur;
+      byNode.set(e.name, r);
+    }
+    for (const [n, r] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 40)) {
+      console.log(`  ${(r.us / calls / 1000).toFixed(3).padStart(8)} ms  ${r.op.padEnd(14)} ${n.replace(/_kernel_time$/, "").padEnd(28)} ${r.shape}`);
+    }
   }
 }
 
