@@ -134,6 +134,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     reps: new Map(),
     syms: new Map(),
     fused: new Map(),
+    roots: new Map(),
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;

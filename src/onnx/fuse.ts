@@ -80,11 +80,26 @@ export function analyzeEqn(ctx: LowerCtx, e: JaxprEqn): void {
   const od = ctx.dims(out).join();
   if (e.inputs.some((a) => !("value" in a) && ctx.dims(a).join() !== od)) return; // no broadcasting
   if (p === "compare") {
-    // A comparison with a literal makes its other operand a root (unless it is a function of one already).
+    // A comparison with a literal makes its other operand x a root (unless it is a function of one already) — or,
+    // when x = β·y (Swish-β: σ(βy) inside y·σ(βy)), y with the sigmoid's argument x = β·y recorded.
     const [a, b] = e.inputs as [Atom, Atom];
     const x = "value" in a ? b : "value" in b ? a : undefined;
     const s = x && ctx.syms.get(x);
-    if (x && !("value" in x) && (!s || s.kind !== "x" || !s.root)) ctx.syms.set(x, { kind: "x", root: x, v: SAMPLES });
+    if (x && !("value" in x) && (!s || s.kind !== "x" || !s.root)) {
+      const px = ctx.producer(x);
+      const [m0, m1] = (px?.primitive === "mul" ? px.inputs : []) as Atom[];
+      const y = m0 && m1 && ("value" in m1 ? m0 : "value" in m0 ? m1 : undefined);
+      const lit = (y === m0 ? m1 : m0) as unknown as { value: number } | undefined;
+      const beta = y ? Number(lit!.value) : 0;
+      if (y && !("value" in y) && ctx.dims(y).join() === od && beta && Number.isFinite(beta)) {
+        ctx.syms.set(y, { kind: "x", root: y, v: SAMPLES });
+        ctx.syms.set(x, { kind: "x", root: y, v: SAMPLES.map((z) => beta * z) });
+        ctx.roots.set(y, { beta, arg: x });
+      } else {
+        ctx.syms.set(x, { kind: "x", root: x, v: SAMPLES });
+        ctx.roots.set(x, { beta: 1, arg: x });
+      }
+    }
   }
   const ins = e.inputs.map((a) => operand(ctx, a));
   const s = rule(p, e, ins);
@@ -141,17 +156,27 @@ function rule(p: string, e: JaxprEqn, ins: (Sym | "zero")[]): Sym | undefined {
 }
 
 /**
- * The closed form of a coefficient: c(x) = P(x)·σ(x) + Q(x)·σ'(x) with P, Q of degree ≤ 1 — σ' alone (the
- * sigmoid's derivative), σ + x·σ' (SiLU's), their multiples — when c is that at every sample and Q ≠ 0.
- * Solved exactly at four well-conditioned points, then checked at all samples.
+ * The closed form of a coefficient: c(y) = P(y)·σ(βy) + Q(y)·σ'(βy) with P, Q of degree ≤ 1 — σ' alone (the
+ * sigmoid's derivative), σ + y·σ' (SiLU's), σ(βy) + βy·σ'(βy) (Swish-β's), their multiples — when c is that at
+ * every sample and Q ≠ 0. Solved exactly at four samples where the basis is well conditioned, then checked at all.
  */
 export interface SigmoidForm { p0: number; p1: number; q0: number; q1: number }
-const FIT = [-3.5, -0.37, 0.8, 5.5]; // samples where the basis is well conditioned
-const basis = (x: number) => [sigma(x), x * sigma(x), sigma(x) * sigma(-x), x * sigma(x) * sigma(-x)];
+const FIT = [-3.5, -0.37, 0.8, 5.5]; // sigmoid arguments where the basis is well conditioned
+const basis = (y: number, beta: number) => {
+  const s = sigma(beta * y), d = s * sigma(-beta * y);
+  return [s, y * s, d, y * d];
+};
 
-export function sigmoidForm(v: Float64Array): SigmoidForm | undefined {
-  const idx = FIT.map((x) => SAMPLES.indexOf(x));
-  const A = idx.map((i) => basis(SAMPLES[i]!));
+export function sigmoidForm(v: Float64Array, beta = 1): SigmoidForm | undefined {
+  const idx: number[] = [];
+  for (const f of FIT) {
+    let best = -1;
+    SAMPLES.forEach((z, i) => {
+      if (!idx.includes(i) && (best < 0 || Math.abs(beta * z - f) < Math.abs(beta * SAMPLES[best]! - f))) best = i;
+    });
+    idx.push(best);
+  }
+  const A = idx.map((i) => basis(SAMPLES[i]!, beta));
   const y = idx.map((i) => v[i]!);
   const c = solve4(A, y);
   if (!c) return undefined;
@@ -159,7 +184,7 @@ export function sigmoidForm(v: Float64Array): SigmoidForm | undefined {
   const [p0, p1, q0, q1] = c.map((z) => (Math.abs(z) < 1e-10 ? 0 : round(z))) as [number, number, number, number];
   if (q0 === 0 && q1 === 0) return undefined;
   for (let i = 0; i < N; i++) {
-    const b = basis(SAMPLES[i]!);
+    const b = basis(SAMPLES[i]!, beta);
     const terms = [p0 * b[0]!, p1 * b[1]!, q0 * b[2]!, q1 * b[3]!];
     const fit = terms.reduce((a, z) => a + z, 0);
     const scale = terms.reduce((a, z) => a + Math.abs(z), 0);
@@ -186,24 +211,29 @@ function solve4(A: number[][], y: number[]): number[] | undefined {
   return M.map((r, i) => r[n]! / r[i]!);
 }
 
-/** The coefficient P·σ(x) + Q·σ(x)·(1 − σ(x)) of a root's ONNX value x, built once per (value, form). */
-function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCode): string {
-  const key = `${x}:${f.p0}:${f.p1}:${f.q0}:${f.q1}`;
+/** Sigmoid(x) of an ONNX value, one node per value (the forward pass's, lower.ts, is the same node). */
+export function sigmoidNode(ctx: LowerCtx, x: string): string {
+  let s = ctx.fused.get(`sigmoid:${x}`);
+  if (!s) ctx.fused.set(`sigmoid:${x}`, (s = ctx.g.node("Sigmoid", [x])));
+  return s;
+}
+
+/**
+ * The coefficient P(y)·σ(u) + Q(y)·σ(u)·(1 − σ(u)) for ONNX values y (the root) and u = β·y (the sigmoid's
+ * argument), built once per (values, form).
+ */
+function coefficient(ctx: LowerCtx, x: string, u: string, beta: number, f: SigmoidForm, type: DataTypeCode): string {
+  const key = `${x}:${u}:${f.p0}:${f.p1}:${f.q0}:${f.q1}`;
   let out = ctx.fused.get(key);
   if (out) return out;
   const g = ctx.g;
-  const sig = (n: string) => {
-    let s = ctx.fused.get(`sigmoid:${n}`);
-    if (!s) ctx.fused.set(`sigmoid:${n}`, (s = g.node("Sigmoid", [n])));
-    return s;
-  };
-  const s = sig(x);
-  let sn = ctx.fused.get(`1-sigmoid:${x}`);
-  if (!sn) ctx.fused.set(`1-sigmoid:${x}`, (sn = g.node("Sub", [g.scalar(1, type), s])));
-  /** a0 + a1·x as a node, or undefined for 0. */
+  const s = sigmoidNode(ctx, u);
+  let sn = ctx.fused.get(`1-sigmoid:${u}`);
+  if (!sn) ctx.fused.set(`1-sigmoid:${u}`, (sn = g.node("Sub", [g.scalar(1, type), s])));
+  /** a0 + a1·x as a node, or undefined for 0 (β·x is u). */
   const linear = (a0: number, a1: number): string | undefined => {
     if (a1 === 0) return a0 === 0 ? undefined : g.scalar(a0, type);
-    const ax = a1 === 1 ? x : g.node("Mul", [x, g.scalar(a1, type)]);
+    const ax = a1 === 1 ? x : a1 === beta ? u : g.node("Mul", [x, g.scalar(a1, type)]);
     return a0 === 0 ? ax : g.node("Add", [ax, g.scalar(a0, type)]);
   };
   const P = linear(f.p0, f.p1);
@@ -215,20 +245,23 @@ function coefficient(ctx: LowerCtx, x: string, f: SigmoidForm, type: DataTypeCod
   return out;
 }
 
-/** The output of `e` in closed form when it is κ·σ'(x)·t; undefined to lower it as traced. */
+/** The output of `e` in closed form when it is (P·σ + Q·σ')·t; undefined to lower it as traced. */
 export function lowerFused(ctx: LowerCtx, e: JaxprEqn): string[] | undefined {
   if (e.outBinders.length !== 1) return undefined;
   const out = e.outBinders[0]!;
   const s = ctx.syms.get(out);
   if (!s || s.kind !== "lin" || !s.root || !s.t) return undefined;
-  const f = sigmoidForm(s.v);
-  if (!f) return undefined;
+  const r = ctx.roots.get(s.root);
+  const f = r && sigmoidForm(s.v, r.beta);
+  if (!r || !f) return undefined;
   const g = ctx.g;
   const type = String(out.aval.dtype) === "float64" ? DataType.DOUBLE : DataType.FLOAT;
   const xb = repOf(ctx, s.root);
-  if (xb === undefined) return [g.node("Mul", [ctx.name(s.t), coefficient(ctx, ctx.name(s.root), f, type)])];
+  if (xb === undefined) return [g.node("Mul", [ctx.name(s.t), coefficient(ctx, ctx.name(s.root), ctx.name(r.arg), r.beta, f, type)])];
   // The root is a repeated value (repeat.ts): the coefficient on its base, broadcast over the copies of t.
-  const c = coefficient(ctx, xb, f, type);
+  const ub = repOf(ctx, r.arg);
+  if (ub === undefined) return undefined;
+  const c = coefficient(ctx, xb, ub, r.beta, f, type);
   const tb = repOf(ctx, s.t);
   if (tb !== undefined) return emit(ctx, out, g.node("Mul", [tb, c]));
   const S = ctx.repShape!;

@@ -13,7 +13,7 @@ import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
-import { analyzeEqn, lowerFused, type Sym } from "./fuse.js";
+import { analyzeEqn, lowerFused, sigmoidNode, type Sym } from "./fuse.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -33,6 +33,7 @@ export interface LowerCtx {
   /** Symbolic forms of elementwise values around the sigmoid, and σ' per root value (fuse.ts). */
   syms: Map<Atom, Sym>;
   fused: Map<string, string>;
+  roots: Map<Atom, { beta: number; arg: Atom }>;
   repShape?: { k: number; B: number };
 }
 
@@ -64,7 +65,7 @@ const rules: Record<string, Rule> = {
   },
   where: (ctx, e) => {
     const x = stableSigmoidInput(ctx, e);
-    if (x) return ctx.g.node("Sigmoid", [ctx.name(x)]);
+    if (x) return sigmoidNode(ctx, ctx.name(x));
     return ctx.g.node("Where", e.inputs.map((a) => ctx.name(a)));
   },
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),

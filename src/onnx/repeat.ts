@@ -13,6 +13,7 @@
 import type { Jaxpr } from "@jax-js/jax";
 import type { LowerCtx } from "./lower.js";
 import { binary, compare, unary, stableSigmoidInput } from "./lower.js";
+import { sigmoidNode } from "./fuse.js";
 import { viewOf } from "./dot.js";
 import { DataType } from "./proto.js";
 import { onnxType } from "./lower.js";
@@ -128,7 +129,7 @@ export function lowerRepeated(ctx: LowerCtx, e: JaxprEqn): string[] | undefined 
   if (p === "where") {
     const x = stableSigmoidInput(ctx, e);
     const bx = x && repOf(ctx, x);
-    if (bx !== undefined) return emit(ctx, out, g.node("Sigmoid", [bx]));
+    if (bx !== undefined) return emit(ctx, out, sigmoidNode(ctx, bx));
     op = "Where";
   }
   if (p === "cast") op = "Cast";

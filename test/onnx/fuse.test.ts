@@ -19,12 +19,15 @@ const sig = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 +
 const SAMPLES = [-100, -40, -17, -9, -3.5, -1, -0.37, -0.05, 0, 0.02, 0.3, 0.8, 2, 5.5, 12, 25, 60, 100];
 const sampled = (f: (x: number) => number) => Float64Array.from(SAMPLES, f);
 
-test("sigmoidForm: σ', SiLU's σ + x·σ' and multiples are recognized; σ, x·σ, tanh' and a branch mix are not", () => {
+test("sigmoidForm: σ', SiLU's σ + x·σ', Swish-4's and multiples are recognized; σ, x·σ, tanh' and a branch mix are not", () => {
   const d = (x: number) => sig(x) * sig(-x);
   assert.deepEqual(sigmoidForm(sampled(d)), { p0: 0, p1: 0, q0: 1, q1: 0 });
   assert.deepEqual(sigmoidForm(sampled((x) => -4 * d(x))), { p0: 0, p1: 0, q0: -4, q1: 0 });
   assert.deepEqual(sigmoidForm(sampled((x) => sig(x) + x * d(x))), { p0: 1, p1: 0, q0: 0, q1: 1 });
   assert.deepEqual(sigmoidForm(sampled((x) => 1.702 * (sig(x) + x * d(x)))), { p0: 1.702, p1: 0, q0: 0, q1: 1.702 });
+  // Swish-β, y·σ(βy): its derivative σ(βy) + βy·σ'(βy) as a function of y.
+  assert.deepEqual(sigmoidForm(sampled((y) => sig(4 * y) + 4 * y * d(4 * y)), 4), { p0: 1, p1: 0, q0: 0, q1: 4 });
+  assert.equal(sigmoidForm(sampled((y) => sig(4 * y) + 4 * y * d(4 * y)), 1), undefined);
   assert.equal(sigmoidForm(sampled(sig)), undefined); // no σ' term: left to the forward fusion
   assert.equal(sigmoidForm(sampled((x) => x * sig(x))), undefined);
   assert.equal(sigmoidForm(sampled((x) => 1 - Math.tanh(x) ** 2)), undefined);
