@@ -2,7 +2,7 @@
 // `npm run bench -- --backend onnx` workloads' time, on one intra-op thread. Each graph is compiled as the bench
 // compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (after ORT's own graph
 // optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
-// (a few steps, fewer points) are enough: the per-call mix is the same. --nodes adds the costliest nodes and shapes.
+// (a few steps, fewer points) are enough: the per-call mix is the same. --nodes adds the time per (op type, output shape).
 process.env.FLOWMATCH_ORT_THREADS = "1";
 import { readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,8 +64,16 @@ async function profile(label: string, bytes: Uint8Array, feeds: Feeds, reps: num
       r.us += e.dur;
       byNode.set(e.name, r);
     }
-    for (const [n, r] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 40)) {
-      console.log(`  ${(r.us / calls / 1000).toFixed(3).padStart(8)} ms  ${r.op.padEnd(14)} ${n.replace(/_kernel_time$/, "").padEnd(28)} ${r.shape}`);
+    const byShape = new Map<string, { us: number; n: number }>();
+    for (const r of byNode.values()) {
+      const k = `${r.op} ${r.shape}`;
+      const x = byShape.get(k) ?? { us: 0, n: 0 };
+      x.us += r.us;
+      x.n += 1;
+      byShape.set(k, x);
+    }
+    for (const [k, r] of [...byShape].sort((a, b) => b[1].us - a[1].us).slice(0, 25)) {
+      console.log(`  ${(r.us / calls / 1000).toFixed(3).padStart(8)} ms  ${String(r.n).padStart(4)} nodes  ${k}`);
     }
   }
 }

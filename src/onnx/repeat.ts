@@ -72,16 +72,20 @@ export function lowerRepeated(ctx: LowerCtx, e: JaxprEqn): string[] | undefined 
   const p = String(e.primitive);
   const g = ctx.g;
 
-  // The seed: reshape(y [k, B, …] with y a broadcast of [1, B, …]) → [k·B, …].
-  if (p === "reshape" && !ctx.repShape) {
+  // The seed: reshape(y [k, B, …] with y a broadcast of [1, B, …]) → [k·B, …]. Every evaluation of the exact
+  // divergence tiles its own x (K solver steps: one seed per stage), all with the same k and B.
+  if (p === "reshape") {
     const y = e.inputs[0]!;
     const yd = ctx.dims(y);
-    const v = viewOf(ctx, y);
-    if (fixed(yd) && yd.length === od.length + 1 && yd[0]! > 1 && v.dims[0] === 1 && od[0] === yd[0]! * yd[1]! && v.dims.slice(1).join() === yd.slice(1).join()) {
-      ctx.repShape = { k: yd[0]!, B: yd[1]! };
-      return emit(ctx, out, g.node("Reshape", [v.name(), i64(ctx, yd.slice(1))]));
+    const R = ctx.repShape;
+    if (fixed(yd) && yd.length === od.length + 1 && yd[0]! > 1 && od[0] === yd[0]! * yd[1]! && (!R || (R.k === yd[0] && R.B === yd[1]))) {
+      const v = viewOf(ctx, y);
+      if (v.dims[0] === 1 && v.dims.slice(1).join() === yd.slice(1).join()) {
+        ctx.repShape = { k: yd[0]!, B: yd[1]! };
+        return emit(ctx, out, g.node("Reshape", [v.name(), i64(ctx, yd.slice(1))]));
+      }
     }
-    return undefined;
+    if (!R) return undefined;
   }
   const S = ctx.repShape;
   if (!S || od[0] !== S.k * S.B) {
