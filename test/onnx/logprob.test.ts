@@ -14,6 +14,7 @@ import { logProbOnnx, logDensityStepsOnnx, STEPS_PER_CALL } from "../../src/onnx
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError } from "../../src/errors.js";
 import { ORT_SKIP, ort } from "../util/ort.js";
+import { ROWS_PER_CALL } from "../../src/onnx/sample.js";
 import { sessionOptions } from "../../src/onnx/runtime.js";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,6 +47,17 @@ test("Hutchinson with the same probe draws (Gaussian, 2 per point), midpoint", {
   using m = model();
   const exact = logProb(m, x, { ...o, divergence: "exact" }).logp;
   assert.ok(maxRelDiff(exact, r.want.logp) > 1e-3, "the estimate differs from the exact value (the probes are used)");
+});
+
+test("chunks larger than one graph call (ROWS_PER_CALL rows each): Hutchinson probes sliced per call, the same log p", { skip: ORT_SKIP }, async () => {
+  const xl = new Rng(8).normals((ROWS_PER_CALL + 200) * 2);
+  const o: LogProbOptions = { method: "midpoint", steps: 2, batchSize: ROWS_PER_CALL + 100, divergence: "hutchinson", probes: 2, seed: 2 };
+  using m = model();
+  const want = logProb(m, xl, o);
+  const got = await logProbOnnx(m, xl, o);
+  assert.equal(got.nfe, want.nfe);
+  assert.ok(maxRelDiff(got.logp, want.logp) <= 1e-5, `log p: ${maxRelDiff(got.logp, want.logp)}`);
+  assert.ok(maxRelDiff(got.z, want.z) <= 1e-5, `z: ${maxRelDiff(got.z, want.z)}`);
 });
 
 test("the jvp graph: two MatMuls per layer (primal and tangent), the all-zero weight tangents folded away", () => {
