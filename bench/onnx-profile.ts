@@ -2,7 +2,8 @@
 // `npm run bench -- --backend onnx` workloads' time, on one intra-op thread. Each graph is compiled as the bench
 // compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (each node's fastest run) (after ORT's own graph
 // optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
-// (a few steps, fewer points) are enough: the per-call mix is the same. --nodes adds the time per (op type, output shape).
+// (a few steps, fewer points: PROFILE_N sampled rows, default 2000; PROFILE_B log-p rows, default 1000) are enough:
+// the per-call mix is the same. --nodes adds the time per (op type, output shape).
 process.env.FLOWMATCH_ORT_THREADS = "1";
 import { readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -97,14 +98,14 @@ if (which === "train" || which === "all") {
 }
 if (which === "euler" || which === "all") {
   const model = VelocityModel.init({ kind: "flow-matching", net: ref, path: "condot" }, 0);
-  const n = 2000;
+  const n = Number(process.env.PROFILE_N ?? 2000);
   const feeds: Feeds = { noise: new ort.Tensor("float32", Float32Array.from(new Rng(1).normals(n * 2)), [n, 2]) };
   await profile(`Euler-100 sampler (${n} points)`, samplerOnnx(model, "euler", 100), feeds, 3);
   model.dispose();
 }
 if (which === "logp" || which === "all") {
   const model = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [256, 256, 256] }, path: "condot" }, 0);
-  const B = 1000, k = 10;
+  const B = Number(process.env.PROFILE_B ?? 1000), k = 10;
   const bytes = logDensityStepsOnnx(model, "rk4", k, B, { divergence: "exact", probes: 1 });
   const s0 = new Float32Array(B * 3);
   s0.set(new Rng(3).normals(B * 3).map((v, i) => (i % 3 === 2 ? 0 : v)));
