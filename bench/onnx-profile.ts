@@ -1,14 +1,14 @@
 // `node --import tsx bench/onnx-profile.ts [train|euler|logp|all] [--nodes]`: where ONNX Runtime spends the three
 // `npm run bench -- --backend onnx` workloads' time, on one intra-op thread. Each graph is compiled as the bench
-// compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (each node's fastest run) (after ORT's own graph
-// optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
+// compiles it and run with ONNX Runtime's profiler on; the report sums kernel time per op type (each node's fastest
+// run; after ORT's own graph optimizations, i.e. what actually runs) and counts the nodes, largest first. Smaller workloads than the bench
 // (a few steps, fewer points: PROFILE_N sampled rows, default 2000; PROFILE_B log-p rows, default 1000) are enough:
 // the per-call mix is the same. --nodes adds the time per (op type, output shape).
 process.env.FLOWMATCH_ORT_THREADS = "1";
-import { readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initEngine, np, Rng, treeDispose } from "../src/engine/index.js";
+import { initEngine, np, Rng, treeLeaves } from "../src/engine/index.js";
 import { createTrainState, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/data/data-source.js";
 import { makeObjective } from "../src/fm/objectives.js";
@@ -26,19 +26,16 @@ const ref: MlpConfig = { kind: "mlp", dim: 2, hidden: [256, 256, 256], activatio
 type Feeds = Record<string, InstanceType<typeof ort.Tensor>>;
 
 /** Runs `bytes` `reps` times on `feeds` with profiling; per-op-type kernel µs per run and node count. */
-async function profile(label: string, bytes: Uint8Array, feeds: Feeds, reps: number, chain?: (out: Feeds) => void): Promise<void> {
+async function profile(label: string, bytes: Uint8Array, feeds: Feeds, reps: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "ortprof-"));
   const s = await ort.InferenceSession.create(bytes, { ...sessionOptions(), enableProfiling: true, profileFilePrefix: join(dir, "p") });
-  await s.run(feeds); // warm-up (counted below but excluded by run index)
+  await s.run(feeds); // warm-up (in the profile too; the per-node minimum leaves it out)
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) {
-    const out = await s.run(feeds);
-    chain?.(out as Feeds);
-  }
+  for (let i = 0; i < reps; i++) await s.run(feeds);
   const wall = (performance.now() - t0) / reps;
-  const file = (s as unknown as { endProfiling(): string }).endProfiling?.() as unknown as string;
+  (s as unknown as { endProfiling(): void }).endProfiling();
   await s.release();
-  const path = typeof file === "string" && file ? file : join(dir, (await import("node:fs")).readdirSync(dir)[0]!);
+  const path = join(dir, readdirSync(dir)[0]!);
   const ev = JSON.parse(readFileSync(path, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
   rmSync(dir, { recursive: true, force: true });
   const runs = ev.filter((e) => e.cat === "Session" && e.name === "model_run");
@@ -88,7 +85,6 @@ if (which === "train" || which === "all") {
   const g = trainStepOnnx(objective.loss, state.options, state.params, inputs);
   const feeds: Feeds = {};
   const keys = ["params", "ema", "m", "v"] as const;
-  const { treeLeaves } = await import("../src/engine/index.js");
   keys.forEach((k, j) => treeLeaves(state[k]).forEach((a, i) => (feeds[`${"pemv"[j]}_${i}`] = new ort.Tensor("float32", a.ref.dataSync() as Float32Array, a.shape.slice()))));
   inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", a.dataSync() as Float32Array, a.shape.slice())));
   for (const [k, v] of [["lr", 1e-3], ["bc1", 0.1], ["bc2", 0.001], ["decay", 0.99]] as const) feeds[k] = new ort.Tensor("float32", Float32Array.of(v), []);
@@ -117,4 +113,3 @@ if (which === "logp" || which === "all") {
   await profile(`log p, ${k} RK4 steps, exact divergence (${B} points, ${defaultMlpConfig(2).activation})`, bytes, feeds, 3);
   model.dispose();
 }
-void treeDispose;
