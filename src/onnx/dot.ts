@@ -94,20 +94,46 @@ function squeeze(ctx: LowerCtx, v: View, axis: number): string {
   return ctx.g.node("Squeeze", [v.name(), ctx.g.initializer([axis], [1], DataType.INT64)]);
 }
 
+/** dot(a, b) as a MatMul of its operands' 2-D views — or of the swapped views, giving the transposed product. */
+function dotMatMul(ctx: LowerCtx, e: JaxprEqn, transposed: boolean): string | undefined {
+  const [a, b] = e.inputs as [Atom, Atom];
+  if (ctx.dims(a).length !== 3 || ctx.dims(b).length !== 3) return undefined;
+  const va = viewOf(ctx, a);
+  const vb = viewOf(ctx, b);
+  // out[p, q] = Σ_k a[p, q, k]·b[p, q, k] with a constant in q and b in p: A [P, K] · Bᵀ [K, Q] (or swapped);
+  // outᵀ = B · Aᵀ.
+  let left: string, right: string;
+  if (va.dims[1] === 1 && vb.dims[0] === 1) [left, right] = [squeeze(ctx, va, 1), squeeze(ctx, vb, 0)];
+  else if (va.dims[0] === 1 && vb.dims[1] === 1) [left, right] = [squeeze(ctx, vb, 1), squeeze(ctx, va, 0)];
+  else return undefined;
+  if (transposed) [left, right] = [right, left];
+  return ctx.g.node("MatMul", [left, ctx.g.transpose(right, [1, 0])]);
+}
+
+/**
+ * transpose([1, 0]) of a 2-D dot result (seen through reshapes that only add or drop unit axes): the weight
+ * gradients hᵀ·g come out of jax-js as (gᵀ·h)ᵀ, and the MatMul of the swapped operands spares the copy.
+ */
+export function lowerTransposedDot(ctx: LowerCtx, e: JaxprEqn): string | undefined {
+  const perm = e.params.perm as number[];
+  if (perm.length !== 2 || perm[0] !== 1) return undefined;
+  const want = ctx.dims(e.inputs[0]!).join();
+  let x = e.inputs[0]!;
+  for (let depth = 0; depth < 4; depth++) {
+    const p = ctx.producer(x);
+    if (p?.primitive === "dot") return ctx.dims(x).join() === want ? dotMatMul(ctx, p, true) : undefined;
+    if (p?.primitive !== "reshape") return undefined;
+    x = p.inputs[0]!;
+    if (ctx.dims(x).filter((d) => d !== 1).join() !== ctx.dims(e.inputs[0]!).filter((d) => d !== 1).join()) return undefined;
+  }
+  return undefined;
+}
+
 /** Lowers dot(a, b); returns the output name. */
 export function lowerDot(ctx: LowerCtx, e: JaxprEqn): string {
   const [a, b] = e.inputs as [Atom, Atom];
-  if (ctx.dims(a).length === 3 && ctx.dims(b).length === 3) {
-    const va = viewOf(ctx, a);
-    const vb = viewOf(ctx, b);
-    // out[p, q] = Σ_k a[p, q, k]·b[p, q, k] with a constant in q and b in p: A [P, K] · Bᵀ [K, Q] (or swapped).
-    if (va.dims[1] === 1 && vb.dims[0] === 1) {
-      return ctx.g.node("MatMul", [squeeze(ctx, va, 1), ctx.g.transpose(squeeze(ctx, vb, 0), [1, 0])]);
-    }
-    if (va.dims[0] === 1 && vb.dims[1] === 1) {
-      return ctx.g.node("MatMul", [squeeze(ctx, vb, 1), ctx.g.transpose(squeeze(ctx, va, 0), [1, 0])]);
-    }
-  }
+  const mm = dotMatMul(ctx, e, false);
+  if (mm) return mm;
   const prod = ctx.g.node("Mul", [ctx.name(a), ctx.name(b)]);
   return ctx.g.node("ReduceSum", [prod, ctx.g.initializer([-1], [1], DataType.INT64)], { keepdims: { i: 0 } });
 }

@@ -10,7 +10,7 @@ import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
 import type { Dim, GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
-import { lowerDot } from "./dot.js";
+import { lowerDot, lowerTransposedDot } from "./dot.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
 import { analyzeEqn, lowerFused, sigmoidNode, type Sym } from "./fuse.js";
@@ -70,7 +70,7 @@ const rules: Record<string, Rule> = {
   },
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
-  transpose: (ctx, e) => ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
+  transpose: (ctx, e) => lowerTransposedDot(ctx, e) ?? ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
   reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
   broadcast: (ctx, e) => {
     const axis = e.params.axis as number[];
