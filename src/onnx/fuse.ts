@@ -18,7 +18,8 @@
  *  - "lin": c(x)·t for some other value t, with the coefficient c known the same way.
  * The rules are exact algebra (a product of f(x) and c(x)·t is (f·c)(x)·t, a `where` on a condition of x picks
  * a coefficient per point, …), so a "lin" value whose coefficient equals P·σ + Q·σ' at all sample points (|x| up
- * to 100, both signs, 0) *is* that times t, and only such values are emitted in closed form. Intermediate values of the chain are
+ * to 100, both signs, 0) *is* that times t, and only such values are emitted in closed form — unless a comparison
+ * other than x ≶ 0 went into it, whose threshold could fall between two samples. Intermediate values of the chain are
  * still lowered as traced and then pruned, being read by nothing.
  */
 import type { Jaxpr } from "@jax-js/jax";
@@ -30,8 +31,11 @@ import { DataType, type DataTypeCode } from "./proto.js";
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
 
-/** A value as a function of a root (values at SAMPLES), or as such a coefficient times another value t. */
-export type Sym = { kind: "x"; root?: Atom; v: Float64Array } | { kind: "lin"; root?: Atom; t?: Atom; v: Float64Array };
+/**
+ * A value as a function of a root (values at SAMPLES), or as such a coefficient times another value t. `cut`: it
+ * depends on a comparison other than x ≶ 0 (a threshold between samples could hide a piece): never fused.
+ */
+export type Sym = { kind: "x"; root?: Atom; v: Float64Array; cut?: boolean } | { kind: "lin"; root?: Atom; t?: Atom; v: Float64Array; cut?: boolean };
 
 /** Where functions of the root are compared: both signs, 0, and far out where exp(−|x|) underflows in float32. */
 const SAMPLES = Float64Array.from([-100, -40, -17, -9, -3.5, -1, -0.37, -0.05, 0, 0.02, 0.3, 0.8, 2, 5.5, 12, 25, 60, 100]);
@@ -103,7 +107,10 @@ export function analyzeEqn(ctx: LowerCtx, e: JaxprEqn): void {
   }
   const ins = e.inputs.map((a) => operand(ctx, a));
   const s = rule(p, e, ins);
-  if (s) ctx.syms.set(out, s);
+  if (!s) return;
+  const zeroTest = p === "compare" && e.params.op !== "equal" && e.inputs.some((a) => "value" in a && a.value === 0);
+  if ((p === "compare" && !zeroTest) || ins.some((x) => x !== "zero" && x.cut)) s.cut = true;
+  ctx.syms.set(out, s);
 }
 
 function rule(p: string, e: JaxprEqn, ins: (Sym | "zero")[]): Sym | undefined {
@@ -250,7 +257,7 @@ export function lowerFused(ctx: LowerCtx, e: JaxprEqn): string[] | undefined {
   if (e.outBinders.length !== 1) return undefined;
   const out = e.outBinders[0]!;
   const s = ctx.syms.get(out);
-  if (!s || s.kind !== "lin" || !s.root || !s.t) return undefined;
+  if (!s || s.kind !== "lin" || !s.root || !s.t || s.cut) return undefined;
   const r = ctx.roots.get(s.root);
   const f = r && sigmoidForm(s.v, r.beta);
   if (!r || !f) return undefined;

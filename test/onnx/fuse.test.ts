@@ -72,3 +72,14 @@ for (const name of ["silu", "swish4", "gelu", "sigmoid"] as const) {
     });
   }
 }
+
+test("a coefficient with a piece between the samples (a comparison with 0.4 and 0.6) is not fused: exact at x = 0.5", { skip: ORT_SKIP }, async () => {
+  // d/dx Σ σ(x)·k(x) with k = 2 on [0.4, 0.6), else 1: k(x)·σ'(x), which equals σ' at every sample point.
+  const f = (_p: Record<string, never>, x: Array): Array =>
+    grad((z: Array) => activations.sigmoid(z.ref).mul(np.where(z.ref.less(0.4), 1, np.where(z.less(0.6), 2, 1))).sum())(x);
+  const bytes = compileToOnnx((p, x) => f(p as Record<string, never>, x!), { params: {}, inputs: [{ name: "x", shape: ["B", 1] }], outputs: ["y"] });
+  const xs = [0.3, 0.5, 0.8, -2];
+  const got = await runOnnx(bytes, { x: { data: xs, dims: [4, 1] } });
+  const d = (x: number) => sig(x) * sig(-x);
+  [d(0.3), 2 * d(0.5), d(0.8), d(-2)].forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-6, `x = ${xs[i]}: ${got[i]} vs ${w}`));
+});
