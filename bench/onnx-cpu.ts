@@ -23,7 +23,7 @@ await sampleOnnx(model, 100, { method: "euler", steps: 100, seed: 0 });
 c0 = cpu(); w0 = performance.now();
 await sampleOnnx(model, 10000, { method: "euler", steps: 100, seed: 1 });
 const euler = { cpu_s: (cpu() - c0) / 1000, wall_s: (performance.now() - w0) / 1000 };
-const lpModel = VelocityModel.init({ kind: "flow-matching", net: defaultMlpConfig(2), path: "condot" }, 0);
+const lpModel = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [256, 256, 256] }, path: "condot" }, 0); // the bench's 256×3
 const pts = new Rng(3).normals(5000 * 2);
 await logProbOnnx(lpModel, pts, { method: "rk4", batchSize: 5000, steps: 10 });
 c0 = cpu(); w0 = performance.now();

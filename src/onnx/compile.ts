@@ -132,6 +132,9 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     producer: (a) => producers.get(a),
     zeros,
     reps: new Map(),
+    syms: new Map(),
+    fused: new Map(),
+    roots: new Map(),
   };
   ja.eqns.forEach((e, k) => {
     const twin = jb.eqns[k]!;

@@ -3,15 +3,17 @@
  * both broadcast NumPy-style). Shapes that hold the batch size become runtime shape tensors (GraphBuilder.shape), so
  * a graph traced at one batch size runs at any. `dot` — jax-js's sum(x·y, axis −1), which `matmul` and its
  * gradients lower to with transposes, broadcasts and reshapes around it — is matched back to MatMul (dot.ts).
- * Likewise the engine's stable sigmoid (SiLU, GELU) becomes one Sigmoid node.
+ * Likewise the engine's stable sigmoid (SiLU, GELU) becomes one Sigmoid node, and its traced derivative a few
+ * nodes around Sigmoid (fuse.ts).
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
 import type { Dim, GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
-import { lowerDot } from "./dot.js";
+import { lowerDot, lowerTransposedDot } from "./dot.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
+import { analyzeEqn, lowerFused, sigmoidNode, type Sym } from "./fuse.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -28,6 +30,10 @@ export interface LowerCtx {
   zeros: Set<Atom>;
   /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
   reps: Map<Atom, Rep>;
+  /** Symbolic forms of elementwise values around the sigmoid, and σ' per root value (fuse.ts). */
+  syms: Map<Atom, Sym>;
+  fused: Map<string, string>;
+  roots: Map<Atom, { beta: number; arg: Atom }>;
   repShape?: { k: number; B: number };
 }
 
@@ -59,12 +65,12 @@ const rules: Record<string, Rule> = {
   },
   where: (ctx, e) => {
     const x = stableSigmoidInput(ctx, e);
-    if (x) return ctx.g.node("Sigmoid", [ctx.name(x)]);
+    if (x) return sigmoidNode(ctx, ctx.name(x));
     return ctx.g.node("Where", e.inputs.map((a) => ctx.name(a)));
   },
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
-  transpose: (ctx, e) => ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
+  transpose: (ctx, e) => lowerTransposedDot(ctx, e) ?? ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
   reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
   broadcast: (ctx, e) => {
     const axis = e.params.axis as number[];
@@ -150,8 +156,11 @@ export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined
 
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
+  analyzeEqn(ctx, e);
   const folded = foldZeros(ctx, e);
   if (folded) return folded;
+  const fused = lowerFused(ctx, e);
+  if (fused) return fused;
   const repeated = lowerRepeated(ctx, e);
   if (repeated) return repeated;
   const p = String(e.primitive);

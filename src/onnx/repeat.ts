@@ -13,6 +13,7 @@
 import type { Jaxpr } from "@jax-js/jax";
 import type { LowerCtx } from "./lower.js";
 import { binary, compare, unary, stableSigmoidInput } from "./lower.js";
+import { sigmoidNode } from "./fuse.js";
 import { viewOf } from "./dot.js";
 import { DataType } from "./proto.js";
 import { onnxType } from "./lower.js";
@@ -32,7 +33,7 @@ function fixed(d: (number | "B")[]): d is number[] {
 }
 
 /** The base of `a` when it is a repeated value (or constant along the rows: a zero). */
-function repOf(ctx: LowerCtx, a: Atom): string | undefined {
+export function repOf(ctx: LowerCtx, a: Atom): string | undefined {
   const r = ctx.reps.get(a);
   if (r) return r.base;
   const S = ctx.repShape;
@@ -43,7 +44,7 @@ function repOf(ctx: LowerCtx, a: Atom): string | undefined {
 }
 
 /** Marks `out` as repeated with `base` and returns its tiled form (built lazily by ONNX pruning: unused → dropped). */
-function emit(ctx: LowerCtx, out: Atom, base: string): string[] {
+export function emit(ctx: LowerCtx, out: Atom, base: string): string[] {
   const S = ctx.repShape!;
   ctx.reps.set(out, { base });
   const d = ctx.dims(out) as number[];
@@ -71,16 +72,20 @@ export function lowerRepeated(ctx: LowerCtx, e: JaxprEqn): string[] | undefined 
   const p = String(e.primitive);
   const g = ctx.g;
 
-  // The seed: reshape(y [k, B, …] with y a broadcast of [1, B, …]) → [k·B, …].
-  if (p === "reshape" && !ctx.repShape) {
+  // The seed: reshape(y [k, B, …] with y a broadcast of [1, B, …]) → [k·B, …]. Every evaluation of the exact
+  // divergence tiles its own x (K solver steps: one seed per stage), all with the same k and B.
+  if (p === "reshape") {
     const y = e.inputs[0]!;
     const yd = ctx.dims(y);
-    const v = viewOf(ctx, y);
-    if (fixed(yd) && yd.length === od.length + 1 && yd[0]! > 1 && v.dims[0] === 1 && od[0] === yd[0]! * yd[1]! && v.dims.slice(1).join() === yd.slice(1).join()) {
-      ctx.repShape = { k: yd[0]!, B: yd[1]! };
-      return emit(ctx, out, g.node("Reshape", [v.name(), i64(ctx, yd.slice(1))]));
+    const R = ctx.repShape;
+    if (fixed(yd) && yd.length === od.length + 1 && yd[0]! > 1 && od[0] === yd[0]! * yd[1]! && (!R || (R.k === yd[0] && R.B === yd[1]))) {
+      const v = viewOf(ctx, y);
+      if (v.dims[0] === 1 && v.dims.slice(1).join() === yd.slice(1).join()) {
+        ctx.repShape = { k: yd[0]!, B: yd[1]! };
+        return emit(ctx, out, g.node("Reshape", [v.name(), i64(ctx, yd.slice(1))]));
+      }
     }
-    return undefined;
+    if (!R) return undefined;
   }
   const S = ctx.repShape;
   if (!S || od[0] !== S.k * S.B) {
@@ -128,7 +133,7 @@ export function lowerRepeated(ctx: LowerCtx, e: JaxprEqn): string[] | undefined 
   if (p === "where") {
     const x = stableSigmoidInput(ctx, e);
     const bx = x && repOf(ctx, x);
-    if (bx !== undefined) return emit(ctx, out, g.node("Sigmoid", [bx]));
+    if (bx !== undefined) return emit(ctx, out, sigmoidNode(ctx, bx));
     op = "Where";
   }
   if (p === "cast") op = "Cast";

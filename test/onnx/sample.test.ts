@@ -8,7 +8,7 @@ import { initEngine } from "../../src/engine/index.js";
 import { VelocityModel } from "../../src/fm/velocity-model.js";
 import { sample } from "../../src/fm/sample.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
-import { sampleOnnx, releaseOnnxSessions } from "../../src/onnx/sample.js";
+import { sampleOnnx, releaseOnnxSessions, ROWS_PER_CALL } from "../../src/onnx/sample.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError } from "../../src/errors.js";
 import { ORT_SKIP } from "../util/ort.js";
@@ -34,6 +34,16 @@ test("class-conditional with guidance, and ∅ without a label", { skip: ORT_SKI
     const want = sample(m, 7, { method: "rk4", steps: 4, seed: 1, ...o });
     assert.ok(maxRelDiff(got.samples, want.samples) <= 1e-5, `${JSON.stringify(o)}: ${maxRelDiff(got.samples, want.samples)}`);
   }
+  await releaseOnnxSessions(m);
+});
+
+test("more rows than one graph call takes (ROWS_PER_CALL): every chunk, the short last one, and its labels line up", { skip: ORT_SKIP }, async () => {
+  using m = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [8], condWidth: 3 }, path: "condot", cond: { kind: "class", classes: ["a", "b"], embedDim: 3 } }, 5);
+  const n = ROWS_PER_CALL + 13;
+  const got = await sampleOnnx(m, n, { method: "euler", steps: 3, seed: 4, label: "a", guidance: 1.5 });
+  const want = sample(m, n, { method: "euler", steps: 3, seed: 4, label: "a", guidance: 1.5 });
+  assert.equal(got.samples.length, n * 2);
+  assert.ok(maxRelDiff(got.samples, want.samples) <= 1e-5, `${maxRelDiff(got.samples, want.samples)}`);
   await releaseOnnxSessions(m);
 });
 
