@@ -11,7 +11,7 @@
  */
 import { makeJaxpr, type Jaxpr } from "@jax-js/jax";
 import { np, treeLeaves, type Array, type Tree } from "../engine/index.js";
-import { GraphBuilder, type Dim } from "./graph.js";
+import { GraphBuilder, batchFactor, isBatchDim, scaledBatch, type Dim } from "./graph.js";
 import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
 import { DataType, encodeModel, type ValueInfo } from "./proto.js";
 import { OptionError } from "../errors.js";
@@ -55,7 +55,7 @@ interface Trace {
 
 /** Traces `f` at one batch size. makeJaxpr borrows its arguments: the parameters stay the caller's. */
 function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions, batch: number): Trace {
-  const inputs = o.inputs.map((i) => np.zeros(i.shape.map((d) => (d === "B" ? batch : d)), { dtype: np.float32 }));
+  const inputs = o.inputs.map((i) => np.zeros(i.shape.map((d) => (isBatchDim(d) ? batchFactor(d) * batch : d)), { dtype: np.float32 }));
   try {
     const { jaxpr: closed } = makeJaxpr(f)(o.params, ...inputs);
     return { jaxpr: closed.jaxpr.flatten().simplify(), consts: closed.consts as unknown as Array[], dispose: () => closed.dispose() };
@@ -64,14 +64,18 @@ function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: Comp
   }
 }
 
-/** Dims of `a` (trace at batch TRACE_BATCHES[0]) against its twin `b`, with "B" where they differ. */
+/**
+ * Dims of `a` (trace at batch TRACE_BATCHES[0]) against its twin `b`, with "B" — or k·B, where both are k times
+ * their trace's batch — where they differ.
+ */
 function pairDims(a: Atom, b: Atom): Dim[] {
   const sa = a.aval.shape;
   const sb = b.aval.shape;
   if (sa.length !== sb.length) throw new OptionError("ONNX export: the function's structure depends on the batch size");
   return sa.map((d, i) => {
     if (d === sb[i]) return d;
-    if (d === TRACE_BATCHES[0] && sb[i] === TRACE_BATCHES[1]) return "B";
+    const k = d / TRACE_BATCHES[0];
+    if (Number.isInteger(k) && k >= 1 && sb[i] === k * TRACE_BATCHES[1]) return scaledBatch(k);
     throw new OptionError(`ONNX export: a dimension (${d} vs ${sb[i]}) scales with the batch in a way that is not supported`);
   });
 }
@@ -125,7 +129,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     name: (a) => {
       const n = names.get(a);
       if (n !== undefined) return n;
-      if ("value" in a) return g.scalar(a.value, onnxType(String(a.aval.dtype)));
+      if ("value" in a) return g.scalar(a.value, (a.aval.weakType && ctx.literalType) || onnxType(String(a.aval.dtype)));
       throw new Error("onnx: a value used before it is defined");
     },
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
@@ -146,7 +150,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   if (ja.outs.length !== o.outputs.length) throw new Error(`onnx: ${ja.outs.length} outputs traced, ${o.outputs.length} named`);
   const outputs: ValueInfo[] = ja.outs.map((a, i) => {
     g.node("Identity", [ctx.name(a)], undefined, [o.outputs[i]!]);
-    return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (d === "B" ? "batch" : d)) };
+    return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (isBatchDim(d) ? (d === "B" ? "batch" : `${d.slice(0, -1)}*batch`) : d)) };
   });
   const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
   return g.finish(o.name ?? "flowmatch", inputs, outputs);
@@ -157,7 +161,7 @@ function constant(g: GraphBuilder, c: Array, d: Dim[], allZero: () => void): str
   const values = c.ref.dataSync() as ArrayLike<number>;
   const type = onnxType(String(c.dtype));
   if (globalThis.Array.prototype.every.call(values, (x: number) => x === 0)) allZero();
-  if (!d.includes("B")) return g.initializer(values, d as number[], type);
+  if (!d.some(isBatchDim)) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;
   for (let i = 1; i < values.length; i++) {
     if (values[i] !== v0) throw new OptionError("ONNX export: a batch-sized constant that is not uniform cannot be exported");

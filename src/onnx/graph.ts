@@ -5,8 +5,18 @@
  */
 import { DataType, tensorBytes, type AttrValue, type DataTypeCode, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from "./proto.js";
 
-/** A dimension of a traced value: a fixed size, or "B" for the dynamic batch size. */
-export type Dim = number | "B";
+/**
+ * A dimension of a traced value: a fixed size, "B" for the dynamic batch size, or `${k}B` for k times it (the rows
+ * of a batch of images flattened to pixels, [B·H·W, C], as the U-Net's im2col convolutions reshape them).
+ */
+export type Dim = number | "B" | `${number}B`;
+
+/** Whether a dimension scales with the batch. */
+export const isBatchDim = (d: Dim): d is "B" | `${number}B` => typeof d === "string";
+/** The factor k of a batch dimension k·B (1 for "B"). */
+export const batchFactor = (d: "B" | `${number}B`): number => (d === "B" ? 1 : Number(d.slice(0, -1)));
+/** The dimension k·B ("B" when k = 1). */
+export const scaledBatch = (k: number): Dim => (k === 1 ? "B" : `${k}B`);
 
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
@@ -14,6 +24,7 @@ export class GraphBuilder {
   private counter = 0;
   private scalars = new Map<string, string>();
   private batchName?: string;
+  private batchMultiples = new Map<number, string>();
   private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
@@ -70,9 +81,20 @@ export class GraphBuilder {
     return this.batchName;
   }
 
-  /** A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim is "B". */
+  /** k times the batch size, an int64 tensor of shape [1] (computed once per k). */
+  batchTimes(k: number): string {
+    if (k === 1) return this.batch();
+    let name = this.batchMultiples.get(k);
+    if (!name) {
+      name = this.node("Mul", [this.batch(), this.initializer([k], [1], DataType.INT64)]);
+      this.batchMultiples.set(k, name);
+    }
+    return name;
+  }
+
+  /** A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim holds it. */
   shape(dims: Dim[]): string {
-    if (!dims.includes("B")) return this.initializer(dims as number[], [dims.length], DataType.INT64);
+    if (!dims.some(isBatchDim)) return this.initializer(dims as number[], [dims.length], DataType.INT64);
     const parts: string[] = [];
     let run: number[] = [];
     const flush = () => {
@@ -80,9 +102,9 @@ export class GraphBuilder {
       run = [];
     };
     for (const d of dims) {
-      if (d === "B") {
+      if (isBatchDim(d)) {
         flush();
-        parts.push(this.batch());
+        parts.push(this.batchTimes(batchFactor(d)));
       } else run.push(d);
     }
     flush();

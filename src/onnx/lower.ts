@@ -7,9 +7,11 @@
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
-import type { Dim, GraphBuilder } from "./graph.js";
+import { isBatchDim, type Dim, type GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
+import { lowerGather } from "./gather.js";
+import { lowerConv } from "./conv.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
 
@@ -29,6 +31,12 @@ export interface LowerCtx {
   /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
   reps: Map<Atom, Rep>;
   repShape?: { k: number; B: number };
+  /**
+   * While an equation is lowered: the element type its weakly typed literals take. jax-js promotes a weak literal
+   * to its operand's type (equal(int32 x, 3) compares int32s) but keeps float32 in its aval, and ONNX needs both
+   * operands of the same type.
+   */
+  literalType?: DataTypeCode;
 }
 
 /** ONNX element type of a jax-js dtype. */
@@ -89,8 +97,8 @@ const rules: Record<string, Rule> = {
     const starts: number[] = [];
     const ends: number[] = [];
     slice.forEach(([s, t], i) => {
-      if (s === 0 && (dims[i] === "B" || t === dims[i])) return; // whole axis (the batch axis is never cut)
-      if (dims[i] === "B") throw new OptionError("ONNX export: slicing the batch axis is not supported");
+      if (s === 0 && (isBatchDim(dims[i]!) || t === dims[i])) return; // whole axis (the batch axis is never cut)
+      if (isBatchDim(dims[i]!)) throw new OptionError("ONNX export: slicing the batch axis is not supported");
       axes.push(i), starts.push(s), ends.push(t);
     });
     const x = ctx.name(e.inputs[0]!);
@@ -104,6 +112,8 @@ const rules: Record<string, Rule> = {
     return ctx.g.node("Pad", [ctx.name(e.inputs[0]!), ctx.g.initializer(pads, [pads.length], DataType.INT64)]);
   },
   dot: lowerDot,
+  gather: lowerGather,
+  conv: lowerConv,
   split: (ctx, e) => {
     const sizes = e.params.sizes as number[];
     const outs = e.outBinders.map(() => ctx.g.fresh("split"));
@@ -148,6 +158,13 @@ export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined
   return absOk ? x : undefined;
 }
 
+/** The type of an equation's first non-literal, non-boolean operand (or of its output), for its weak literals. */
+function literalType(e: JaxprEqn): DataTypeCode | undefined {
+  const typed = e.inputs.find((a) => !("value" in a) && String(a.aval.dtype) !== "bool");
+  const dtype = String((typed ?? e.outBinders[0])?.aval.dtype);
+  return dtype === "bool" || dtype === "undefined" ? undefined : onnxType(dtype);
+}
+
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   const folded = foldZeros(ctx, e);
@@ -155,6 +172,7 @@ export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   const repeated = lowerRepeated(ctx, e);
   if (repeated) return repeated;
   const p = String(e.primitive);
+  ctx.literalType = literalType(e);
   const ins = () => e.inputs.map((x) => ctx.name(x));
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
   if (binary[p]) return [ctx.g.node(binary[p]!, ins())];
