@@ -13,7 +13,7 @@ import { makeJaxpr, type Jaxpr } from "@jax-js/jax";
 import { np, treeLeaves, type Array, type Tree } from "../engine/index.js";
 import { GraphBuilder, batchFactor, isBatchDim, scaledBatch, type Dim } from "./graph.js";
 import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
-import { DataType, encodeModel, type ValueInfo } from "./proto.js";
+import { DataType, encodeModel, type GraphProto, type ValueInfo } from "./proto.js";
 import { OptionError } from "../errors.js";
 
 type Atom = Jaxpr["outs"][number];
@@ -32,6 +32,11 @@ export interface GraphInput {
    * function is traced with float32 values. Default float32.
    */
   type?: "float32" | "int64";
+  /**
+   * Read from the enclosing graph instead of declared as this graph's input: a Loop body (export.ts's sampler)
+   * uses the sampler's `label` and `guidance` by name, as ONNX subgraphs may.
+   */
+  outer?: boolean;
 }
 
 export interface CompileOptions {
@@ -82,20 +87,25 @@ function pairDims(a: Atom, b: Atom): Dim[] {
 
 /** Compiles `f(params, ...inputs)` to a serialized ONNX model (opset 17, float32, dynamic batch). */
 export function compileToOnnx(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): Uint8Array {
+  return encodeModel({ graph: compileToGraph(f, o), opset: OPSET, docString: o.docString });
+}
+
+/** The ONNX graph of `f(params, ...inputs)` (what compileToOnnx serializes; also a Loop body). */
+export function compileToGraph(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): GraphProto {
   // Fixed shapes (no "B" anywhere, e.g. a training step at its batch size): one trace is both twins.
   const fixed = !o.inputs.some((i) => i.shape.includes("B"));
   const A = trace(f, o, TRACE_BATCHES[0]);
   let Bt: Trace | undefined;
   try {
     Bt = fixed ? A : trace(f, o, TRACE_BATCHES[1]);
-    return encodeModel({ graph: lowerTraces(A, Bt, o), opset: OPSET, docString: o.docString });
+    return lowerTraces(A, Bt, o);
   } finally {
     A.dispose();
     if (Bt !== A) Bt?.dispose();
   }
 }
 
-function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBuilder["finish"]> {
+function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
   const ja = A.jaxpr;
   const jb = B.jaxpr;
   if (ja.eqns.length !== jb.eqns.length || ja.inBinders.length !== jb.inBinders.length) {
@@ -152,7 +162,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     g.node("Identity", [ctx.name(a)], undefined, [o.outputs[i]!]);
     return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (isBatchDim(d) ? (d === "B" ? "batch" : `${d.slice(0, -1)}*batch`) : d)) };
   });
-  const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
+  const inputs: ValueInfo[] = o.inputs.filter((i) => !i.outer).map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
   return g.finish(o.name ?? "flowmatch", inputs, outputs);
 }
 

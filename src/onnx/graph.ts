@@ -25,6 +25,7 @@ export class GraphBuilder {
   private scalars = new Map<string, string>();
   private batchName?: string;
   private batchMultiples = new Map<number, string>();
+  private smallInts = new Map<string, string>();
   private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
@@ -41,9 +42,18 @@ export class GraphBuilder {
     return outs[0]!;
   }
 
-  initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name = this.fresh("c")): string {
-    this.initializers.push({ name, dataType, dims, raw: tensorBytes(values, dataType) });
-    return name;
+  /**
+   * A constant tensor. Small int64 ones (axes, shapes, pads: thousands of them in an unrolled sampler) are shared by
+   * content — ONNX Runtime's session setup slows down with the count of initializers.
+   */
+  initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name?: string): string {
+    const key = name === undefined && dataType === DataType.INT64 && values.length <= 16 ? `${dims.join("x")}:${globalThis.Array.from(values).join(",")}` : undefined;
+    const shared = key === undefined ? undefined : this.smallInts.get(key);
+    if (shared) return shared;
+    const n = name ?? this.fresh("c");
+    this.initializers.push({ name: n, dataType, dims, raw: tensorBytes(values, dataType) });
+    if (key !== undefined) this.smallInts.set(key, n);
+    return n;
   }
 
   /**
