@@ -26,6 +26,7 @@ export class GraphBuilder {
   private batchName?: string;
   private batchMultiples = new Map<number, string>();
   private smallInts = new Map<string, string>();
+  private shapes = new Map<string, string>();
   private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
@@ -102,9 +103,22 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim holds it. */
+  /**
+   * A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim holds it
+   * (built once per distinct shape: a U-Net reshapes to the same few shapes hundreds of times).
+   */
   shape(dims: Dim[]): string {
     if (!dims.some(isBatchDim)) return this.initializer(dims as number[], [dims.length], DataType.INT64);
+    const key = dims.join(",");
+    let name = this.shapes.get(key);
+    if (!name) {
+      name = this.batchShape(dims);
+      this.shapes.set(key, name);
+    }
+    return name;
+  }
+
+  private batchShape(dims: Dim[]): string {
     const parts: string[] = [];
     let run: number[] = [];
     const flush = () => {
