@@ -2,8 +2,8 @@
  * The lowering rules that image networks need (the U-Net's im2col convolutions, the imported ONNX graphs' Conv,
  * Resize and label embeddings), each compiled and run in onnxruntime-node at batch sizes it was not traced at
  * (6 and 1) against jax-js on the same inputs (float32, ≤ 1e-5 relative): batch dimensions scaled by a factor
- * (rows B·k), gather in its three forms, conv with padding, strides, dilation and the transposed (lhs-dilated)
- * form, and weakly typed literals next to int32 operands.
+ * (rows B·k), gather in its three forms, conv with padding, strides, dilation, groups and the transposed
+ * (lhs-dilated) form, and weakly typed literals next to int32 operands.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -112,6 +112,17 @@ test("transposed conv (lhsDilation: zeros between the input's pixels), as ONNX C
     const img = x.reshape([B, 1, 4, 4]);
     return lax.convGeneralDilated(img, p.k.ref, [1, 1], [[2, 2], [1, 2]], { lhsDilation: [2, 3] }).reshape([B, -1]);
   });
+});
+
+test("grouped conv (featureGroupCount 2: conv with vmapDims 1) → Conv with group 2", { skip: ORT_SKIP }, async () => {
+  const bytes = await check((p, x, t) => {
+    t.dispose();
+    const B = x.shape[0]!;
+    const img = x.reshape([B, 2, 2, 4]); // two channels of 2×4
+    const w = np.concatenate([p.k.ref, p.k.ref.mul(-0.5)], 0).reshape([6, 1, 3, 3]); // 3 outputs per group
+    return lax.convGeneralDilated(img, w, [1, 1], [[1, 1], [0, 2]], { featureGroupCount: 2 }).reshape([B, -1]);
+  });
+  assert.match(ops(bytes), /group/);
 });
 
 test("weak literals take their operand's type: equal(int32, 3), where with an int32 branch", { skip: ORT_SKIP }, async () => {
