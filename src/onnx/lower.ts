@@ -10,7 +10,7 @@ import { DataType, type DataTypeCode } from "./proto.js";
 import { isBatchDim, type Dim, type GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
 import { lowerDot } from "./dot.js";
-import { lowerGather } from "./gather.js";
+import { lowerGather, lowerScatter } from "./gather.js";
 import { lowerConv } from "./conv.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
@@ -111,8 +111,17 @@ const rules: Record<string, Rule> = {
     const pads = [...width.map((w) => w[0]), ...width.map((w) => w[1])];
     return ctx.g.node("Pad", [ctx.name(e.inputs[0]!), ctx.g.initializer(pads, [pads.length], DataType.INT64)]);
   },
+  flip: (ctx, e) => {
+    // Slice with step −1 from the last element to before the first (ONNX clamps the INT64_MIN-like end).
+    const axes = e.params.axis as number[];
+    const x = ctx.name(e.inputs[0]!);
+    if (!axes.length) return ctx.g.node("Identity", [x]);
+    const i64 = (v: number[]) => ctx.g.initializer(v, [v.length], DataType.INT64);
+    return ctx.g.node("Slice", [x, i64(axes.map(() => -1)), i64(axes.map(() => -(2 ** 53))), i64(axes), i64(axes.map(() => -1))]);
+  },
   dot: lowerDot,
   gather: lowerGather,
+  scatter: lowerScatter,
   conv: lowerConv,
   split: (ctx, e) => {
     const sizes = e.params.sizes as number[];

@@ -3,11 +3,12 @@
  * Resize and label embeddings), each compiled and run in onnxruntime-node at batch sizes it was not traced at
  * (6 and 1) against jax-js on the same inputs (float32, ≤ 1e-5 relative): batch dimensions scaled by a factor
  * (rows B·k), gather in its three forms, conv with padding, strides, dilation, groups and the transposed
- * (lhs-dilated) form, and weakly typed literals next to int32 operands.
+ * (lhs-dilated) form, flip and scatter-add (what the gradients of conv and gather trace to, for training imported
+ * networks on ONNX Runtime), and weakly typed literals next to int32 operands.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initEngine, np, lax, fromHost, toHostF64, Rng, type Array } from "../../src/engine/index.js";
+import { initEngine, np, lax, grad, fromHost, toHostF64, Rng, type Array } from "../../src/engine/index.js";
 import { vmap } from "@jax-js/jax";
 import { compileToOnnx, type GraphInput } from "../../src/onnx/compile.js";
 import { runOnnx, maxRelDiff } from "../../src/onnx/verify.js";
@@ -123,6 +124,41 @@ test("grouped conv (featureGroupCount 2: conv with vmapDims 1) → Conv with gro
     return lax.convGeneralDilated(img, w, [1, 1], [[1, 1], [0, 2]], { featureGroupCount: 2 }).reshape([B, -1]);
   });
   assert.match(ops(bytes), /group/);
+});
+
+test("flip (the conv gradient's flipped kernel) → Slice with step −1", { skip: ORT_SKIP }, async () => {
+  await check((p, x, t) => {
+    t.dispose();
+    const B = x.shape[0]!;
+    const k = np.flip(p.k.ref, [2, 3]).reshape([1, 27]); // a constant flip, as in the transpose rule
+    return np.concatenate([np.flip(x.ref.reshape([B, 4, 4]), [1]).reshape([B, 16]), np.flip(x, [0, 1]).mul(0.5), k.mul(np.ones([B, 1]))], 1);
+  });
+});
+
+test("conv's gradients (input: flipped kernel, strided → lhs-dilated; kernel: a conv over the batch)", { skip: ORT_SKIP }, async () => {
+  await check((p, x, t) => {
+    t.dispose();
+    const B = x.shape[0]!;
+    const img = x.reshape([B, 1, 4, 4]);
+    const loss = (a: Array, k: Array) => np.square(lax.convGeneralDilated(a, k, [2, 1], [[1, 1], [1, 0]])).sum();
+    const [gx, gk] = grad(loss, { argnums: [0, 1] })(img, p.k.ref) as unknown as [Array, Array];
+    return np.concatenate([gx.reshape([B, 16]), gk.reshape([1, 27]).mul(np.ones([B, 1]))], 1);
+  });
+});
+
+test("scatter-add (gather's gradient: an embedding table's, an advanced index's) → ScatterND", { skip: ORT_SKIP }, async () => {
+  const bytes = await check((p, x, t) => {
+    const B = x.shape[0]!;
+    const label = np.floor(t.mul(4.99)).astype(np.int32); // repeats rows for B = 6: the updates must add up
+    const cot = x.ref.slice([], [0, 3]);
+    const dTable = grad((tab: Array) => np.take(tab, label.ref, 0).mul(cot.ref).sum())(p.table.ref); // [5, 3]
+    const idxA = np.array([5, 0, 5], { dtype: np.int32 });
+    const idxB = np.array([1, 0, 1], { dtype: np.int32 });
+    const dx = grad((y: Array) => y.slice(idxA.ref, [], idxB.ref).mul(np.array([1, 2, 3], { dtype: np.float32 }).reshape([3, 1])).sum())(x.reshape([B, 8, 2]).transpose([1, 0, 2])); // [8, B, 2]
+    [label, cot, idxA, idxB].forEach((a) => a.dispose());
+    return np.concatenate([dx.transpose([1, 0, 2]).reshape([B, 16]), dTable.reshape([1, 15]).mul(np.ones([B, 1]))], 1);
+  });
+  assert.match(ops(bytes), /ScatterND/);
 });
 
 test("weak literals take their operand's type: equal(int32, 3), where with an int32 branch", { skip: ORT_SKIP }, async () => {
