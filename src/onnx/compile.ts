@@ -134,6 +134,8 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
     }
   });
 
+  const uses = new Map<Atom, number>();
+  for (const a of [...ja.eqns.flatMap((e) => e.inputs), ...ja.outs]) uses.set(a, (uses.get(a) ?? 0) + 1);
   const ctx: LowerCtx = {
     g,
     name: (a) => {
@@ -144,6 +146,7 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
     },
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
     producer: (a) => producers.get(a),
+    uses: (a) => uses.get(a) ?? 0,
     zeros,
     reps: new Map(),
   };

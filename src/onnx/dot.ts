@@ -17,6 +17,7 @@ import type { Jaxpr } from "@jax-js/jax";
 import { DataType } from "./proto.js";
 import type { Dim } from "./graph.js";
 import type { LowerCtx } from "./lower.js";
+import { im2colConv } from "./im2col.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -81,6 +82,8 @@ export function lowerDot(ctx: LowerCtx, e: JaxprEqn): string {
     const vb = viewOf(ctx, b);
     // out[p, q] = Σ_k a[p, q, k]·b[p, q, k] with a constant in q and b in p: A [P, K] · Bᵀ [K, Q] (or swapped).
     if (va.dims[1] === 1 && vb.dims[0] === 1) {
+      const conv = im2colConv(ctx, e, a, vb);
+      if (conv) return conv;
       return ctx.g.node("MatMul", [squeeze(ctx, va, 1), ctx.g.transpose(squeeze(ctx, vb, 0), [1, 0])]);
     }
     if (va.dims[0] === 1 && vb.dims[1] === 1) {

@@ -26,6 +26,8 @@ export interface LowerCtx {
   dims(a: Atom): Dim[];
   /** The equation that produced a variable (undefined for graph inputs). */
   producer(v: Atom): JaxprEqn | undefined;
+  /** How many equations (and graph outputs) read a value. */
+  uses(v: Atom): number;
   /** Values known to be all zeros (zeros.ts). */
   zeros: Set<Atom>;
   /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */

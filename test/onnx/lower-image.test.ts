@@ -2,7 +2,7 @@
  * The lowering rules that image networks need (the U-Net's im2col convolutions, the imported ONNX graphs' Conv,
  * Resize and label embeddings), each compiled and run in onnxruntime-node at batch sizes it was not traced at
  * (6 and 1) against jax-js on the same inputs (float32, ≤ 1e-5 relative): batch dimensions scaled by a factor
- * (rows B·k), gather in its three forms, conv with padding, strides, dilation, groups and the transposed
+ * (rows B·k) and the im2col → Conv fusion, gather in its three forms, conv with padding, strides, dilation, groups and the transposed
  * (lhs-dilated) form, flip and scatter-add (what the gradients of conv and gather trace to, for training imported
  * networks on ONNX Runtime), and weakly typed literals next to int32 operands.
  */
@@ -12,6 +12,7 @@ import { initEngine, np, lax, grad, fromHost, toHostF64, Rng, type Array } from 
 import { vmap } from "@jax-js/jax";
 import { compileToOnnx, type GraphInput } from "../../src/onnx/compile.js";
 import { runOnnx, maxRelDiff } from "../../src/onnx/verify.js";
+import { decodeModel } from "../../src/onnx/import/decode.js";
 import { ORT_SKIP } from "../util/ort.js";
 
 await initEngine();
@@ -41,20 +42,38 @@ async function check(f: Fn, tol = 1e-5): Promise<Uint8Array> {
 }
 
 const ops = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
+const opTypes = (bytes: Uint8Array) => decodeModel(bytes).graph.nodes.map((n) => n.opType);
 
-test("rows B·k: im2col's reshape to [B·H·W, C] and back, a matmul over the pixel rows", { skip: ORT_SKIP }, async () => {
-  await check((p, x, t) => {
+/** conv3x3's im2col on [B, 4, 4, 1] images: pad, nine shifted slices, concatenate → patch rows [16B, 9]. */
+function patches(x: Array): Array {
+  const B = x.shape[0]!;
+  const padded = np.pad(x.reshape([B, 4, 4, 1]), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const cols: Array[] = [];
+  for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) cols.push(padded.ref.slice([], [dy, dy + 4], [dx, dx + 4], []));
+  padded.dispose();
+  return np.concatenate(cols, 3).reshape([B * 16, 9]);
+}
+
+test("rows B·k: im2col's patch rows [B·H·W, k²·C] times the weights become one Conv (no Concat left)", { skip: ORT_SKIP }, async () => {
+  const bytes = await check((p, x, t) => {
     t.dispose();
     const B = x.shape[0]!;
-    const img = x.reshape([B, 4, 4, 1]);
-    const padded = np.pad(img, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    const cols: Array[] = [];
-    for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) cols.push(padded.ref.slice([], [dy, dy + 4], [dx, dx + 4], []));
-    padded.dispose();
-    const rows = np.concatenate(cols, 3).reshape([B * 16, 9]); // [16B, 9]
-    const w = p.k.ref.reshape([3, 9]).transpose([1, 0]);
-    return np.matmul(rows, w).reshape([B, 48]);
+    return np.matmul(patches(x), p.k.ref.reshape([3, 9]).transpose([1, 0])).reshape([B, 48]);
   });
+  const nodes = opTypes(bytes);
+  assert.ok(nodes.includes("Conv") && !nodes.includes("MatMul") && !nodes.includes("Slice"), nodes.join(" "));
+});
+
+test("patch rows also read elsewhere (as a training step's weight gradient does) stay a MatMul on the rows", { skip: ORT_SKIP }, async () => {
+  const bytes = await check((p, x, t) => {
+    t.dispose();
+    const B = x.shape[0]!;
+    const rows = patches(x);
+    const y = np.matmul(rows.ref, p.k.ref.reshape([3, 9]).transpose([1, 0])).reshape([B, 48]);
+    return y.add(rows.reshape([B, 144]).sum(1, { keepdims: true }));
+  });
+  const nodes = opTypes(bytes);
+  assert.ok(nodes.includes("MatMul") && !nodes.includes("Conv"), nodes.join(" "));
 });
 
 test("gather: np.take with constant indices (nearest upsampling) and with data-dependent ones (a label lookup)", { skip: ORT_SKIP }, async () => {
