@@ -29,7 +29,7 @@ function dilate(ctx: LowerCtx, x: string, dims: Dim[], axis: number, s: number):
   pads[r + 1 + axis + 1] = s - 1; // after each element: [… n, s …]
   const padded = ctx.g.node("Pad", [u, i64(ctx, pads)]);
   const flatDims = dims.map((d, i) => (i === axis ? n * s : d));
-  const flat = ctx.g.node("Reshape", [padded, ctx.g.shape(flatDims)]);
+  const flat = ctx.g.node("Reshape", [padded, ctx.g.reshapeTo(flatDims)]);
   const len = (n - 1) * s + 1;
   const cut = ctx.g.node("Slice", [flat, i64(ctx, [0]), i64(ctx, [len]), i64(ctx, [axis])]);
   return { name: cut, dims: dims.map((d, i) => (i === axis ? len : d)) };
@@ -72,9 +72,9 @@ function grouped(ctx: LowerCtx, e: JaxprEqn, p: ConvParams): string {
   }
   const moveGroups = (r: number) => [1, 0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)];
   const xDims: Dim[] = [N!, G * Cg, ...xs];
-  const x = ctx.g.node("Reshape", [ctx.g.transpose(ctx.name(lhs), moveGroups(2 + xDims.length - 1)), ctx.g.shape(xDims)]);
+  const x = ctx.g.node("Reshape", [ctx.g.transpose(ctx.name(lhs), moveGroups(2 + xDims.length - 1)), ctx.g.reshapeTo(xDims)]);
   const w = ctx.g.node("Reshape", [ctx.name(rhs), ctx.g.shape([G * Og, Cg, ...ks])]);
   const y = plainConv(ctx, x, xDims, w, p, G); // [N, G·Og, …ys]
-  const split = ctx.g.node("Reshape", [y, ctx.g.shape([N!, G, Og, ...ys])]);
+  const split = ctx.g.node("Reshape", [y, ctx.g.reshapeTo([N!, G, Og, ...ys])]);
   return ctx.g.transpose(split, moveGroups(3 + ys.length));
 }

@@ -64,7 +64,7 @@ export function viewOf(ctx: LowerCtx, a: Atom, depth = 0): View {
     const dims: Dim[] = outD.map(() => 1);
     no.forEach(([, io], k) => (dims[io] = v.dims[ni[k]![1]]!));
     if (dims.join() === v.dims.join()) return { name: v.name, dims };
-    return { name: () => ctx.g.node("Reshape", [v.name(), ctx.g.shape(dims)]), dims };
+    return { name: () => ctx.g.node("Reshape", [v.name(), ctx.g.reshapeTo(dims)]), dims };
   }
   return own;
 }

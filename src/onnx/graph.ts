@@ -118,6 +118,17 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * The shape input of a Reshape to `dims`: with a single batch dimension a constant with −1 there (ONNX infers
+   * it), which spares the runtime shape arithmetic and lets ONNX Runtime see the other sizes when it loads the
+   * graph — its session setup is several times slower on runtime-computed shapes.
+   */
+  reshapeTo(dims: Dim[]): string {
+    const batchDims = dims.filter(isBatchDim).length;
+    if (batchDims !== 1 || dims.includes(0)) return this.shape(dims);
+    return this.initializer(dims.map((d) => (isBatchDim(d) ? -1 : d)), [dims.length], DataType.INT64);
+  }
+
   private batchShape(dims: Dim[]): string {
     const parts: string[] = [];
     let run: number[] = [];

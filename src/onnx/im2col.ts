@@ -86,5 +86,5 @@ export function im2colConv(ctx: LowerCtx, e: JaxprEqn, a: Atom, vb: View): strin
   const nchw = ctx.g.transpose(ctx.name(src.image), [0, 3, 1, 2]);
   const p = src.pad;
   const y = ctx.g.node("Conv", [nchw, kernel], { pads: { ints: [p, p, p, p] }, kernel_shape: { ints: [src.k, src.k] } });
-  return ctx.g.node("Reshape", [ctx.g.transpose(y, [0, 2, 3, 1]), ctx.g.shape(ctx.dims(e.outBinders[0]!))]);
+  return ctx.g.node("Reshape", [ctx.g.transpose(y, [0, 2, 3, 1]), ctx.g.reshapeTo(ctx.dims(e.outBinders[0]!))]);
 }

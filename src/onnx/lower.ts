@@ -75,7 +75,7 @@ const rules: Record<string, Rule> = {
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
   transpose: (ctx, e) => ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
-  reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
+  reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.reshapeTo(ctx.dims(e.outBinders[0]!))]),
   broadcast: (ctx, e) => {
     const axis = e.params.axis as number[];
     let x = ctx.name(e.inputs[0]!);
