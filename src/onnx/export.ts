@@ -10,6 +10,7 @@ import { eulerStep, midpointStep, rk4Step, timeGrid, type StepFn } from "../solv
 import { compileToOnnx, compileToGraph, OPSET, type GraphInput } from "./compile.js";
 import { DataType, encodeModel, tensorBytes, type GraphProto } from "./proto.js";
 import { condInputs, tracedField } from "./conditional.js";
+import { asLoopBody } from "./loop.js";
 import { OptionError } from "../errors.js";
 
 export const EXPORT_SAMPLERS = ["euler", "midpoint", "rk4"] as const;
@@ -52,10 +53,9 @@ export function velocityOnnx(model: VelocityModel): Uint8Array {
  * A K-step sampler: input `noise` [batch, D] (standard normal draws, as `sample` takes them; conditional models
  * also `label`/`context` and `guidance`), output `samples` [batch, D] in the data's units.
  *
- * The K steps are an ONNX Loop over one traced step (the body reads the step index i and computes t = t₀ + i·h in
- * the graph), so the file's size and ONNX Runtime's session setup do not grow with K: an unrolled graph costs setup
- * time superlinear in its node count (measured: a 256×3 MLP's RK4 sampler, 7k nodes at K = 25 loads in 2.7 s, 29k
- * at K = 100 in 45 s; one U-Net evaluation alone is ~1k nodes).
+ * The K steps are an ONNX Loop over one traced step (loop.ts; the body reads the step index i and computes
+ * t = t₀ + i·h in the graph), so the file's size and ONNX Runtime's session setup do not grow with K: unrolled, a
+ * 256×3 MLP's RK4 sampler (7k nodes at K = 25) loaded in 2.7 s, at K = 100 (29k nodes) in 45 s.
  */
 export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: number): Uint8Array {
   const step = steppers[method];
@@ -84,17 +84,12 @@ export function samplerOnnx(model: VelocityModel, method: ExportSampler, steps: 
       },
     ),
   );
-  // Loop's body signature: (i, condition, x) → (condition, x').
-  body.inputs.splice(1, 0, { name: "step_cond", dataType: DataType.BOOL, shape: [] });
-  body.nodes.push({ opType: "Identity", inputs: ["step_cond"], outputs: ["step_cond_out"], name: "StepCondition" });
-  body.outputs.unshift({ name: "step_cond_out", dataType: DataType.BOOL, shape: [] });
-
   const s = model.config.standardizer;
   const f32 = (name: string, v: number[], dims: number[]) => ({ name, dataType: DataType.FLOAT, dims, raw: tensorBytes(v, DataType.FLOAT) });
   const graph: GraphProto = {
     name: `sampler_${method}_${steps}`,
     nodes: [
-      { opType: "Loop", inputs: ["sampler_steps", "", "noise"], outputs: [s ? "sampler_x1" : "samples"], name: "SamplerLoop", attrs: { body: { g: body } } },
+      { opType: "Loop", inputs: ["sampler_steps", "", "noise"], outputs: [s ? "sampler_x1" : "samples"], name: "SamplerLoop", attrs: { body: { g: asLoopBody(body, "step") } } },
       ...(s ? [
         { opType: "Mul", inputs: ["sampler_x1", "sampler_std"], outputs: ["sampler_scaled"], name: "SamplerStd" },
         { opType: "Add", inputs: ["sampler_scaled", "sampler_mean"], outputs: ["samples"], name: "SamplerMean" },
