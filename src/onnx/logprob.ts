@@ -1,9 +1,9 @@
 /**
  * Exact log-likelihoods on ONNX Runtime: `logProb(model, x, { method, steps })` with a fixed-step method, the
  * augmented dynamics [v, div v] (exact divergence by one batched jvp, or Hutchinson with the same probes as wasm)
- * integrated from t = 1 to 0 by K solver steps per graph call (a Loop over one traced step: loop.ts). The step times and sizes are graph inputs (float64
- * grid rounded to float32, as the wasm solver's constants are), so one compiled graph serves every K-step segment
- * of the grid; a remainder (steps not a multiple of K) gets a second graph. Chunks of `batchSize` rows are solved
+ * integrated from t = 1 to 0 by K solver steps per graph call (a Loop over one traced step: loop.ts). The step
+ * times and sizes are graph inputs (float64 grid rounded to float32, as the wasm solver's constants are), so one
+ * compiled graph serves every K-step segment of the grid; a remainder (steps not a multiple of K) gets a second graph. Chunks of `batchSize` rows are solved
  * independently as in `logProb`; a short last chunk is padded to the compiled batch (rows do not interact). The
  * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them).
  * Node-only: loads the optional `onnxruntime-node`.
