@@ -45,11 +45,13 @@ function patchesOf(ctx: LowerCtx, a: Atom): Patches | undefined {
   const p = width[1]![0];
   if (width.some((w, i) => (i === 1 || i === 2 ? w[0] !== p || w[1] !== p : w[0] !== 0 || w[1] !== 0))) return undefined;
   const [, H, W] = d as [unknown, number, number];
+  const pd = ctx.dims(padded);
+  if (H !== (pd[1] as number) - k + 1 || W !== (pd[2] as number) - k + 1) return undefined; // Conv's output size
   const ok = shrinks.every((s, i) => {
     if (s?.primitive !== "shrink" || s.inputs[0] !== padded) return false;
     const sl = s.params.slice as [number, number][];
     const dy = Math.floor(i / k), dx = i % k;
-    return sl[1]![0] === dy && sl[1]![1] === dy + H && sl[2]![0] === dx && sl[2]![1] === dx + W && ctx.dims(s.outBinders[0]!)[3] === ctx.dims(padded)[3];
+    return sl[1]![0] === dy && sl[1]![1] === dy + H && sl[2]![0] === dx && sl[2]![1] === dx + W && ctx.dims(s.outBinders[0]!)[0] === pd[0] && ctx.dims(s.outBinders[0]!)[3] === pd[3];
   });
   return ok ? { image: pe.inputs[0]!, k, pad: p } : undefined;
 }
