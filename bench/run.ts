@@ -114,26 +114,34 @@ for (const D of [2, 8, 32, 128]) try {
   break;
 }
 
-// U-Net training step on the 8×8 digits, class-conditional (the default recipe of train --net unet; always wasm:
-// training has no ONNX path): images per second on one thread and data-parallel.
+// U-Net training step on the 8×8 digits, class-conditional (the default recipe of train --net unet): images per
+// second on one thread and data-parallel (onnx: the whole step as one graph call, intra-op threads as for the MLP).
 const digits = openImageSource("digits", { cond: true, testFraction: 0.1 });
 const unet = unetConfigFor(digits);
 const unetBatch = UNET_TRAIN_DEFAULTS.batch, unetWarm = 3, unetTimed = Number(process.env.BENCH_UNET_STEPS ?? 20);
-function unetStepTime(workers: number): number {
-  const state = createTrainState({ kind: "flow-matching", net: unet, path: "condot", standardizer: digits.standardizer, cond: digits.cond }, { steps: unetWarm + unetTimed, batch: unetBatch, checkpointEvery: 0, workers });
+async function unetStepTime(workers: number): Promise<number> {
+  const onnx = backend === "onnx";
+  const state = createTrainState({ kind: "flow-matching", net: unet, path: "condot", standardizer: digits.standardizer, cond: digits.cond }, { steps: unetWarm + unetTimed, batch: unetBatch, checkpointEvery: 0, workers: onnx ? 1 : workers });
   let tWarm = 0;
   const t0 = performance.now();
-  train(state, digits, { progressEvery: unetWarm, onProgress: (p) => { if (p.step === unetWarm) tWarm = performance.now(); } });
+  const run = { progressEvery: unetWarm, onProgress: (p: { step: number }) => { if (p.step === unetWarm) tWarm = performance.now(); } };
+  if (onnx) {
+    const threads = process.env.FLOWMATCH_ORT_THREADS;
+    process.env.FLOWMATCH_ORT_THREADS = String(workers);
+    await trainOnnx(state, digits, run);
+    if (threads === undefined) delete process.env.FLOWMATCH_ORT_THREADS;
+    else process.env.FLOWMATCH_ORT_THREADS = threads;
+  } else train(state, digits, run);
   disposeTrainState(state);
   return (performance.now() - (tWarm || t0)) / unetTimed;
 }
-const unetMs = unetStepTime(1);
-const unetMsParallel = workers > 1 ? unetStepTime(workers) : unetMs;
+const unetMs = await unetStepTime(1);
+const unetMsParallel = workers > 1 ? await unetStepTime(workers) : unetMs;
 const unetFlops = 3 * unetForwardFlops(unet) * unetBatch;
 
 console.log(JSON.stringify({
   device,
-  backend: backend === "onnx" ? "onnx (train_step, sample_euler100, logprob_exact_rk4_100; the divergence table on wasm)" : "wasm",
+  backend: backend === "onnx" ? "onnx (train_step, sample_euler100, logprob_exact_rk4_100, unet_train_step; the divergence table on wasm)" : "wasm",
   node: process.version,
   train_step: {
     model: "[x,t] -> 256 -> 256 -> 256 -> 2, SiLU, Adam", batch, steps_timed: timed,
@@ -155,9 +163,9 @@ console.log(JSON.stringify({
   },
   divergence_exact_vs_hutchinson: { points: 512, model: "[x, t] -> 256 -> 256 -> D", per_eval: divergence },
   unet_train_step: {
-    backend: "wasm", data: "digits 8x8x1, class-conditional", model: `U-Net width ${unet.width}, mults ${unet.mults.join(",")}, attention ${unet.attention}`,
+    backend, data: "digits 8x8x1, class-conditional", model: `U-Net width ${unet.width}, mults ${unet.mults.join(",")}, attention ${unet.attention}`,
     batch: unetBatch, steps_timed: unetTimed, ms_per_step: +unetMs.toFixed(1), images_per_s: +((unetBatch * 1000) / unetMs).toFixed(1),
     gflops_per_s: +(unetFlops / unetMs / 1e6).toFixed(2), flops_per_step: unetFlops,
-    data_parallel: { workers, ms_per_step: +unetMsParallel.toFixed(1), images_per_s: +((unetBatch * 1000) / unetMsParallel).toFixed(1) },
+    data_parallel: { workers, ms_per_step: +unetMsParallel.toFixed(1), images_per_s: +((unetBatch * 1000) / unetMsParallel).toFixed(1), ...(backend === "onnx" ? { threads: "ONNX Runtime intra-op threads" } : {}) },
   },
 }, null, 2));

@@ -11,9 +11,9 @@
  */
 import { makeJaxpr, type Jaxpr } from "@jax-js/jax";
 import { np, treeLeaves, type Array, type Tree } from "../engine/index.js";
-import { GraphBuilder, type Dim } from "./graph.js";
+import { GraphBuilder, batchFactor, isBatchDim, scaledBatch, type Dim } from "./graph.js";
 import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
-import { DataType, encodeModel, type ValueInfo } from "./proto.js";
+import { DataType, encodeModel, type GraphProto, type ValueInfo } from "./proto.js";
 import { OptionError } from "../errors.js";
 
 type Atom = Jaxpr["outs"][number];
@@ -32,6 +32,11 @@ export interface GraphInput {
    * function is traced with float32 values. Default float32.
    */
   type?: "float32" | "int64";
+  /**
+   * Read from the enclosing graph instead of declared as this graph's input: a Loop body (export.ts's sampler)
+   * uses the sampler's `label` and `guidance` by name, as ONNX subgraphs may.
+   */
+  outer?: boolean;
 }
 
 export interface CompileOptions {
@@ -55,7 +60,7 @@ interface Trace {
 
 /** Traces `f` at one batch size. makeJaxpr borrows its arguments: the parameters stay the caller's. */
 function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions, batch: number): Trace {
-  const inputs = o.inputs.map((i) => np.zeros(i.shape.map((d) => (d === "B" ? batch : d)), { dtype: np.float32 }));
+  const inputs = o.inputs.map((i) => np.zeros(i.shape.map((d) => (isBatchDim(d) ? batchFactor(d) * batch : d)), { dtype: np.float32 }));
   try {
     const { jaxpr: closed } = makeJaxpr(f)(o.params, ...inputs);
     return { jaxpr: closed.jaxpr.flatten().simplify(), consts: closed.consts as unknown as Array[], dispose: () => closed.dispose() };
@@ -64,34 +69,43 @@ function trace(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: Comp
   }
 }
 
-/** Dims of `a` (trace at batch TRACE_BATCHES[0]) against its twin `b`, with "B" where they differ. */
+/**
+ * Dims of `a` (trace at batch TRACE_BATCHES[0]) against its twin `b`, with "B" — or k·B, where both are k times
+ * their trace's batch — where they differ.
+ */
 function pairDims(a: Atom, b: Atom): Dim[] {
   const sa = a.aval.shape;
   const sb = b.aval.shape;
   if (sa.length !== sb.length) throw new OptionError("ONNX export: the function's structure depends on the batch size");
   return sa.map((d, i) => {
     if (d === sb[i]) return d;
-    if (d === TRACE_BATCHES[0] && sb[i] === TRACE_BATCHES[1]) return "B";
+    const k = d / TRACE_BATCHES[0];
+    if (Number.isInteger(k) && k >= 1 && sb[i] === k * TRACE_BATCHES[1]) return scaledBatch(k);
     throw new OptionError(`ONNX export: a dimension (${d} vs ${sb[i]}) scales with the batch in a way that is not supported`);
   });
 }
 
 /** Compiles `f(params, ...inputs)` to a serialized ONNX model (opset 17, float32, dynamic batch). */
 export function compileToOnnx(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): Uint8Array {
+  return encodeModel({ graph: compileToGraph(f, o), opset: OPSET, docString: o.docString });
+}
+
+/** The ONNX graph of `f(params, ...inputs)` (what compileToOnnx serializes; also a Loop body). */
+export function compileToGraph(f: (params: Tree, ...inputs: Array[]) => Array | Array[], o: CompileOptions): GraphProto {
   // Fixed shapes (no "B" anywhere, e.g. a training step at its batch size): one trace is both twins.
   const fixed = !o.inputs.some((i) => i.shape.includes("B"));
   const A = trace(f, o, TRACE_BATCHES[0]);
   let Bt: Trace | undefined;
   try {
     Bt = fixed ? A : trace(f, o, TRACE_BATCHES[1]);
-    return encodeModel({ graph: lowerTraces(A, Bt, o), opset: OPSET, docString: o.docString });
+    return lowerTraces(A, Bt, o);
   } finally {
     A.dispose();
     if (Bt !== A) Bt?.dispose();
   }
 }
 
-function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBuilder["finish"]> {
+function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
   const ja = A.jaxpr;
   const jb = B.jaxpr;
   if (ja.eqns.length !== jb.eqns.length || ja.inBinders.length !== jb.inBinders.length) {
@@ -120,16 +134,19 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
     }
   });
 
+  const uses = new Map<Atom, number>();
+  for (const a of [...ja.eqns.flatMap((e) => e.inputs), ...ja.outs]) uses.set(a, (uses.get(a) ?? 0) + 1);
   const ctx: LowerCtx = {
     g,
     name: (a) => {
       const n = names.get(a);
       if (n !== undefined) return n;
-      if ("value" in a) return g.scalar(a.value, onnxType(String(a.aval.dtype)));
+      if ("value" in a) return g.scalar(a.value, (a.aval.weakType && ctx.literalType) || onnxType(String(a.aval.dtype)));
       throw new Error("onnx: a value used before it is defined");
     },
     dims: (a) => dims.get(a) ?? (a.aval.shape as number[]),
     producer: (a) => producers.get(a),
+    uses: (a) => uses.get(a) ?? 0,
     zeros,
     reps: new Map(),
     syms: new Map(),
@@ -149,9 +166,9 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): ReturnType<GraphBui
   if (ja.outs.length !== o.outputs.length) throw new Error(`onnx: ${ja.outs.length} outputs traced, ${o.outputs.length} named`);
   const outputs: ValueInfo[] = ja.outs.map((a, i) => {
     g.node("Identity", [ctx.name(a)], undefined, [o.outputs[i]!]);
-    return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (d === "B" ? "batch" : d)) };
+    return { name: o.outputs[i]!, dataType: onnxType(String(a.aval.dtype)), shape: ctx.dims(a).map((d) => (isBatchDim(d) ? (d === "B" ? "batch" : `${d.slice(0, -1)}*batch`) : d)) };
   });
-  const inputs: ValueInfo[] = o.inputs.map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
+  const inputs: ValueInfo[] = o.inputs.filter((i) => !i.outer).map((i) => ({ name: i.name, dataType: i.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: i.shape.map((d) => (d === "B" ? "batch" : d)) }));
   return g.finish(o.name ?? "flowmatch", inputs, outputs);
 }
 
@@ -160,7 +177,7 @@ function constant(g: GraphBuilder, c: Array, d: Dim[], allZero: () => void): str
   const values = c.ref.dataSync() as ArrayLike<number>;
   const type = onnxType(String(c.dtype));
   if (globalThis.Array.prototype.every.call(values, (x: number) => x === 0)) allZero();
-  if (!d.includes("B")) return g.initializer(values, d as number[], type);
+  if (!d.some(isBatchDim)) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;
   for (let i = 1; i < values.length; i++) {
     if (values[i] !== v0) throw new OptionError("ONNX export: a batch-sized constant that is not uniform cannot be exported");

@@ -17,6 +17,7 @@ import type { Jaxpr } from "@jax-js/jax";
 import { DataType } from "./proto.js";
 import type { Dim } from "./graph.js";
 import type { LowerCtx } from "./lower.js";
+import { im2colConv } from "./im2col.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -80,7 +81,7 @@ export function viewOf(ctx: LowerCtx, a: Atom, depth = 0): View {
     });
     const src = { ...v.src, map };
     if (dims.join() === v.dims.join()) return { name: v.name, dims, src };
-    return { name: () => ctx.g.node("Reshape", [v.name(), ctx.g.shape(dims)]), dims, src };
+    return { name: () => ctx.g.node("Reshape", [v.name(), ctx.g.reshapeTo(dims)]), dims, src };
   }
   return own;
 }
@@ -103,7 +104,12 @@ function dotMatMul(ctx: LowerCtx, e: JaxprEqn, transposed: boolean): string | un
   // out[p, q] = Σ_k a[p, q, k]·b[p, q, k] with a constant in q and b in p: A [P, K] · Bᵀ [K, Q] (or swapped);
   // outᵀ = B · Aᵀ.
   let left: string, right: string;
-  if (va.dims[1] === 1 && vb.dims[0] === 1) [left, right] = [squeeze(ctx, va, 1), squeeze(ctx, vb, 0)];
+  if (va.dims[1] === 1 && vb.dims[0] === 1) {
+    // An im2col convolution (patches · kernel) goes back to a real Conv in inference graphs (im2col.ts).
+    const conv = transposed ? undefined : im2colConv(ctx, e, a, vb);
+    if (conv) return conv;
+    [left, right] = [squeeze(ctx, va, 1), squeeze(ctx, vb, 0)];
+  }
   else if (va.dims[0] === 1 && vb.dims[1] === 1) [left, right] = [squeeze(ctx, vb, 1), squeeze(ctx, va, 0)];
   else return undefined;
   if (transposed) [left, right] = [right, left];

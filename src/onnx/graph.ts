@@ -5,8 +5,18 @@
  */
 import { DataType, tensorBytes, type AttrValue, type DataTypeCode, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from "./proto.js";
 
-/** A dimension of a traced value: a fixed size, or "B" for the dynamic batch size. */
-export type Dim = number | "B";
+/**
+ * A dimension of a traced value: a fixed size, "B" for the dynamic batch size, or `${k}B` for k times it (the rows
+ * of a batch of images flattened to pixels, [B·H·W, C], as the U-Net's im2col convolutions reshape them).
+ */
+export type Dim = number | "B" | `${number}B`;
+
+/** Whether a dimension scales with the batch. */
+export const isBatchDim = (d: Dim): d is "B" | `${number}B` => typeof d === "string";
+/** The factor k of a batch dimension k·B (1 for "B"). */
+export const batchFactor = (d: "B" | `${number}B`): number => (d === "B" ? 1 : Number(d.slice(0, -1)));
+/** The dimension k·B ("B" when k = 1). */
+export const scaledBatch = (k: number): Dim => (k === 1 ? "B" : `${k}B`);
 
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
@@ -14,6 +24,9 @@ export class GraphBuilder {
   private counter = 0;
   private scalars = new Map<string, string>();
   private batchName?: string;
+  private batchMultiples = new Map<number, string>();
+  private smallInts = new Map<string, string>();
+  private shapes = new Map<string, string>();
   private transposes = new Map<string, { input: string; perm: number[] }>();
 
   /** @param batchSource where the batch size is read from: an input's name and the axis that is the batch. */
@@ -30,9 +43,18 @@ export class GraphBuilder {
     return outs[0]!;
   }
 
-  initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name = this.fresh("c")): string {
-    this.initializers.push({ name, dataType, dims, raw: tensorBytes(values, dataType) });
-    return name;
+  /**
+   * A constant tensor. Small int64 ones (axes, shapes, pads: thousands of them in an unrolled sampler) are shared by
+   * content — ONNX Runtime's session setup slows down with the count of initializers.
+   */
+  initializer(values: ArrayLike<number>, dims: number[], dataType: DataTypeCode, name?: string): string {
+    const key = name === undefined && dataType === DataType.INT64 && values.length <= 16 ? `${dims.join("x")}:${globalThis.Array.from(values).join(",")}` : undefined;
+    const shared = key === undefined ? undefined : this.smallInts.get(key);
+    if (shared) return shared;
+    const n = name ?? this.fresh("c");
+    this.initializers.push({ name: n, dataType, dims, raw: tensorBytes(values, dataType) });
+    if (key !== undefined) this.smallInts.set(key, n);
+    return n;
   }
 
   /**
@@ -70,9 +92,44 @@ export class GraphBuilder {
     return this.batchName;
   }
 
-  /** A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim is "B". */
+  /** k times the batch size, an int64 tensor of shape [1] (computed once per k). */
+  batchTimes(k: number): string {
+    if (k === 1) return this.batch();
+    let name = this.batchMultiples.get(k);
+    if (!name) {
+      name = this.node("Mul", [this.batch(), this.initializer([k], [1], DataType.INT64)]);
+      this.batchMultiples.set(k, name);
+    }
+    return name;
+  }
+
+  /**
+   * A 1-D int64 shape tensor for `dims`: a constant, or a Concat with the runtime batch size where a dim holds it
+   * (built once per distinct shape: a U-Net reshapes to the same few shapes hundreds of times).
+   */
   shape(dims: Dim[]): string {
-    if (!dims.includes("B")) return this.initializer(dims as number[], [dims.length], DataType.INT64);
+    if (!dims.some(isBatchDim)) return this.initializer(dims as number[], [dims.length], DataType.INT64);
+    const key = dims.join(",");
+    let name = this.shapes.get(key);
+    if (!name) {
+      name = this.batchShape(dims);
+      this.shapes.set(key, name);
+    }
+    return name;
+  }
+
+  /**
+   * The shape input of a Reshape to `dims`: with a single batch dimension a constant with −1 there (ONNX infers
+   * it), which spares the runtime shape arithmetic and lets ONNX Runtime see the other sizes when it loads the
+   * graph — its session setup is several times slower on runtime-computed shapes.
+   */
+  reshapeTo(dims: Dim[]): string {
+    const batchDims = dims.filter(isBatchDim).length;
+    if (batchDims !== 1 || dims.includes(0)) return this.shape(dims);
+    return this.initializer(dims.map((d) => (isBatchDim(d) ? -1 : d)), [dims.length], DataType.INT64);
+  }
+
+  private batchShape(dims: Dim[]): string {
     const parts: string[] = [];
     let run: number[] = [];
     const flush = () => {
@@ -80,9 +137,9 @@ export class GraphBuilder {
       run = [];
     };
     for (const d of dims) {
-      if (d === "B") {
+      if (isBatchDim(d)) {
         flush();
-        parts.push(this.batch());
+        parts.push(this.batchTimes(batchFactor(d)));
       } else run.push(d);
     }
     flush();

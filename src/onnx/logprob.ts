@@ -1,11 +1,11 @@
 /**
  * Exact log-likelihoods on ONNX Runtime: `logProb(model, x, { method, steps })` with a fixed-step method, the
  * augmented dynamics [v, div v] (exact divergence by one batched jvp, or Hutchinson with the same probes as wasm)
- * integrated from t = 1 to 0 by K solver steps per graph call. The step times and sizes are graph inputs (float64
- * grid rounded to float32, as the wasm solver's constants are), so one compiled graph serves every K-step segment
- * of the grid; a remainder (steps not a multiple of K) gets a second graph. Chunks of `batchSize` rows are solved
- * independently as in `logProb`, at most ROWS_PER_CALL rows per graph call; a short last call is padded to the
- * compiled batch (rows do not interact). The
+ * integrated from t = 1 to 0 by K solver steps per graph call (a Loop over one traced step: loop.ts). The step
+ * times and sizes are graph inputs (float64 grid rounded to float32, as the wasm solver's constants are), so one
+ * compiled graph serves every K-step segment of the grid; a remainder (steps not a multiple of K) gets a second
+ * graph. Chunks of `batchSize` rows are solved independently as in `logProb`, at most ROWS_PER_CALL rows per graph
+ * call; a short last call is padded to the compiled batch (rows do not interact). The
  * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them).
  * Node-only: loads the optional `onnxruntime-node`.
  */
@@ -19,7 +19,9 @@ import { getTableau, rkStepArrayTime, timeGrid } from "../solvers/index.js";
 import { solutionStages } from "../solvers/runge-kutta.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
 import { OptionError, ShapeError } from "../errors.js";
-import { compileToOnnx, type GraphInput } from "./compile.js";
+import { compileToGraph, OPSET, type GraphInput } from "./compile.js";
+import { DataType, encodeModel, tensorBytes, type GraphProto } from "./proto.js";
+import { asLoopBody } from "./loop.js";
 import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession, type Session } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
@@ -37,17 +39,25 @@ export function logDensityStepsOnnx(model: VelocityModel, method: string, k: num
   const hutch = o.divergence === "hutchinson";
   const params = treeAstype(treeRef(model.params as Tree), np.float32);
   try {
-    const inputs: GraphInput[] = [{ name: "s", shape: [B, D + 1] }, { name: "t", shape: [k] }, { name: "h", shape: [k] }];
-    if (hutch) inputs.push({ name: "probes", shape: [o.probes, B, D] });
-    return compileToOnnx((p, s, t, h, probes) => {
+    // One step, its time and size read from t[i] and h[i]; the k steps are a Loop over it (loop.ts).
+    const outer: GraphInput[] = [{ name: "t", shape: [k], outer: true }, { name: "h", shape: [k], outer: true }];
+    if (hutch) outer.push({ name: "probes", shape: [o.probes, B, D], outer: true });
+    const body = compileToGraph((p, i, s, t, h, probes) => {
       const dyn = augmentedDynamics((x, tt) => model.apply(p as ModelParams, x, tt), D, { sign: 1, divergence: o.divergence, probes });
-      let x = s!;
-      for (let i = 0; i < k; i++) x = rkStepArrayTime(tab, (tt: Array, z: Array) => dyn(z, tt), t!.ref.slice(i), h!.ref.slice(i), x);
-      t!.dispose();
-      h!.dispose();
+      const at = i!.astype(np.int32);
+      const next = rkStepArrayTime(tab, (tt: Array, z: Array) => dyn(z, tt), np.take(t!, at.ref, 0), np.take(h!, at, 0), s!);
       probes?.dispose();
-      return x;
-    }, { params, inputs, outputs: ["s_next"], name: `log_density_${method}_${k}`, docString: `flowmatch augmented dynamics [v, div v], ${k} ${method} steps` });
+      return next;
+    }, { params, inputs: [{ name: "ld_i", shape: [], type: "int64" }, { name: "ld_s", shape: [B, D + 1] }, ...outer], outputs: ["ld_s_next"], name: `${method}_step` });
+    const inputs = [{ name: "s", shape: [B, D + 1] }, ...outer].map((g) => ({ name: g.name, dataType: DataType.FLOAT, shape: g.shape as number[] }));
+    const graph: GraphProto = {
+      name: `log_density_${method}_${k}`,
+      nodes: [{ opType: "Loop", inputs: ["ld_steps", "", "s"], outputs: ["s_next"], name: "LogDensityLoop", attrs: { body: { g: asLoopBody(body, "ld") } } }],
+      initializers: [{ name: "ld_steps", dataType: DataType.INT64, dims: [], raw: tensorBytes([k], DataType.INT64) }],
+      inputs,
+      outputs: [{ name: "s_next", dataType: DataType.FLOAT, shape: [B, D + 1] }],
+    };
+    return encodeModel({ graph, opset: OPSET, docString: `flowmatch augmented dynamics [v, div v], ${k} ${method} steps` });
   } finally {
     treeDispose(params);
   }

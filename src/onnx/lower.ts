@@ -8,9 +8,11 @@
  */
 import type { Jaxpr } from "@jax-js/jax";
 import { DataType, type DataTypeCode } from "./proto.js";
-import type { Dim, GraphBuilder } from "./graph.js";
+import { isBatchDim, type Dim, type GraphBuilder } from "./graph.js";
 import { OptionError } from "../errors.js";
 import { lowerDot, lowerTransposedDot } from "./dot.js";
+import { lowerGather, lowerScatter } from "./gather.js";
+import { lowerConv } from "./conv.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
 import { analyzeEqn, lowerFused, sigmoidNode, type Sym } from "./fuse.js";
@@ -26,6 +28,8 @@ export interface LowerCtx {
   dims(a: Atom): Dim[];
   /** The equation that produced a variable (undefined for graph inputs). */
   producer(v: Atom): JaxprEqn | undefined;
+  /** How many equations (and graph outputs) read a value. */
+  uses(v: Atom): number;
   /** Values known to be all zeros (zeros.ts). */
   zeros: Set<Atom>;
   /** Values that are stacked copies of a smaller base, and the copies × rows they have (repeat.ts). */
@@ -35,6 +39,12 @@ export interface LowerCtx {
   fused: Map<string, string>;
   roots: Map<Atom, { beta: number; arg: Atom }>;
   repShape?: { k: number; B: number };
+  /**
+   * While an equation is lowered: the element type its weakly typed literals take. jax-js promotes a weak literal
+   * to its operand's type (equal(int32 x, 3) compares int32s) but keeps float32 in its aval, and ONNX needs both
+   * operands of the same type.
+   */
+  literalType?: DataTypeCode;
 }
 
 /** ONNX element type of a jax-js dtype. */
@@ -71,7 +81,7 @@ const rules: Record<string, Rule> = {
   cast: (ctx, e) => ctx.g.node("Cast", [ctx.name(e.inputs[0]!)], { to: { i: onnxType(String(e.params.dtype)) } }),
   concatenate: (ctx, e) => ctx.g.node("Concat", e.inputs.map((x) => ctx.name(x)), { axis: { i: e.params.axis as number } }),
   transpose: (ctx, e) => lowerTransposedDot(ctx, e) ?? ctx.g.transpose(ctx.name(e.inputs[0]!), e.params.perm as number[]),
-  reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.shape(ctx.dims(e.outBinders[0]!))]),
+  reshape: (ctx, e) => ctx.g.node("Reshape", [ctx.name(e.inputs[0]!), ctx.g.reshapeTo(ctx.dims(e.outBinders[0]!))]),
   broadcast: (ctx, e) => {
     const axis = e.params.axis as number[];
     let x = ctx.name(e.inputs[0]!);
@@ -95,8 +105,8 @@ const rules: Record<string, Rule> = {
     const starts: number[] = [];
     const ends: number[] = [];
     slice.forEach(([s, t], i) => {
-      if (s === 0 && (dims[i] === "B" || t === dims[i])) return; // whole axis (the batch axis is never cut)
-      if (dims[i] === "B") throw new OptionError("ONNX export: slicing the batch axis is not supported");
+      if (s === 0 && (isBatchDim(dims[i]!) || t === dims[i])) return; // whole axis (the batch axis is never cut)
+      if (isBatchDim(dims[i]!)) throw new OptionError("ONNX export: slicing the batch axis is not supported");
       axes.push(i), starts.push(s), ends.push(t);
     });
     const x = ctx.name(e.inputs[0]!);
@@ -109,7 +119,18 @@ const rules: Record<string, Rule> = {
     const pads = [...width.map((w) => w[0]), ...width.map((w) => w[1])];
     return ctx.g.node("Pad", [ctx.name(e.inputs[0]!), ctx.g.initializer(pads, [pads.length], DataType.INT64)]);
   },
+  flip: (ctx, e) => {
+    // Slice with step −1 from the last element to before the first (ONNX clamps the INT64_MIN-like end).
+    const axes = e.params.axis as number[];
+    const x = ctx.name(e.inputs[0]!);
+    if (!axes.length) return ctx.g.node("Identity", [x]);
+    const i64 = (v: number[]) => ctx.g.initializer(v, [v.length], DataType.INT64);
+    return ctx.g.node("Slice", [x, i64(axes.map(() => -1)), i64(axes.map(() => -(2 ** 53))), i64(axes), i64(axes.map(() => -1))]);
+  },
   dot: lowerDot,
+  gather: lowerGather,
+  scatter: lowerScatter,
+  conv: lowerConv,
   split: (ctx, e) => {
     const sizes = e.params.sizes as number[];
     const outs = e.outBinders.map(() => ctx.g.fresh("split"));
@@ -154,6 +175,13 @@ export function stableSigmoidInput(ctx: LowerCtx, e: JaxprEqn): Atom | undefined
   return absOk ? x : undefined;
 }
 
+/** The type of an equation's first non-literal, non-boolean operand (or of its output), for its weak literals. */
+function literalType(e: JaxprEqn): DataTypeCode | undefined {
+  const typed = e.inputs.find((a) => !("value" in a) && String(a.aval.dtype) !== "bool");
+  const dtype = String((typed ?? e.outBinders[0])?.aval.dtype);
+  return dtype === "bool" || dtype === "undefined" ? undefined : onnxType(dtype);
+}
+
 /** Lowers one equation; returns the ONNX names of its outputs. */
 export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   analyzeEqn(ctx, e);
@@ -164,6 +192,7 @@ export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   const repeated = lowerRepeated(ctx, e);
   if (repeated) return repeated;
   const p = String(e.primitive);
+  ctx.literalType = literalType(e);
   const ins = () => e.inputs.map((x) => ctx.name(x));
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
   if (binary[p]) return [ctx.g.node(binary[p]!, ins())];

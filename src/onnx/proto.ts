@@ -10,7 +10,7 @@
 export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
-export type AttrValue = { f: number } | { i: number } | { s: string } | { ints: number[] } | { floats: number[] } | { t: TensorProto };
+export type AttrValue = { f: number } | { i: number } | { s: string } | { ints: number[] } | { floats: number[] } | { t: TensorProto } | { g: GraphProto };
 export interface NodeProto {
   opType: string;
   inputs: string[];
@@ -88,7 +88,7 @@ class Writer {
 }
 
 // AttributeProto.AttributeType
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
 
 function writeTensor(w: Writer, t: TensorProto): void {
   for (const d of t.dims) w.int(1, d);
@@ -111,6 +111,9 @@ function writeAttr(w: Writer, name: string, a: AttrValue): void {
   } else if ("t" in a) {
     w.message(5, (m) => writeTensor(m, a.t));
     w.int(20, ATTR.TENSOR);
+  } else if ("g" in a) {
+    w.message(6, (m) => writeGraph(m, a.g)); // a subgraph: a Loop's body
+    w.int(20, ATTR.GRAPH);
   } else if ("floats" in a) {
     for (const f of a.floats) w.float(7, f);
     w.int(20, ATTR.FLOATS);

@@ -12,6 +12,7 @@
  */
 import type { Jaxpr } from "@jax-js/jax";
 import type { LowerCtx } from "./lower.js";
+import type { Dim } from "./graph.js";
 import { binary, compare, unary, stableSigmoidInput } from "./lower.js";
 import { sigmoidNode } from "./fuse.js";
 import { viewOf } from "./dot.js";
@@ -28,7 +29,7 @@ export interface Rep {
 
 const i64 = (ctx: LowerCtx, v: number[]) => ctx.g.initializer(v, [v.length], DataType.INT64);
 
-function fixed(d: (number | "B")[]): d is number[] {
+function fixed(d: Dim[]): d is number[] {
   return d.every((x) => typeof x === "number");
 }
 

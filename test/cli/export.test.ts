@@ -3,7 +3,7 @@
  * as the velocity field and as an rk4 sampler; each file is loaded in onnxruntime-node directly and compared with
  * the library's velocity (1e-5) and with `flowmatch sample` on the same noise (1e-4). Then the refusals, each one
  * line with exit 2, and the output rules of `sample --out`; a class-conditional model with label and guidance inputs;
- * `sample --backend onnx`.
+ * an imported ONNX U-Net; `sample --backend onnx`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -121,6 +121,18 @@ test("a class-conditional model: label and guidance inputs; the sampler matches 
   await s.release();
   const got = Float64Array.from(out.samples!.data as Float32Array);
   assert.ok(maxRelDiff(got, want) <= 1e-4, `guided samples differ by ${maxRelDiff(got, want)}`);
+});
+
+test("an imported U-Net (ONNX fixture): the velocity field and a guided sampler export and --verify to 1e-5", { skip: ORT_SKIP }, () => {
+  const fixture = new URL("../fixtures/onnx/unet_velocity.onnx", import.meta.url).pathname;
+  let r = cli("import", "--onnx", fixture, "--out", "imp");
+  assert.equal(r.code, 0, r.err);
+  for (const args of [[], ["--sampler", "midpoint", "--steps", "3"]]) {
+    r = cli("export", "--model", "imp", "--out", "imp.onnx", "--verify", ...args);
+    assert.equal(r.code, 0, r.err);
+    const err = Number(/max relative difference (\S+)/.exec(r.err)?.[1]);
+    assert.ok(err <= 1e-5, `${args.join(" ") || "velocity"}: ${r.err}`);
+  }
 });
 
 test("sample --backend onnx: the same rows as the wasm backend (one line where it cannot apply)", { skip: ORT_SKIP }, () => {
