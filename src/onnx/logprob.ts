@@ -6,7 +6,8 @@
  * compiled graph serves every K-step segment of the grid; a remainder (steps not a multiple of K) gets a second
  * graph. Chunks of `batchSize` rows are solved independently as in `logProb`, at most ROWS_PER_CALL rows per graph
  * call; a short last call is padded to the compiled batch (rows do not interact). The
- * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them).
+ * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them). With dopri5 (an
+ * embedded pair) each chunk is one adaptive solve instead, a graph call per step (logprob-adaptive.ts).
  * Node-only: loads the optional `onnxruntime-node`.
  */
 import { np, Rng, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
@@ -25,6 +26,7 @@ import { asLoopBody } from "./loop.js";
 import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession, type Session } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
+import { logProbAdaptiveOnnx } from "./logprob-adaptive.js";
 
 /** Solver steps per graph call: long enough that call overhead vanishes, short enough to compile in a moment. */
 export const STEPS_PER_CALL = 10;
@@ -65,12 +67,12 @@ export function logDensityStepsOnnx(model: VelocityModel, method: string, k: num
 
 /**
  * log q(x) per row of x (row-major [n, D], data units), as `logProb(model, x, o)` computes it with a fixed-step
- * method (default rk4, 100 steps): the same grid, chunks, probes and units, to float32 rounding.
+ * method (default rk4, 100 steps) or with dopri5 (rtol/atol as `logProb`'s): the same grid or steps, chunks, probes
+ * and units, to float32 rounding.
  */
 export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions = {}): Promise<LogProbResult> {
   const method = o.method ?? "rk4";
   const tab = getTableau(method);
-  if (tab.bHat !== undefined) throw new OptionError(`the onnx backend integrates with fixed steps (euler, midpoint, heun, rk4: e.g. --method rk4 --steps 100); got "${method}"`);
   const divergence = o.divergence ?? "exact";
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`divergence must be "exact" or "hutchinson", got "${divergence}"`);
   const probes = o.probes ?? 1;
@@ -78,12 +80,14 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const n = x.length / D;
+  const batch = o.batchSize ?? 4096;
+  if (!Number.isInteger(batch) || batch < 1) throw new OptionError(`batchSize must be a positive integer, got ${batch}`);
+  // dopri5: one adaptive solve per chunk, a graph call per step (logprob-adaptive.ts).
+  if (tab.bHat !== undefined) return logProbAdaptiveOnnx(model, x, { ...o, method }, divergence, probes, batch);
   const steps = o.steps ?? 100;
   const grid = timeGrid({ t0: 1, t1: 0, steps });
   const K = Math.min(STEPS_PER_CALL, steps);
   const rest = steps % K;
-  const batch = o.batchSize ?? 4096;
-  if (!Number.isInteger(batch) || batch < 1) throw new OptionError(`batchSize must be a positive integer, got ${batch}`);
   const B = Math.max(1, Math.min(batch, n));
   const std = model.config.standardizer;
   const xs = std ? standardize(x, std) : x;

@@ -52,14 +52,39 @@ function initialStep(
   const scale = np.abs(x0.ref).mul(rtol).add(atol);
   const d0 = rms(x0.ref.div(scale.ref));
   const d1 = rms(f0.ref.div(scale.ref));
-  let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
-  h0 = Math.min(h0, span);
+  const h0 = probeStep(d0, d1, span);
   const f1 = f(t0 + dir * h0, x0.ref.add(f0.ref.mul(dir * h0)));
   const d2 = rms(f1.sub(f0.ref).div(scale)) / h0;
+  return startingStep(h0, d1, d2, span, q);
+}
+
+/** The initial-step heuristic's probe step h0 from RMS(x0/scale) and RMS(f0/scale) (shared with onnx/dopri.ts). */
+export function probeStep(d0: number, d1: number, span: number): number {
+  return Math.min(d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1, span);
+}
+
+/** The starting step from the probe h0 and the RMS slope d1 and derivative estimate d2 (shared with onnx/dopri.ts). */
+export function startingStep(h0: number, d1: number, d2: number, span: number, q: number): number {
   const dmax = Math.max(d1, d2);
   const h1 = dmax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dmax, 1 / (q + 1));
   // A probe step that already overflowed says only "smaller": start from h0 and let the controller shrink it.
   return Number.isFinite(h1) ? Math.min(100 * h0, h1, span) : h0;
+}
+
+/**
+ * The controller's verdict on a step of size hMag (the step tried, h the controller's step before clipping to an
+ * output time) with error norm `norm`: accepted or not, and the next step. One function for both drivers
+ * (adaptiveSolve here, the ONNX Runtime one in onnx/dopri.ts), so they take the same steps.
+ */
+export function controlStep(norm: number, hMag: number, h: number, clipped: boolean, lastRejected: boolean, exponent: number): { accept: boolean; h: number } {
+  if (norm <= 1) {
+    let factor = norm === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)));
+    if (lastRejected) factor = Math.min(1, factor);
+    // A step shortened only to land on an output time says little about the natural step: keep the larger.
+    return { accept: true, h: clipped ? Math.max(h, hMag * factor) : hMag * factor };
+  }
+  const factor = Number.isFinite(norm) ? Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)) : MIN_FACTOR;
+  return { accept: false, h: hMag * Math.min(1, factor) };
 }
 
 /** Integrates with the embedded pair `tab` under step-size control. Consumes x0 (also when it throws). */
@@ -176,7 +201,10 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
       step.ks.forEach((k) => k.dispose());
       const hMag = Math.abs(hs);
       nonFinite = Number.isFinite(norm) ? 0 : nonFinite + 1;
-      if (norm <= 1) {
+      const c = controlStep(norm, hMag, h, clipped, lastRejected, exponent);
+      h = c.h;
+      lastRejected = !c.accept;
+      if (c.accept) {
         accepted++;
         x.dispose();
         k1.dispose();
@@ -184,18 +212,10 @@ export function adaptiveSolve(tab: Tableau, f: OdeFunc, x0: Array, opts: OdeOpti
         k1 = kLast;
         t = tNew;
         stepTimes.push(t);
-        let factor = norm === 0 ? MAX_FACTOR : Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)));
-        if (lastRejected) factor = Math.min(1, factor);
-        // A step shortened only to land on an output time says little about the natural step: keep the larger.
-        h = clipped ? Math.max(h, hMag * factor) : hMag * factor;
-        lastRejected = false;
       } else {
         rejected++;
         xNew.dispose();
         kLast?.dispose();
-        const factor = Number.isFinite(norm) ? Math.max(MIN_FACTOR, SAFETY * Math.pow(norm, exponent)) : MIN_FACTOR;
-        h = hMag * Math.min(1, factor);
-        lastRejected = true;
       }
     }
     trajectory?.push(x.ref);
