@@ -18,7 +18,7 @@ export async function* onnxSampleChunks(model: VelocityModel, n: number, o: Samp
   try {
     for (let start = 0; start < n; start += rows) {
       const m = Math.min(rows, n - start);
-      const r = await sampleOnnx(model, m, { method: o.method, steps: o.steps, noise: rng.normals(m * D), label: o.label as string | number | undefined, guidance: o.guidance });
+      const r = await sampleOnnx(model, m, { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, noise: rng.normals(m * D), label: o.label as string | number | undefined, guidance: o.guidance });
       yield { start, samples: r.samples, noise: r.noise, nfe: r.nfe };
     }
   } finally {

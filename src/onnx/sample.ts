@@ -2,7 +2,8 @@
  * Sampling on ONNX Runtime: the fast path behind `--backend onnx`. The model's whole fixed-step sampler (K steps,
  * standardizer folded in: export.ts) is compiled once per (model, method, steps) into an ONNX Runtime session and
  * run as one graph call per chunk of rows, on native CPU kernels with intra-op threads — instead of K jax-js calls
- * on the wasm engine. Unconditional and conditional models; fixed-step methods only (dopri5 stays on jax-js).
+ * on the wasm engine. Unconditional and conditional models. dopri5 (unconditional and class-conditional) is one adaptive solve over
+ * the call's rows instead, a graph call per step and row block (sample-adaptive.ts).
  * Node-only: loads the optional `onnxruntime-node`.
  */
 import { Rng } from "../engine/index.js";
@@ -13,10 +14,14 @@ import { checkFinite } from "../model/numerics.js";
 import { samplerOnnx, EXPORT_SAMPLERS, type ExportSampler } from "./export.js";
 import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession, releaseSessions } from "./session-cache.js";
+import { sampleAdaptiveOnnx } from "./sample-adaptive.js";
 
 export interface OnnxSampleOptions {
   method?: string;
   steps?: number;
+  /** dopri5 tolerances (as `sample`'s). */
+  rtol?: number;
+  atol?: number;
   seed?: number;
   /** Explicit noise (row-major [n, D]) instead of drawing it from `seed` (the same draws as `sample`). */
   noise?: Float64Array;
@@ -37,12 +42,13 @@ export const ROWS_PER_CALL = 1024;
 export const releaseOnnxSessions = releaseSessions;
 
 /**
- * `n` samples (row-major [n, D], data units) like `sample(model, n, o)` with a fixed-step method, computed by ONNX
- * Runtime; the same noise gives the same samples to float32 rounding.
+ * `n` samples (row-major [n, D], data units) like `sample(model, n, o)` with a fixed-step method or dopri5, computed
+ * by ONNX Runtime; the same noise gives the same samples to float32 rounding.
  */
 export async function sampleOnnx(model: VelocityModel, n: number, o: OnnxSampleOptions = {}): Promise<{ samples: Float64Array; noise: Float64Array; nfe: number }> {
   const method = (o.method ?? "rk4") as ExportSampler;
-  if (!EXPORT_SAMPLERS.includes(method)) throw new OptionError(`the onnx backend samples with ${EXPORT_SAMPLERS.join(", ")} (fixed steps); got "${o.method}"`);
+  const adaptive = (method as string) === "dopri5";
+  if (!EXPORT_SAMPLERS.includes(method) && !adaptive) throw new OptionError(`the onnx backend samples with ${EXPORT_SAMPLERS.join(", ")} (fixed steps) or dopri5; got "${o.method}"`);
   const steps = o.steps ?? 100;
   const D = model.dim;
   const noise = o.noise ?? new Rng(o.seed ?? 0).normals(n * D);
@@ -54,6 +60,13 @@ export async function sampleOnnx(model: VelocityModel, n: number, o: OnnxSampleO
   if (c?.kind === "context" && (!o.context || o.context.length !== n * c.dim)) throw new ShapeError(`expected context of shape [${n}, ${c.dim}]`);
   const ort = await loadOrt();
   const label = c?.kind === "class" ? BigInt(o.label === undefined ? -1 : labelIndex(c, o.label)) : undefined;
+  if (adaptive) {
+    if (c?.kind === "context") throw new OptionError("the onnx backend samples context-conditional models with fixed steps only (euler, midpoint, rk4)");
+    // One adaptive solve over all n rows, as `sample` does (sample-adaptive.ts).
+    const r = await sampleAdaptiveOnnx(ort, model, ROWS_PER_CALL, { method, rtol: o.rtol, atol: o.atol, noise, label, guidance: o.guidance });
+    checkFinite(r.samples, D, "sample", { params: model.params, dim: D, solver: { method, rtol: o.rtol, atol: o.atol } });
+    return { samples: r.samples, noise, nfe: r.nfe };
+  }
   const s = await cachedSession(model, `sample:${method}:${steps}`, () => samplerOnnx(model, method, steps));
   const samples = new Float64Array(n * D);
   // Rows are independent: run them ROWS_PER_CALL at a time, so that every intermediate stays in cache.

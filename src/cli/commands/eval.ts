@@ -2,7 +2,7 @@
  * `flowmatch eval`: exact log-likelihood of held-out data under a saved model (NLL in nats and bits/dim; KL when the
  * data's density is known) plus sample metrics (MMD, energy distance, W2). `--logp-out` writes log q per input row.
  * A flow-matching model's likelihood runs through the ODE (solver flags); a normalizing flow's is exact.
- * `--backend onnx` solves that ODE on ONNX Runtime (fixed-step methods; src/onnx/logprob.ts); the sample metrics
+ * `--backend onnx` solves that ODE on ONNX Runtime (fixed steps or dopri5; src/onnx/logprob.ts); the sample metrics
  * stay on wasm.
  */
 import { initEngine, computeBackend, Rng } from "../../engine/index.js";
@@ -23,7 +23,6 @@ import { formatNumber as sig } from "../../format.js";
 import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chunked.js";
 import { backendArg, backendOption } from "../backend-arg.js";
 import { logProbOnnx } from "../../onnx/logprob.js";
-import { getTableau } from "../../solvers/index.js";
 import { modelImage } from "../image-plot.js";
 import { imageBitsPerDim, imageTestPoints, formatImageEval } from "../image-eval.js";
 import { givenOptions } from "../resume-check.js";
@@ -46,7 +45,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: "string", help: "seed of the toy points, probes and model samples", default: "0" },
     "logp-out": { type: "string", help: "write log q(x) of every input row (original units) to this CSV" },
     json: { type: "boolean", help: "print the report as JSON" },
-    backend: backendOption("flow-matching log-likelihoods with a fixed-step --method, K steps per graph call"),
+    backend: backendOption("flow-matching log-likelihoods: K fixed steps per graph call, or one dopri5 step per call"),
   },
   examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/digits --data digits   (image models: bits/dim of the held-out images)", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
 };
@@ -118,8 +117,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
       steps: num(v, "steps", { int: true, min: 1 }), rtol: num(v, "rtol", { min: 0 }), atol: num(v, "atol", { min: 0 }),
       seed, batchSize: 1000, sampleMethod: "dopri5",
     };
-    // ONNX Runtime for --backend onnx, and for auto where it loaded and the method has fixed steps.
-    const onnx = computeBackend() === "onnx" && (backend === "onnx" || getTableau(opts.method!).bHat === undefined);
+    // ONNX Runtime for --backend onnx, and for auto where it loaded (fixed-step methods and dopri5 alike).
+    const onnx = computeBackend() === "onnx";
     if (!data) {
       // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
       const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);

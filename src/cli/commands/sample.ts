@@ -6,7 +6,7 @@
  * Large n is drawn in chunks and streamed (to stdout as it goes, or to --out through a temporary file renamed into
  * place at the end), so memory stays flat; an --out the disk cannot hold is refused before sampling.
  * `--backend onnx` runs a fixed-step flow-matching sampler on ONNX Runtime (src/onnx/sample.ts): the same noise
- * stream, one graph call per chunk; `--backend auto` does so where onnxruntime-node loads and the run fits.
+ * stream, one graph call per chunk (dopri5: one call per step, the control on the host); `--backend auto` does so where onnxruntime-node loads and the run fits.
  */
 import { initEngine, computeBackend } from "../../engine/index.js";
 import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
@@ -37,7 +37,7 @@ export const sampleSpec: CommandSpec = {
     n: { type: "string", help: "number of samples (any size: drawn and written in chunks)", default: "1000" },
     out: { type: "string", help: "output CSV (default: stdout)" },
     quiet: { type: "boolean", short: "q", help: "no progress output (shown for more than 65536 samples)" },
-    backend: backendOption("euler/midpoint/rk4 sampling of flow-matching models, one graph call per chunk"),
+    backend: backendOption("euler/midpoint/rk4 sampling of flow-matching models, one graph call per chunk; dopri5, one call per step"),
     ...sampleOptions,
   },
   examples: ["flowmatch sample --model runs/8g --n 10000 --method euler --steps 100 --out samples.csv"],
@@ -108,7 +108,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   await initEngine({ backend: backend === "auto" ? "auto" : "wasm" });
   const model = loadModel(dir);
   try {
-    const fits = (EXPORT_SAMPLERS as readonly string[]).includes(String(solverArgs(v).method)) && model.config.cond?.kind !== "context";
+    const fits = [...EXPORT_SAMPLERS, "dopri5"].includes(String(solverArgs(v).method)) && model.config.cond?.kind !== "context";
     if (backend === "auto") onnx = computeBackend() === "onnx" && fits;
     diskCheck(model.dim);
     let nfe = 0;
