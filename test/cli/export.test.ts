@@ -144,7 +144,14 @@ test("sample --backend onnx: the same rows as the wasm backend (one line where i
   const [w, o] = [csv("bw.csv"), csv("bo.csv")];
   assert.equal(o.length, 80);
   assert.ok(maxRelDiff(o, w) <= 1e-5, `onnx vs wasm: ${maxRelDiff(o, w)}`);
-  assertOneLineError(cli("sample", "--model", "m", "--n", "4", "--method", "dopri5", "--backend", "onnx"), /onnx backend samples with euler, midpoint, rk4/);
+  // dopri5: the same adaptive steps, hence the same rows (and NFE) as wasm.
+  r = cli("sample", "--model", "m", "--n", "40", "--method", "dopri5", "--rtol", "1e-4", "--seed", "2", "--out", "dw.csv");
+  assert.equal(r.code, 0, r.err);
+  const ro = cli("sample", "--model", "m", "--n", "40", "--method", "dopri5", "--rtol", "1e-4", "--seed", "2", "--backend", "onnx", "--out", "do.csv");
+  assert.equal(ro.code, 0, ro.err);
+  assert.equal(/NFE (\d+)/.exec(ro.err)?.[1], /NFE (\d+)/.exec(r.err)?.[1], `${ro.err} vs ${r.err}`);
+  assert.ok(maxRelDiff(csv("do.csv"), csv("dw.csv")) <= 1e-5, `dopri5 onnx vs wasm: ${maxRelDiff(csv("do.csv"), csv("dw.csv"))}`);
+  assertOneLineError(cli("sample", "--model", "m", "--n", "4", "--method", "heun", "--backend", "onnx"), /onnx backend samples with euler, midpoint, rk4 \(fixed steps\) or dopri5/);
   assertOneLineError(cli("sample", "--model", "flow", "--n", "4", "--backend", "onnx"), /--backend onnx samples flow-matching models/);
   assertOneLineError(spawnWithEnv({ FLOWMATCH_ORT_MODULE: "onnxruntime-node-missing-for-test" }, "sample", "--model", "m", "--n", "4", "--backend", "onnx", "--out", "bm.csv"), /onnxruntime-node is not installed/);
   assert.throws(() => readFileSync(join(dir, "bm.csv")));

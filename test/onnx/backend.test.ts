@@ -2,7 +2,7 @@
  * The backend switch: `initEngine({ backend })` (auto → onnx where onnxruntime-node loads, wasm where it does not
  * or where no Node layer registered a way to look; onnx there → one-line OptionError), and `--backend` on `train`,
  * `eval` and `sample`: onnx gives the wasm run's answers (saved loss curve and weights; NLL) to float32 rounding,
- * refuses what it cannot do in one line, and auto falls back to wasm without onnxruntime-node.
+ * dopri5 included (eval's default), refuses what it cannot do in one line, and auto falls back to wasm without onnxruntime-node.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -53,11 +53,16 @@ test("train --backend onnx saves the wasm run's loss curve and weights; eval --b
   const nll = (r: { out: string }) => (JSON.parse(r.out) as { nll: { mean: number }; nfe: number });
   assert.ok(Math.abs(nll(eo).nll.mean - nll(ew).nll.mean) <= 1e-5 * Math.abs(nll(ew).nll.mean), `${nll(eo).nll.mean} vs ${nll(ew).nll.mean}`);
   assert.equal(nll(eo).nfe, nll(ew).nfe);
+  // eval's default method, dopri5: the same adaptive steps (NFE) and NLL on both backends.
+  const dv = (...extra: string[]) => cli("eval", "--model", "w", "--data", "8gaussians", "--n", "300", "--samples", "0", "--json", ...extra);
+  const [dw, dn] = [dv(), dv("--backend", "onnx")];
+  assert.equal(dn.code, 0, dn.err);
+  assert.ok(Math.abs(nll(dn).nll.mean - nll(dw).nll.mean) <= 1e-5 * Math.abs(nll(dw).nll.mean), `dopri5: ${nll(dn).nll.mean} vs ${nll(dw).nll.mean}`);
+  assert.equal(nll(dn).nfe, nll(dw).nfe);
 });
 
-test("refusals in one line: --workers 2 and dopri5 on onnx, an unknown backend", { skip: ORT_SKIP }, () => {
+test("refusals in one line: --workers 2 on onnx, an unknown backend", { skip: ORT_SKIP }, () => {
   assertOneLineError(cli("train", ...small, "--backend", "onnx", "--workers", "2", "--out", "x1"), /leave out --workers/);
-  assertOneLineError(cli("eval", "--model", "w", "--data", "8gaussians", "--n", "20", "--backend", "onnx"), /fixed steps.*--method rk4/);
   assertOneLineError(cli("train", ...small, "--backend", "gpu", "--out", "x2"), /--backend must be/);
 });
 
