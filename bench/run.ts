@@ -3,8 +3,8 @@
 // counted as 3× the forward pass (forward + two backward matmuls per layer), the usual convention. The step is
 // timed on one thread and data-parallel on this machine's cores (at most 4).
 // `npm run bench -- --backend onnx`: the training step, Euler-100 sampling and the exact log-likelihood run on ONNX
-// Runtime (src/onnx: the step is one graph call; the 100 Euler steps one call; RK4 10 steps per call), with the
-// same JSON keys. There `ms_per_step` is one intra-op thread (against PyTorch's one) and `data_parallel` all cores
+// Runtime (src/onnx: the step is one graph call; the 100 Euler steps one call; RK4 10 steps per call; dopri5 one
+// call per step and 1,024-row block), with the same JSON keys. There `ms_per_step` is one intra-op thread (against PyTorch's one) and `data_parallel` all cores
 // (ONNX Runtime's intra-op threads instead of worker threads); sampling and log p use all cores (or
 // FLOWMATCH_ORT_THREADS). The exact-vs-Hutchinson divergence table is jax-js's and runs on wasm either way.
 import { availableParallelism } from "node:os";
@@ -82,6 +82,14 @@ const t2 = performance.now();
 const lp = backend === "onnx" ? await logProbOnnx(lpModel, pts, { ...lpOpts, steps: 100 }) : logProb(lpModel, pts, { ...lpOpts, steps: 100 });
 const logpSec = (performance.now() - t2) / 1000;
 console.error(`logprob_exact_rk4_100: ${logpSec.toFixed(2)} s`);
+// The same with dopri5 (rtol = atol = 1e-5): eval's default method (onnx: a graph call per step, control on the host).
+const dpOpts = { method: "dopri5", batchSize: 5000 };
+if (backend === "onnx") await logProbOnnx(lpModel, pts.subarray(0, 20), dpOpts); // compile the field and step graphs
+else logProb(lpModel, pts.subarray(0, 20), dpOpts);
+const t3 = performance.now();
+const dp = backend === "onnx" ? await logProbOnnx(lpModel, pts, dpOpts) : logProb(lpModel, pts, dpOpts);
+const dopriSec = (performance.now() - t3) / 1000;
+console.error(`logprob_exact_dopri5: ${dopriSec.toFixed(2)} s (NFE ${dp.nfe})`);
 lpModel.dispose();
 
 // Exact (D one-hot jvps) vs Hutchinson (1 probe) divergence as D grows: seconds per evaluation on 512 points.
@@ -141,7 +149,7 @@ const unetFlops = 3 * unetForwardFlops(unet) * unetBatch;
 
 console.log(JSON.stringify({
   device,
-  backend: backend === "onnx" ? "onnx (train_step, sample_euler100, logprob_exact_rk4_100, unet_train_step; the divergence table on wasm)" : "wasm",
+  backend: backend === "onnx" ? "onnx (train_step, sample_euler100, logprob_exact_rk4_100, logprob_exact_dopri5, unet_train_step; the divergence table on wasm)" : "wasm",
   node: process.version,
   train_step: {
     model: "[x,t] -> 256 -> 256 -> 256 -> 2, SiLU, Adam", batch, steps_timed: timed,
@@ -160,6 +168,10 @@ console.log(JSON.stringify({
   logprob_exact_rk4_100: {
     points: 5000, model: `256x3 ${defaultMlpConfig(2).activation}`, nfe: lp.nfe, seconds: +logpSec.toFixed(2),
     point_evals_per_s: Math.round((5000 * lp.nfe) / logpSec),
+  },
+  logprob_exact_dopri5: {
+    points: 5000, model: `256x3 ${defaultMlpConfig(2).activation}`, rtol: 1e-5, atol: 1e-5, nfe: dp.nfe, seconds: +dopriSec.toFixed(2),
+    point_evals_per_s: Math.round((5000 * dp.nfe) / dopriSec),
   },
   divergence_exact_vs_hutchinson: { points: 512, model: "[x, t] -> 256 -> 256 -> D", per_eval: divergence },
   unet_train_step: {
