@@ -20,6 +20,7 @@ import { getTableau } from "../../src/solvers/index.js";
 import { numberTime, rkStep } from "../../src/solvers/runge-kutta.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { ORT_SKIP, ort } from "../util/ort.js";
+import { NumericalError } from "../../src/errors.js";
 
 await initEngine();
 
@@ -98,4 +99,13 @@ test("the embedded step graph: solution, FSAL slope and per-row Σ(err/scale)² 
     return acc;
   });
   assert.ok(maxRelDiff(Float64Array.from(out.sq!.data as Float32Array), sq) <= 1e-4, `sq: ${maxRelDiff(Float64Array.from(out.sq!.data as Float32Array), sq)}`);
+});
+
+test("a NaN in the initial state: a NumericalError naming it, as on wasm", { skip: ORT_SKIP }, async () => {
+  using m = model();
+  const noise = Float64Array.of(0.5, NaN, 1, 2);
+  const isNaNState = (e: unknown) => e instanceof NumericalError && /initial state .* contains NaN/.test(e.message);
+  assert.throws(() => sample(m, 2, { method: "dopri5", noise }), isNaNState);
+  await assert.rejects(sampleOnnx(m, 2, { method: "dopri5", noise }), isNaNState);
+  await releaseOnnxSessions(m);
 });
