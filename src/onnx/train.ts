@@ -8,14 +8,14 @@
  * Flow matching and fixed-step CNF maximum likelihood, float32, in one process (ONNX Runtime's intra-op threads
  * use the cores; `workers` > 1 is refused). Node-only: loads the optional `onnxruntime-node`.
  */
-import { adamScalars, emaDecayAt, fromHost, makeSchedule, np, treeDispose, treeLeaves, treeOps, type Tree } from "../engine/index.js";
+import { adamScalars, emaDecayAt, fromHost, makeSchedule, np, treeDispose, treeOps, type Tree } from "../engine/index.js";
 import { makeObjective } from "../fm/objectives.js";
 import { treeDtype, recentLoss, type TrainState, type TrainRunOptions } from "../train/loop.js";
 import { divergenceError } from "../train/divergence.js";
 import type { DataSource } from "../data/data-source.js";
 import { OptionError } from "../errors.js";
 import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
-import { trainStepOnnx, STATE_PREFIXES } from "./train-step.js";
+import { trainStepOnnx, flattenState, splitState, STATE_NAMES } from "./train-step.js";
 
 type Tensor = InstanceType<OrtModule["Tensor"]>;
 const STATE_KEYS = ["params", "ema", "m", "v"] as const;
@@ -34,16 +34,18 @@ function checkSupported(state: TrainState): void {
   if (why) throw new OptionError(why);
 }
 
-/** ONNX Runtime tensors of a state tree's leaves (copies of the values). */
-function toTensors(ort: OrtModule, t: Tree): Tensor[] {
-  return treeLeaves(t).map((a) => new ort.Tensor("float32", a.ref.dataSync() as Float32Array, a.shape.slice()));
+/** The ONNX Runtime tensor of a state tree: its leaves as one flat vector (a copy of the values; train-step.ts). */
+function toTensor(ort: OrtModule, t: Tree): Tensor {
+  const flat = flattenState(t);
+  return new ort.Tensor("float32", flat, [flat.length]);
 }
 
 /** Replaces the state's four trees by the values of the graph's state tensors (the old arrays are freed). */
 function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
   STATE_KEYS.forEach((key, j) => {
     const [leaves, def] = treeOps.flatten(state[key] as Tree);
-    const fresh = leaves.map((a, i) => fromHost(feeds[`${STATE_PREFIXES[j]}_${i}`]!.data as Float32Array, a.shape.slice(), np.float32));
+    const pieces = splitState(feeds[STATE_NAMES[j]]!.data as Float32Array, state[key] as Tree);
+    const fresh = leaves.map((a, i) => fromHost(pieces[i]!, a.shape.slice(), np.float32));
     treeDispose(state[key] as Tree);
     (state as unknown as Record<string, Tree>)[key] = treeOps.unflatten(def, fresh) as Tree;
   });
@@ -70,7 +72,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     const every = run.progressEvery ?? 10;
     const t0 = performance.now();
     const startStep = state.step;
-    STATE_KEYS.forEach((key, j) => toTensors(ort, state[key]).forEach((t, i) => (feeds[`${STATE_PREFIXES[j]}_${i}`] = t)));
+    STATE_KEYS.forEach((key, j) => (feeds[STATE_NAMES[j]!] = toTensor(ort, state[key])));
     const scalar = (v: number) => new ort.Tensor("float32", Float32Array.of(v), []);
     while (state.step < last) {
       const k = state.step + 1;
