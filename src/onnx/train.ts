@@ -73,6 +73,11 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     const t0 = performance.now();
     const startStep = state.step;
     STATE_KEYS.forEach((key, j) => (feeds[STATE_NAMES[j]!] = toTensor(ort, state[key])));
+    // Double buffering: each step writes its new state into preallocated tensors (`fetches`) and the two sets swap
+    // roles. ONNX Runtime then writes straight into memory that JavaScript already holds, instead of allocating
+    // four fresh state-sized outputs per step and copying each into a new JavaScript buffer.
+    const fetches: Record<string, Tensor> = { loss: new ort.Tensor("float32", new Float32Array(1), []) };
+    for (const n of STATE_NAMES) fetches[`${n}_next`] = new ort.Tensor("float32", new Float32Array(feeds[n]!.size), feeds[n]!.dims.slice());
     const scalar = (v: number) => new ort.Tensor("float32", Float32Array.of(v), []);
     while (state.step < last) {
       const k = state.step + 1;
@@ -90,14 +95,14 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
       feeds.bc1 = new ort.Tensor("float32", s.bc1.dataSync() as Float32Array, []);
       feeds.bc2 = new ort.Tensor("float32", s.bc2.dataSync() as Float32Array, []);
       feeds.decay = scalar(decay);
-      const out = await session.run(feeds);
+      const out = await session.run(feeds, fetches);
       const loss = (out.loss!.data as Float32Array)[0]!;
       state.losses.push(loss);
       state.step = k;
       // As `fit`: a diverged first step is diagnosed on the weights it started from (still in `feeds`), later ones
       // on the updated weights.
       if (Number.isFinite(loss) || k !== startStep + 1) {
-        for (const name of Object.keys(out)) if (name.endsWith("_next")) feeds[name.slice(0, -5)] = out[name]!;
+        for (const n of STATE_NAMES) [feeds[n], fetches[`${n}_next`]] = [fetches[`${n}_next`]!, feeds[n]!];
         stale = true;
       }
       if (!Number.isFinite(loss)) {
