@@ -1,6 +1,6 @@
 /**
- * Training on ONNX Runtime: `train(state, data, run)` with every step one call of the compiled training-step graph
- * (train-step.ts). What stays on the host is what the wasm trainer also does on the host: the objective draws each
+ * Training on ONNX Runtime: `train(state, data, run)` with every STEPS_PER_CALL steps one call of the compiled
+ * training-step graph (train-step.ts; single steps where a checkpoint or the end comes sooner). What stays on the host is what the wasm trainer also does on the host: the objective draws each
  * batch from the run's rng (so the stream, and the loss curve, equal the wasm backend's to float32 rounding), the
  * learning-rate schedule, Adam's bias corrections and the EMA decay. Weights, EMA and Adam moments live in ONNX
  * Runtime tensors between steps — each step's outputs are the next one's inputs — and are copied back into the
@@ -15,9 +15,16 @@ import { divergenceError } from "../train/divergence.js";
 import type { DataSource } from "../data/data-source.js";
 import { OptionError } from "../errors.js";
 import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
-import { trainStepOnnx, flattenState, splitState, STATE_NAMES } from "./train-step.js";
+import { trainStepOnnx, flattenState, splitState, STATE_NAMES, SCALARS } from "./train-step.js";
 
 type Tensor = InstanceType<OrtModule["Tensor"]>;
+type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
+
+/**
+ * Steps per graph call: each call copies the four state vectors out of ONNX Runtime once (train-step.ts), so more
+ * steps per call spread that copy thinner; 8 leaves it at a few percent of a step and keeps the graph small.
+ */
+export const STEPS_PER_CALL = 8;
 const STATE_KEYS = ["params", "ema", "m", "v"] as const;
 
 /** Why the ONNX trainer cannot run `state` (undefined when it can): checked before anything is compiled. */
@@ -53,14 +60,17 @@ function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
 
 /**
  * Runs (or continues) training of `state` on `data` until `options.steps` (or `run.stopAt`), on ONNX Runtime.
- * Mutates and returns `state` like `train`; the same progress, checkpoint and divergence behaviour.
+ * Mutates and returns `state` like `train`; the same progress, checkpoint and divergence behaviour. Steps run
+ * STEPS_PER_CALL to a call where no checkpoint or end falls inside; a call whose losses are not all finite is
+ * discarded and its batches are replayed one step per call, so a divergence is reported at its step, on that
+ * step's weights, as by the wasm trainer.
  */
 export async function trainOnnx(state: TrainState, data: DataSource, run: TrainRunOptions = {}): Promise<TrainState> {
   checkSupported(state);
   const ort = await loadOrt();
   const o = state.options;
   const objective = makeObjective(state.config, o, np.float32);
-  let session: Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>> | undefined;
+  const sessions = new Map<number, Session>();
   const feeds: Record<string, Tensor> = {};
   let stale = false; // the state's jax-js trees are behind the tensors in `feeds`
   try {
@@ -70,41 +80,60 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     if (state.step >= last) return state;
     const lrAt = makeSchedule({ kind: o.schedule, lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
     const every = run.progressEvery ?? 10;
+    const checkpoints = run.onCheckpoint && o.checkpointEvery > 0 ? o.checkpointEvery : 0;
     const t0 = performance.now();
     const startStep = state.step;
     STATE_KEYS.forEach((key, j) => (feeds[STATE_NAMES[j]!] = toTensor(ort, state[key])));
-    // Double buffering: each step writes its new state into preallocated tensors (`fetches`) and the two sets swap
-    // roles. ONNX Runtime then writes straight into memory that JavaScript already holds, instead of allocating
-    // four fresh state-sized outputs per step and copying each into a new JavaScript buffer.
-    const fetches: Record<string, Tensor> = { loss: new ort.Tensor("float32", new Float32Array(1), []) };
+    // Double buffering: each call writes the new state into preallocated tensors (`fetches`), and the two sets
+    // swap roles after a call that is kept; a discarded call leaves `feeds` as they were.
+    const fetches: Record<string, Tensor | null> = { loss: null };
     for (const n of STATE_NAMES) fetches[`${n}_next`] = new ort.Tensor("float32", new Float32Array(feeds[n]!.size), feeds[n]!.dims.slice());
-    const scalar = (v: number) => new ort.Tensor("float32", Float32Array.of(v), []);
-    while (state.step < last) {
-      const k = state.step + 1;
+    let shapes: number[][] = [];
+    const session = async (K: number): Promise<Session> => {
+      let s = sessions.get(K);
+      if (!s) {
+        const like = shapes.map((sh) => np.zeros(sh, { dtype: np.float32 }));
+        try {
+          s = await ort.InferenceSession.create(trainStepOnnx(objective.loss, o, state.params, like, K).bytes, sessionOptions());
+        } finally {
+          for (const a of like) a.dispose();
+        }
+        sessions.set(K, s);
+      }
+      return s;
+    };
+    /** Host values of step k's batch (drawn from the run's rng) and scalars [lr, bc1, bc2, decay]. */
+    const draw = (k: number): { batch: Float32Array[]; scalars: number[]; lr: number } => {
       // `params` may be behind the tensors here: only MLE with dopri5 reads them while drawing, and that is refused.
       const inputs = objective.draw(state.rng, data, state.params);
-      if (!session) {
-        const g = trainStepOnnx(objective.loss, o, state.params, inputs);
-        session = await ort.InferenceSession.create(g.bytes, sessionOptions());
-      }
-      inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", a.dataSync() as Float32Array, a.shape.slice())));
+      shapes = inputs.map((a) => a.shape.slice());
       const lr = lrAt(k);
       const s = adamScalars(k, lr, {}, np.float32);
-      const decay = o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0;
-      feeds.lr = new ort.Tensor("float32", s.lr.dataSync() as Float32Array, []);
-      feeds.bc1 = new ort.Tensor("float32", s.bc1.dataSync() as Float32Array, []);
-      feeds.bc2 = new ort.Tensor("float32", s.bc2.dataSync() as Float32Array, []);
-      feeds.decay = scalar(decay);
-      const out = await session.run(feeds, fetches);
-      const loss = (out.loss!.data as Float32Array)[0]!;
+      const scalars = [s.lr, s.bc1, s.bc2].map((a) => (a.dataSync() as Float32Array)[0]!);
+      scalars.push(o.emaDecay > 0 ? emaDecayAt(k, o.emaDecay) : 0);
+      return { batch: inputs.map((a) => a.dataSync() as Float32Array), scalars, lr };
+    };
+    /** Runs steps k0 … k0 + K − 1 on `steps` in one call; their losses (the new state is in `fetches`). */
+    const call = async (steps: ReturnType<typeof draw>[]): Promise<Float32Array> => {
+      const K = steps.length;
+      const s = await session(K);
+      shapes.forEach((sh, i) => {
+        const flat = new Float32Array(K * steps[0]!.batch[i]!.length);
+        steps.forEach((st, j) => flat.set(st.batch[i]!, j * st.batch[i]!.length));
+        feeds[`in_${i}`] = new ort.Tensor("float32", flat, K > 1 ? [K, ...sh] : sh);
+      });
+      SCALARS.forEach((name, i) => (feeds[name] = new ort.Tensor("float32", Float32Array.from(steps, (st) => st.scalars[i]!), K > 1 ? [K] : [])));
+      const out = await s.run(feeds, fetches as Record<string, Tensor>);
+      return out.loss!.data as Float32Array;
+    };
+    const swap = () => {
+      for (const n of STATE_NAMES) [feeds[n], fetches[`${n}_next`]] = [fetches[`${n}_next`]!, feeds[n]!];
+      stale = true;
+    };
+    /** Records step k's loss (the state for it is in `feeds`): divergence, progress and checkpoints. */
+    const after = (k: number, loss: number, lr: number) => {
       state.losses.push(loss);
       state.step = k;
-      // As `fit`: a diverged first step is diagnosed on the weights it started from (still in `feeds`), later ones
-      // on the updated weights.
-      if (Number.isFinite(loss) || k !== startStep + 1) {
-        for (const n of STATE_NAMES) [feeds[n], fetches[`${n}_next`]] = [fetches[`${n}_next`]!, feeds[n]!];
-        stale = true;
-      }
       if (!Number.isFinite(loss)) {
         if (stale) writeBack(state, feeds);
         stale = false;
@@ -115,15 +144,34 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
         const rate = (k - startStep) / Math.max(elapsed, 1e-9);
         run.onProgress({ step: k, steps: o.steps, loss, avgLoss: recentLoss(state), lr, stepsPerSec: rate, etaSec: (last - k) / rate });
       }
-      if (k === last || (run.onCheckpoint && o.checkpointEvery > 0 && k % o.checkpointEvery === 0)) {
+      if (k === last || (checkpoints && k % checkpoints === 0)) {
         writeBack(state, feeds);
         stale = false;
         run.onCheckpoint?.(state);
       }
+    };
+    while (state.step < last) {
+      const k0 = state.step + 1;
+      const boundary = Math.min(last, checkpoints ? Math.ceil(k0 / checkpoints) * checkpoints : Infinity);
+      const K = boundary - k0 + 1 >= STEPS_PER_CALL ? STEPS_PER_CALL : 1;
+      const steps = Array.from({ length: K }, (_, j) => draw(k0 + j));
+      const losses = await call(steps);
+      if (losses.every(Number.isFinite)) {
+        swap();
+        steps.forEach((st, j) => after(k0 + j, losses[j]!, st.lr));
+        continue;
+      }
+      // Replayed one step per call (K = 1 lands here directly). As `fit`: a diverged first step is diagnosed on
+      // the weights it started from (still in `feeds`), later ones on the updated weights.
+      for (const [j, st] of steps.entries()) {
+        const loss = K === 1 ? losses[0]! : (await call([st]))[0]!;
+        if (Number.isFinite(loss) || k0 + j !== startStep + 1) swap();
+        after(k0 + j, loss, st.lr);
+      }
     }
   } finally {
     if (stale) writeBack(state, feeds); // an exception between checkpoints: the state matches its step count
-    await session?.release();
+    for (const s of sessions.values()) await s.release();
     objective.dispose();
   }
   return state;
