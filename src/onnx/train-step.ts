@@ -23,7 +23,8 @@
  */
 import { np, treeOps, valueAndGrad, treeLeaves, treeRef, type Array, type Tree } from "../engine/index.js";
 import { applyGrads, type StepOptions } from "../train/step.js";
-import { compileToOnnx, type GraphInput } from "./compile.js";
+import { compileToGraph, OPSET, type GraphInput } from "./compile.js";
+import { encodeModel } from "./proto.js";
 import { OptionError } from "../errors.js";
 
 /** The four flat state vectors' graph names (params, EMA, Adam m, Adam v). */
@@ -34,6 +35,8 @@ export interface TrainStepGraph {
   bytes: Uint8Array;
   /** Entries of each flat state vector (the parameter count). */
   size: number;
+  /** Nodes in the graph (before ONNX Runtime's own optimizations). */
+  nodes: number;
   /** Names of the batch inputs (in_0, in_1, …). */
   inputs: string[];
 }
@@ -88,8 +91,9 @@ export function trainStepOnnx<P extends Tree, I extends Array[]>(loss: (p: P, in
     }
     return [...state, np.concatenate(losses, 0)];
   };
-  const bytes = compileToOnnx(step, { params: {}, inputs: graphInputs, outputs, name: "train_step", docString: "flowmatch training step: loss, gradient, clipping, Adam(W), EMA (flat state vectors)" });
-  return { bytes, size, inputs: inputs.map((_, i) => `in_${i}`) };
+  const graph = compileToGraph(step, { params: {}, inputs: graphInputs, outputs, name: "train_step" });
+  const bytes = encodeModel({ graph, opset: OPSET, docString: "flowmatch training step: loss, gradient, clipping, Adam(W), EMA (flat state vectors)" });
+  return { bytes, size, nodes: graph.nodes.length, inputs: inputs.map((_, i) => `in_${i}`) };
 }
 
 /** The leaves of `t` (borrowed) flattened and concatenated in leaf order: a flat state vector's value. */

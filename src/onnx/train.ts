@@ -15,7 +15,7 @@ import { divergenceError } from "../train/divergence.js";
 import type { DataSource } from "../data/data-source.js";
 import { OptionError } from "../errors.js";
 import { loadOrt, sessionOptions, type OrtModule } from "./runtime.js";
-import { trainStepOnnx, flattenState, splitState, STATE_NAMES, SCALARS } from "./train-step.js";
+import { trainStepOnnx, flattenState, splitState, STATE_NAMES, SCALARS, type TrainStepGraph } from "./train-step.js";
 
 type Tensor = InstanceType<OrtModule["Tensor"]>;
 type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
@@ -25,6 +25,12 @@ type Session = Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
  * steps per call spread that copy thinner; 8 leaves it at a few percent of a step and keeps the graph small.
  */
 export const STEPS_PER_CALL = 8;
+/**
+ * Steps of graphs larger than this (in nodes, one step) run one per call: there the step's work dwarfs the copy
+ * (a U-Net's convolutions reuse each weight at every pixel), and an 8-fold graph would only cost compile time and
+ * memory. The MLPs' steps have ~120–140 nodes, the digits U-Net's ~2,200.
+ */
+const MULTI_STEP_MAX_NODES = 1000;
 const STATE_KEYS = ["params", "ema", "m", "v"] as const;
 
 /** Why the ONNX trainer cannot run `state` (undefined when it can): checked before anything is compiled. */
@@ -61,7 +67,8 @@ function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
 /**
  * Runs (or continues) training of `state` on `data` until `options.steps` (or `run.stopAt`), on ONNX Runtime.
  * Mutates and returns `state` like `train`; the same progress, checkpoint and divergence behaviour. Steps run
- * STEPS_PER_CALL to a call where no checkpoint or end falls inside; a call whose losses are not all finite is
+ * STEPS_PER_CALL to a call where no checkpoint or end falls inside (for one-step graphs of at most
+ * MULTI_STEP_MAX_NODES nodes); a call whose losses are not all finite is
  * discarded and its batches are replayed one step per call, so a divergence is reported at its step, on that
  * step's weights, as by the wasm trainer.
  */
@@ -89,19 +96,26 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     const fetches: Record<string, Tensor | null> = { loss: null };
     for (const n of STATE_NAMES) fetches[`${n}_next`] = new ort.Tensor("float32", new Float32Array(feeds[n]!.size), feeds[n]!.dims.slice());
     let shapes: number[][] = [];
-    const session = async (K: number): Promise<Session> => {
-      let s = sessions.get(K);
-      if (!s) {
+    const graphs = new Map<number, TrainStepGraph>();
+    const graph = (K: number): TrainStepGraph => {
+      let g = graphs.get(K);
+      if (!g) {
         const like = shapes.map((sh) => np.zeros(sh, { dtype: np.float32 }));
         try {
-          s = await ort.InferenceSession.create(trainStepOnnx(objective.loss, o, state.params, like, K).bytes, sessionOptions());
+          g = trainStepOnnx(objective.loss, o, state.params, like, K);
         } finally {
           for (const a of like) a.dispose();
         }
-        sessions.set(K, s);
+        graphs.set(K, g);
       }
+      return g;
+    };
+    const session = async (K: number): Promise<Session> => {
+      let s = sessions.get(K);
+      if (!s) sessions.set(K, (s = await ort.InferenceSession.create(graph(K).bytes, sessionOptions())));
       return s;
     };
+    let perCall = 0; // steps per call where no checkpoint or end intervenes (known once the shapes are)
     /** Host values of step k's batch (drawn from the run's rng) and scalars [lr, bc1, bc2, decay]. */
     const draw = (k: number): { batch: Float32Array[]; scalars: number[]; lr: number } => {
       // `params` may be behind the tensors here: only MLE with dopri5 reads them while drawing, and that is refused.
@@ -153,8 +167,10 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     while (state.step < last) {
       const k0 = state.step + 1;
       const boundary = Math.min(last, checkpoints ? Math.ceil(k0 / checkpoints) * checkpoints : Infinity);
-      const K = boundary - k0 + 1 >= STEPS_PER_CALL ? STEPS_PER_CALL : 1;
-      const steps = Array.from({ length: K }, (_, j) => draw(k0 + j));
+      const first = draw(k0);
+      perCall ||= graph(1).nodes <= MULTI_STEP_MAX_NODES ? STEPS_PER_CALL : 1;
+      const K = boundary - k0 + 1 >= perCall ? perCall : 1;
+      const steps = [first, ...Array.from({ length: K - 1 }, (_, j) => draw(k0 + 1 + j))];
       const losses = await call(steps);
       if (losses.every(Number.isFinite)) {
         swap();
