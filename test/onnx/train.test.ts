@@ -1,5 +1,5 @@
 /**
- * `trainOnnx` (every step one ONNX Runtime call of the compiled step graph) against the wasm trainer on the same
+ * `trainOnnx` (up to STEPS_PER_CALL steps per ONNX Runtime call of the compiled step graph) against the wasm trainer on the same
  * seed: the same draws from the same rng, so the loss curves must agree to float32 rounding (≤ 1e-4 relative at
  * every step) and so must the final weights, EMA and Adam moments. Default options: cosine schedule with warm-up,
  * clipping, EMA. Also a class-conditional run (a fourth, one-hot input), CNF maximum likelihood with a fixed-step
