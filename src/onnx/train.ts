@@ -68,9 +68,8 @@ function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
  * Runs (or continues) training of `state` on `data` until `options.steps` (or `run.stopAt`), on ONNX Runtime.
  * Mutates and returns `state` like `train`; the same progress, checkpoint and divergence behaviour. Steps run
  * STEPS_PER_CALL to a call where no checkpoint or end falls inside (for one-step graphs of at most
- * MULTI_STEP_MAX_NODES nodes); a call whose losses are not all finite is
- * discarded and its batches are replayed one step per call, so a divergence is reported at its step, on that
- * step's weights, as by the wasm trainer.
+ * MULTI_STEP_MAX_NODES nodes); a call whose losses are not all finite is discarded and its batches are replayed
+ * one step per call, so a divergence is reported at its step, on that step's weights, as by the wasm trainer.
  */
 export async function trainOnnx(state: TrainState, data: DataSource, run: TrainRunOptions = {}): Promise<TrainState> {
   checkSupported(state);
@@ -174,7 +173,14 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
       const losses = await call(steps);
       if (losses.every(Number.isFinite)) {
         swap();
-        steps.forEach((st, j) => after(k0 + j, losses[j]!, st.lr));
+        let j = 0;
+        try {
+          for (; j < K; j++) after(k0 + j, losses[j]!, steps[j]!.lr);
+        } finally {
+          // A callback that threw mid-call: the rest of the call's steps are recorded too, so that the state
+          // written back (the call's last) matches the step count.
+          for (j++; j < K; j++) state.losses.push(losses[j]!), (state.step = k0 + j);
+        }
         continue;
       }
       // Replayed one step per call (K = 1 lands here directly). As `fit`: a diverged first step is diagnosed on

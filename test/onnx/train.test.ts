@@ -105,3 +105,16 @@ test("a loss that diverges inside a multi-step call is reported at the wasm trai
   assert.ok(Math.abs(b.losses[0]! - a.losses[0]!) <= 1e-4 * Math.abs(a.losses[0]!));
   assert.ok(maxRelDiff(values(b.params), values(a.params)) <= 1e-4, "the weights of the diverged step");
 });
+
+test("a progress callback that throws inside a multi-step call leaves a state whose weights match its step count", { skip: ORT_SKIP }, async () => {
+  const options = { steps: 40, batch: 32, checkpointEvery: 0 };
+  using b = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  const stop = new Error("stop");
+  await assert.rejects(trainOnnx(b, openDataSource("moons"), { progressEvery: 3, onProgress: (p) => { if (p.step === 3) throw stop; } }), (e) => e === stop);
+  assert.equal(b.step, STEPS_PER_CALL, "the rest of the call is recorded");
+  assert.equal(b.losses.length, b.step);
+  using a = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  train(a, openDataSource("moons"), { stopAt: b.step });
+  assert.ok(maxRelDiff(values(b.params), values(a.params)) <= 1e-4, "weights of the recorded step");
+  assert.ok(maxRelDiff(values(b.m), values(a.m)) <= 1e-4, "Adam moment of the recorded step");
+});
