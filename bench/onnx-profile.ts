@@ -8,13 +8,13 @@ process.env.FLOWMATCH_ORT_THREADS = "1";
 import { readFileSync, readdirSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initEngine, np, Rng, treeLeaves } from "../src/engine/index.js";
+import { initEngine, np, Rng } from "../src/engine/index.js";
 import { createTrainState, disposeTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/data/data-source.js";
 import { makeObjective } from "../src/fm/objectives.js";
 import { VelocityModel } from "../src/fm/velocity-model.js";
 import { defaultMlpConfig, type MlpConfig } from "../src/nets/mlp.js";
-import { trainStepOnnx } from "../src/onnx/train-step.js";
+import { trainStepOnnx, flattenState } from "../src/onnx/train-step.js";
 import { samplerOnnx } from "../src/onnx/export.js";
 import { logDensityStepsOnnx } from "../src/onnx/logprob.js";
 import { loadOrt, sessionOptions } from "../src/onnx/runtime.js";
@@ -82,13 +82,17 @@ if (which === "train" || which === "all") {
   const data = openDataSource("8gaussians");
   const objective = makeObjective(state.config, state.options, np.float32);
   const inputs = objective.draw(state.rng, data, state.params);
-  const g = trainStepOnnx(objective.loss, state.options, state.params, inputs);
+  // PROFILE_K steps per call (the trainer's STEPS_PER_CALL; default 1): the same batch K times.
+  const K = Number(process.env.PROFILE_K ?? 1);
+  const g = trainStepOnnx(objective.loss, state.options, state.params, inputs, K);
   const feeds: Feeds = {};
   const keys = ["params", "ema", "m", "v"] as const;
-  keys.forEach((k, j) => treeLeaves(state[k]).forEach((a, i) => (feeds[`${"pemv"[j]}_${i}`] = new ort.Tensor("float32", a.ref.dataSync() as Float32Array, a.shape.slice()))));
-  inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", a.dataSync() as Float32Array, a.shape.slice())));
-  for (const [k, v] of [["lr", 1e-3], ["bc1", 0.1], ["bc2", 0.001], ["decay", 0.99]] as const) feeds[k] = new ort.Tensor("float32", Float32Array.of(v), []);
-  await profile("train step (batch 512)", g.bytes, feeds, 30);
+  keys.forEach((k, j) => (feeds["pemv"[j]!] = new ort.Tensor("float32", flattenState(state[k]), [g.size])));
+  const stack = (x: Float32Array) => { const out = new Float32Array(K * x.length); for (let j = 0; j < K; j++) out.set(x, j * x.length); return out; };
+  inputs.forEach((a, i) => (feeds[`in_${i}`] = new ort.Tensor("float32", stack(a.ref.dataSync() as Float32Array), K > 1 ? [K, ...a.shape] : a.shape.slice())));
+  for (const a of inputs) a.dispose();
+  for (const [k, v] of [["lr", 1e-3], ["bc1", 0.1], ["bc2", 0.001], ["decay", 0.99]] as const) feeds[k] = new ort.Tensor("float32", new Float32Array(K).fill(v), K > 1 ? [K] : []);
+  await profile(`train step (batch 512${K > 1 ? `, ${K} steps per call: totals are per call` : ""})`, g.bytes, feeds, 30);
   objective.dispose();
   disposeTrainState(state);
 }

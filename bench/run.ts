@@ -32,7 +32,9 @@ if (backend !== "wasm" && backend !== "onnx") throw new Error(`--backend must be
 const device = await initEngine();
 const ref: MlpConfig = { kind: "mlp", dim: 2, hidden: [256, 256, 256], activation: "silu", time: { kind: "none" } };
 const batch = 512;
-const warm = 20, timed = Number(process.env.BENCH_STEPS ?? 150);
+// warm: a multiple of the onnx trainer's STEPS_PER_CALL (8), whose progress for step `warm` comes when the call
+// holding it returns.
+const warm = 24, timed = Number(process.env.BENCH_STEPS ?? 150);
 
 const data = openDataSource("8gaussians");
 /**

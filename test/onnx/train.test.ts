@@ -1,5 +1,5 @@
 /**
- * `trainOnnx` (every step one ONNX Runtime call of the compiled step graph) against the wasm trainer on the same
+ * `trainOnnx` (up to STEPS_PER_CALL steps per ONNX Runtime call of the compiled step graph) against the wasm trainer on the same
  * seed: the same draws from the same rng, so the loss curves must agree to float32 rounding (≤ 1e-4 relative at
  * every step) and so must the final weights, EMA and Adam moments. Default options: cosine schedule with warm-up,
  * clipping, EMA. Also a class-conditional run (a fourth, one-hot input), CNF maximum likelihood with a fixed-step
@@ -14,9 +14,9 @@ import { openDataSource } from "../../src/data/data-source.js";
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import type { ModelConfig } from "../../src/fm/velocity-model.js";
 import type { TrainOptions } from "../../src/train/options.js";
-import { trainOnnx } from "../../src/onnx/train.js";
+import { trainOnnx, STEPS_PER_CALL } from "../../src/onnx/train.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
-import { OptionError } from "../../src/errors.js";
+import { DivergenceError, OptionError } from "../../src/errors.js";
 import { ORT_SKIP } from "../util/ort.js";
 
 await initEngine();
@@ -68,4 +68,53 @@ test("workers > 1 and adaptive MLE are refused in one line before anything runs"
   using m = createTrainState({ kind: "flow-matching", net: mlp([4]), path: "condot" }, { steps: 2, batch: 8, objective: "mle", mle: { method: "dopri5" } as TrainOptions["mle"] });
   await assert.rejects(trainOnnx(m, openDataSource("moons")), (e) => e instanceof OptionError && /dopri5/.test(e.message));
   assert.equal(s.step, 0);
+});
+
+// Several steps per graph call (STEPS_PER_CALL): a call must not run past a checkpoint, and a call with a
+// non-finite loss is replayed step by step so that the divergence is reported where the wasm trainer reports it.
+
+test("checkpoints every 10 steps: the trainer calls the graph in pieces that end at each checkpoint, with the wasm trainer's weights there", { skip: ORT_SKIP }, async () => {
+  assert.ok(10 % STEPS_PER_CALL !== 0, "the test needs checkpoints that fall inside a multi-step call");
+  const options = { steps: 30, batch: 32, warmupSteps: 5, checkpointEvery: 10 };
+  using a = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  using b = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  const seen = (into: [number, Float64Array][]) => (s: TrainState) => into.push([s.step, values(s.params)]);
+  const wa: [number, Float64Array][] = [];
+  const wb: [number, Float64Array][] = [];
+  train(a, openDataSource("moons"), { onCheckpoint: seen(wa) });
+  await trainOnnx(b, openDataSource("moons"), { onCheckpoint: seen(wb) });
+  assert.deepEqual(wb.map(([k]) => k), [10, 20, 30]);
+  assert.deepEqual(wb.map(([k]) => k), wa.map(([k]) => k));
+  wb.forEach(([k, p], i) => assert.ok(maxRelDiff(p, wa[i]![1]) <= 1e-4, `params at step ${k}: ${maxRelDiff(p, wa[i]![1])}`));
+  const lossErr = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / Math.abs(l)));
+  assert.ok(lossErr <= 1e-4, `loss curve: ${lossErr}`);
+});
+
+test("a loss that diverges inside a multi-step call is reported at the wasm trainer's step, with its weights", { skip: ORT_SKIP }, async () => {
+  // Adam at lr 5e5 makes step 2's loss infinite (step 1 is finite): inside the first call of STEPS_PER_CALL steps.
+  const options = { steps: 40, batch: 32, lr: 5e5, warmupSteps: 0, clipNorm: 0, checkpointEvery: 0 };
+  using a = createTrainState({ kind: "flow-matching", net: mlp([16, 16]), path: "condot" }, options);
+  using b = createTrainState({ kind: "flow-matching", net: mlp([16, 16]), path: "condot" }, options);
+  const ea = (() => { try { train(a, openDataSource("moons")); } catch (e) { return e; } })();
+  const eb = await trainOnnx(b, openDataSource("moons")).then(() => undefined, (e: unknown) => e);
+  assert.ok(ea instanceof DivergenceError && eb instanceof DivergenceError, `wasm: ${String(ea)}; onnx: ${String(eb)}`);
+  assert.ok(a.step > 1 && a.step < STEPS_PER_CALL, `the wasm run diverged at step ${a.step}`);
+  assert.equal(eb.message, ea.message);
+  assert.equal(b.step, a.step);
+  assert.equal(b.losses.length, a.losses.length);
+  assert.ok(Math.abs(b.losses[0]! - a.losses[0]!) <= 1e-4 * Math.abs(a.losses[0]!));
+  assert.ok(maxRelDiff(values(b.params), values(a.params)) <= 1e-4, "the weights of the diverged step");
+});
+
+test("a progress callback that throws inside a multi-step call leaves a state whose weights match its step count", { skip: ORT_SKIP }, async () => {
+  const options = { steps: 40, batch: 32, checkpointEvery: 0 };
+  using b = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  const stop = new Error("stop");
+  await assert.rejects(trainOnnx(b, openDataSource("moons"), { progressEvery: 3, onProgress: (p) => { if (p.step === 3) throw stop; } }), (e) => e === stop);
+  assert.equal(b.step, STEPS_PER_CALL, "the rest of the call is recorded");
+  assert.equal(b.losses.length, b.step);
+  using a = createTrainState({ kind: "flow-matching", net: mlp([16]), path: "condot" }, options);
+  train(a, openDataSource("moons"), { stopAt: b.step });
+  assert.ok(maxRelDiff(values(b.params), values(a.params)) <= 1e-4, "weights of the recorded step");
+  assert.ok(maxRelDiff(values(b.m), values(a.m)) <= 1e-4, "Adam moment of the recorded step");
 });
