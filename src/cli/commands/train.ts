@@ -51,7 +51,7 @@ export const trainSpec: CommandSpec = {
     seed: { type: "string", help: "seed for initialization, data, noise and times", default: "0" },
     ...trainRunOptions("1000"),
     "time-sampling": { type: "string", help: "uniform or logit-normal: t = sigmoid(m + s·z), z ~ N(0, 1) (with a --t-uniform share drawn uniform)", default: "logit-normal" },
-    "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "1" },
+    "t-mean": { type: "string", help: "logit-normal location m (> 0 puts more steps nearer the data, t = 1)", default: "1.5" },
     "t-std": { type: "string", help: "logit-normal scale s", default: "1" },
     "t-uniform": { type: "string", help: "logit-normal: the share of times drawn uniform instead (keeps the ends, t ≈ 0 and 1, trained)", default: "0.2" },
     objective: { type: "string", help: "fm (flow matching) or mle (CNF maximum likelihood through the ODE)", default: "fm" },
