@@ -10,11 +10,12 @@
  */
 import { np, jit, Rng, treeRef, fromHost, toHostF64, type Array, type DType, type JsTree } from "../engine/index.js";
 import { odeint } from "../solvers/index.js";
-import { standardize, unstandardize, standardizerLogDet, type Standardizer } from "../data/normalize.js";
+import { unstandardize, standardizerLogDet, type Standardizer } from "../data/normalize.js";
 import { ShapeError, OptionError } from "../errors.js";
 import { augmentedDynamics, type DivergenceKind } from "./dynamics.js";
 import { drawProbes, type ProbeKind } from "./divergence.js";
 import { checkFinite, withCause, type NumericContext } from "../model/numerics.js";
+import { logProbInputs } from "./logprob-inputs.js";
 
 /** What logProb needs of a model: a pure field apply(params, x, t) and its parameters. */
 export interface FieldModel {
@@ -151,13 +152,7 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const { batchSize } = checkOptions(o);
-  const n = x.length / D;
-  const std = model.config.standardizer;
-  const xs = std ? standardize(x, std) : x;
-  const logJac = std ? standardizerLogDet(std) : 0;
-  const rng = new Rng(o.seed ?? 0);
-  const logp = new Float64Array(n);
-  const z = new Float64Array(n * D);
+  const { n, std, xs, logJac, rng, logp, z } = logProbInputs(model, x, o.seed);
   let nfe = 0;
   for (let start = 0; start < n; start += batchSize) {
     const B = Math.min(batchSize, n - start);

@@ -4,12 +4,11 @@
  * probes, tolerances and error norm over the whole chunk — with each step one ONNX Runtime call per block of
  * ROWS_PER_CALL rows (dopri.ts) and the step-size control on the host.
  */
-import { np, Rng, type Array, type Tree } from "../engine/index.js";
+import { np, type Array, type Tree } from "../engine/index.js";
 import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
 import { augmentedDynamics } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { standardNormalLogProb, type LogProbOptions, type LogProbResult } from "../likelihood/logprob.js";
-import { standardize, standardizerLogDet } from "../data/normalize.js";
 import { getTableau } from "../solvers/index.js";
 import { checkFinite, withCause, type NumericContext } from "../model/numerics.js";
 import type { GraphInput } from "./compile.js";
@@ -17,6 +16,7 @@ import { adaptiveSolveOnnx, embeddedStepGraph, fieldGraph, type RowBlock, type T
 import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
+import { logProbInputs } from "../likelihood/logprob-inputs.js";
 
 /** The traced augmented field (sign +1: density evaluation) and its extra graph inputs (the Hutchinson probes). */
 function augmentedField(model: VelocityModel, divergence: "exact" | "hutchinson", probes: number, B: number): { g: TracedField; extra: GraphInput[] } {
@@ -33,13 +33,7 @@ export async function logProbAdaptiveOnnx(model: VelocityModel, x: Float64Array,
   const tab = getTableau(method);
   const D = model.dim;
   const W = D + 1;
-  const n = x.length / D;
-  const std = model.config.standardizer;
-  const xs = std ? standardize(x, std) : x;
-  const logJac = std ? standardizerLogDet(std) : 0;
-  const rng = new Rng(o.seed ?? 0);
-  const logp = new Float64Array(n);
-  const z = new Float64Array(n * D);
+  const { n, std, xs, logJac, rng, logp, z } = logProbInputs(model, x, o.seed);
   if (n === 0) return { logp, z, nfe: 0 };
   const ort: OrtModule = await loadOrt();
   // One compiled batch for every block: min(batch, n, ROWS_PER_CALL) rows, a short block padded with zero rows.

@@ -10,12 +10,11 @@
  * embedded pair) each chunk is one adaptive solve instead, a graph call per step (logprob-adaptive.ts).
  * Node-only: loads the optional `onnxruntime-node`.
  */
-import { np, Rng, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
+import { np, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
 import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
 import { augmentedDynamics } from "../likelihood/dynamics.js";
 import { drawProbes } from "../likelihood/divergence.js";
 import { standardNormalLogProb, type LogProbOptions, type LogProbResult } from "../likelihood/logprob.js";
-import { standardize, standardizerLogDet } from "../data/normalize.js";
 import { getTableau, rkStepArrayTime, timeGrid } from "../solvers/index.js";
 import { solutionStages } from "../solvers/runge-kutta.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
@@ -27,6 +26,7 @@ import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession, type Session } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
 import { logProbAdaptiveOnnx } from "./logprob-adaptive.js";
+import { logProbInputs } from "../likelihood/logprob-inputs.js";
 
 /** Solver steps per graph call: long enough that call overhead vanishes, short enough to compile in a moment. */
 export const STEPS_PER_CALL = 10;
@@ -89,12 +89,7 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
   const K = Math.min(STEPS_PER_CALL, steps);
   const rest = steps % K;
   const B = Math.max(1, Math.min(batch, n));
-  const std = model.config.standardizer;
-  const xs = std ? standardize(x, std) : x;
-  const logJac = std ? standardizerLogDet(std) : 0;
-  const rng = new Rng(o.seed ?? 0);
-  const logp = new Float64Array(n);
-  const z = new Float64Array(n * D);
+  const { std, xs, logJac, rng, logp, z } = logProbInputs(model, x, o.seed);
   const nfe = steps * solutionStages(tab);
   if (n === 0) return { logp, z, nfe: 0 };
   const ort = await loadOrt();
