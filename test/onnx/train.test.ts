@@ -103,7 +103,12 @@ test("a loss that diverges inside a multi-step call is reported at the wasm trai
   assert.equal(b.step, a.step);
   assert.equal(b.losses.length, a.losses.length);
   assert.ok(Math.abs(b.losses[0]! - a.losses[0]!) <= 1e-4 * Math.abs(a.losses[0]!));
-  assert.ok(maxRelDiff(values(b.params), values(a.params)) <= 1e-4, "the weights of the diverged step");
+  // Adam turns a gradient that is rounding noise (≈ 0, its sign either way) into a full ±lr step, and lr is 5e5
+  // here: a few weights may differ by up to 2·lr (measured: 1 of 610, by 1.2e4, once the default time sampling
+  // changed); every other weight agrees. (The moments are no check here: the diverged step's overflow is in them.)
+  const [pa, pb] = [values(a.params), values(b.params)];
+  const off = Array.from(pa).map((x, i) => Math.abs(x - pb[i]!)).filter((d, i) => d > 1e-4 * Math.max(Math.abs(pa[i]!), 1));
+  assert.ok(off.length <= pa.length / 200 && off.every((d) => d <= 2.5 * options.lr), `the weights of the diverged step: ${off.length} of ${pa.length} differ, by up to ${Math.max(0, ...off)}`);
 });
 
 test("a progress callback that throws inside a multi-step call leaves a state whose weights match its step count", { skip: ORT_SKIP }, async () => {
