@@ -10,7 +10,7 @@
 import { availableParallelism } from "node:os";
 import { initEngine } from "../src/engine/index.js";
 import "../src/node/index.js"; // registers the worker threads for the data-parallel step
-import { createTrainState, train, disposeTrainState } from "../src/train/trainer.js";
+import { createTrainState, train, disposeTrainState, type TrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/data/data-source.js";
 import { mlpForwardFlops, type MlpConfig } from "../src/nets/mlp.js";
 import { VelocityModel, type ModelParams } from "../src/fm/velocity-model.js";
@@ -42,20 +42,27 @@ const data = openDataSource("8gaussians");
  * steps (compile, thread start) are not timed.
  */
 async function stepTime(workers: number): Promise<number> {
-  const onnx = backend === "onnx";
-  const state = createTrainState({ kind: "flow-matching", net: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0, workers: onnx ? 1 : workers });
+  const state = createTrainState({ kind: "flow-matching", net: ref, path: "condot" }, { steps: warm + timed, batch, clipNorm: 0, checkpointEvery: 0, workers: backend === "onnx" ? 1 : workers });
+  return timedSteps(state, data, workers, warm, timed);
+}
+
+/**
+ * Trains `state` (consumed) on `source` and returns the ms per step after the first `warm` steps, on this bench's
+ * backend with `workers` threads (onnx: intra-op threads, through FLOWMATCH_ORT_THREADS, restored afterwards).
+ */
+async function timedSteps(state: TrainState, source: Parameters<typeof train>[1], workers: number, warmSteps: number, timedCount: number): Promise<number> {
   let tWarm = 0;
   const t0 = performance.now();
-  const run = { progressEvery: warm, onProgress: (p: { step: number }) => { if (p.step === warm) tWarm = performance.now(); } };
-  if (onnx) {
+  const run = { progressEvery: warmSteps, onProgress: (p: { step: number }) => { if (p.step === warmSteps) tWarm = performance.now(); } };
+  if (backend === "onnx") {
     const threads = process.env.FLOWMATCH_ORT_THREADS;
     process.env.FLOWMATCH_ORT_THREADS = String(workers);
-    await trainOnnx(state, data, run);
+    await trainOnnx(state, source, run);
     if (threads === undefined) delete process.env.FLOWMATCH_ORT_THREADS;
     else process.env.FLOWMATCH_ORT_THREADS = threads;
-  } else train(state, data, run);
+  } else train(state, source, run);
   disposeTrainState(state);
-  return (performance.now() - (tWarm || t0)) / timed;
+  return (performance.now() - (tWarm || t0)) / timedCount;
 }
 const stepMs = await stepTime(1);
 const workers = Math.min(4, availableParallelism());
@@ -130,20 +137,8 @@ const digits = openImageSource("digits", { cond: true, testFraction: 0.1 });
 const unet = unetConfigFor(digits);
 const unetBatch = UNET_TRAIN_DEFAULTS.batch, unetWarm = 3, unetTimed = Number(process.env.BENCH_UNET_STEPS ?? 20);
 async function unetStepTime(workers: number): Promise<number> {
-  const onnx = backend === "onnx";
-  const state = createTrainState({ kind: "flow-matching", net: unet, path: "condot", standardizer: digits.standardizer, cond: digits.cond }, { steps: unetWarm + unetTimed, batch: unetBatch, checkpointEvery: 0, workers: onnx ? 1 : workers });
-  let tWarm = 0;
-  const t0 = performance.now();
-  const run = { progressEvery: unetWarm, onProgress: (p: { step: number }) => { if (p.step === unetWarm) tWarm = performance.now(); } };
-  if (onnx) {
-    const threads = process.env.FLOWMATCH_ORT_THREADS;
-    process.env.FLOWMATCH_ORT_THREADS = String(workers);
-    await trainOnnx(state, digits, run);
-    if (threads === undefined) delete process.env.FLOWMATCH_ORT_THREADS;
-    else process.env.FLOWMATCH_ORT_THREADS = threads;
-  } else train(state, digits, run);
-  disposeTrainState(state);
-  return (performance.now() - (tWarm || t0)) / unetTimed;
+  const state = createTrainState({ kind: "flow-matching", net: unet, path: "condot", standardizer: digits.standardizer, cond: digits.cond }, { steps: unetWarm + unetTimed, batch: unetBatch, checkpointEvery: 0, workers: backend === "onnx" ? 1 : workers });
+  return timedSteps(state, digits, workers, unetWarm, unetTimed);
 }
 const unetMs = await unetStepTime(1);
 const unetMsParallel = workers > 1 ? await unetStepTime(workers) : unetMs;
