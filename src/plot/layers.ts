@@ -53,7 +53,8 @@ export interface Heatmap {
 }
 
 export const DEFAULT_TRAJ_COLOR: Rgb = [60, 60, 60];
-export const DEFAULT_START_COLOR: Rgb = [140, 140, 140];
+// Purple: not the light grey of the samples drawn behind the paths, nor the blue of the data panel.
+export const DEFAULT_START_COLOR: Rgb = [94, 60, 153];
 export const DEFAULT_END_COLOR: Rgb = [230, 97, 1];
 
 /** Data → pixel transform for a plot rectangle showing `b` (y up). */
