@@ -61,6 +61,20 @@ test("train --backend onnx saves the wasm run's loss curve and weights; eval --b
   assert.equal(nll(dn).nfe, nll(dw).nfe);
 });
 
+test("demo: auto (its default) trains on ONNX Runtime and says so; --backend wasm gives the same weights", { skip: ORT_SKIP }, async () => {
+  const a = cli("demo", "--steps", "20", "--out", "da");
+  const b = cli("demo", "--steps", "20", "--backend", "wasm", "--workers", "1", "--out", "db");
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  assert.match(a.err, /loss [0-9.]+ \(ONNX Runtime\)/);
+  assert.doesNotMatch(b.err, /ONNX Runtime/);
+  await initEngine();
+  using sa = loadTrainState(join(dir, "da", "model"));
+  using sb = loadTrainState(join(dir, "db", "model"));
+  assert.ok(maxRelDiff(values(sa.params), values(sb.params)) <= 1e-4, `weights ${maxRelDiff(values(sa.params), values(sb.params))}`);
+  assertOneLineError(cli("demo", "--steps", "2", "--backend", "gpu", "--out", "dc"), /--backend must be/);
+});
+
 test("refusals in one line: --workers 2 on onnx, an unknown backend", { skip: ORT_SKIP }, () => {
   assertOneLineError(cli("train", ...small, "--backend", "onnx", "--workers", "2", "--out", "x1"), /leave out --workers/);
   assertOneLineError(cli("train", ...small, "--backend", "gpu", "--out", "x2"), /--backend must be/);

@@ -193,9 +193,11 @@ async function runTrainingLocked(a: RunTrainingArgs): Promise<{ state: TrainStat
     onProgress: (p: { step: number; avgLoss: number }) => bar.update(p.step, `loss ${sig(p.avgLoss)}`),
     onCheckpoint: a.out ? (st: TrainState) => saveTrainState(a.out!, st) : undefined,
   };
-  if (useOnnx(a, s)) await trainOnnx(s, data, run);
+  const onnx = useOnnx(a, s);
+  if (onnx) await trainOnnx(s, data, run);
   else train(s, data, run);
-  bar.finish(s.losses.length ? `loss ${sig(recentLoss(s))}` : "");
+  // The backend is named because auto (the demo's default) may pick either.
+  bar.finish(s.losses.length ? `loss ${sig(recentLoss(s))}${onnx ? " (ONNX Runtime)" : ""}` : "");
   return { state: s, data };
 }
 
