@@ -65,8 +65,9 @@ export function rowConditions(model: { config: { cond?: CondConfig } }, n: numbe
     const K = c.classes.length;
     const labels = o?.labels === undefined ? new Int32Array(n).fill(-1) : Int32Array.from(o.labels);
     if (labels.length !== n) throw new ShapeError(`${labels.length} labels for ${n} points`);
-    const bad = labels.findIndex((k, i) => k < -1 || k >= K || k !== Number(o!.labels![i]));
-    if (bad >= 0) throw new OptionError(`label index ${o!.labels![bad]} of row ${bad} is not a class index in [-1, ${K - 1}] (−1: ∅)`);
+    const given = o?.labels;
+    const bad = given ? labels.findIndex((k, i) => k < -1 || k >= K || k !== Number(given[i])) : -1;
+    if (bad >= 0) throw new OptionError(`label index ${given![bad]} of row ${bad} is not a class index in [-1, ${K - 1}] (−1: ∅)`);
     return { kind: "class", classes: K, labels, guidance };
   }
   if (o?.labels !== undefined) throw new OptionError(`this model is conditioned on a ${c.dim}-dimensional context vector, not class labels`);

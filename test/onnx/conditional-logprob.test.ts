@@ -17,6 +17,7 @@ import { releaseOnnxSessions } from "../../src/onnx/sample.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import { ORT_SKIP } from "../util/ort.js";
+import { assertNoLeaks } from "../util/leaks.js";
 
 await initEngine();
 
@@ -45,7 +46,7 @@ function fixedLabel(m: VelocityModel, label: number, w = 0): FieldModel {
 
 const rowsOf = (a: Float64Array, D: number, keep: (i: number) => boolean) => a.filter((_, j) => keep(Math.floor(j / D)));
 
-test("wasm: per-row labels across chunks, with guidance, equal a field with each label fixed by hand", () => {
+test("wasm: per-row labels across chunks, with guidance, equal a field with each label fixed by hand; no leaks", async () => {
   using m = classModel();
   const o: LogProbOptions = { method: "rk4", steps: 3, batchSize: 8 };
   for (const w of [0, 1.5]) {
@@ -56,6 +57,13 @@ test("wasm: per-row labels across chunks, with guidance, equal a field with each
       assert.ok(maxRelDiff(mine, want) <= 1e-6, `label ${k}, w ${w}: ${maxRelDiff(mine, want)}`);
     }
   }
+  await assertNoLeaks("conditional logProb", () => void logProb(m, x, { ...o, divergence: "hutchinson", cond: { labels, guidance: 1 } }));
+  await assertNoLeaks("context logProb", () => {
+    using k = contextModel();
+    void logProb(k, x, { ...o, cond: { context, guidance: 1 } });
+  });
+  const none = logProb(m, x, o).logp; // no conditions: ∅ for every row
+  assert.deepEqual(none, logProb(m, x, { ...o, cond: { labels: labels.map(() => -1) } }).logp);
   const plain = logProb(m, x, { ...o, cond: { labels } }).logp;
   assert.ok(maxRelDiff(plain, logProb(m, x, { ...o, cond: { labels: labels.map(() => 0) } }).logp) > 1e-3, "the labels matter");
 });
