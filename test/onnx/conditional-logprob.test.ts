@@ -62,6 +62,7 @@ test("wasm: per-row labels across chunks, with guidance, equal a field with each
     using k = contextModel();
     void logProb(k, x, { ...o, cond: { context, guidance: 1 } });
   });
+  assert.deepEqual(m.logProb(x, { ...o, cond: { labels } }), logProb(m, x, { ...o, cond: { labels } }).logp, "the DensityModel face");
   const none = logProb(m, x, o).logp; // no conditions: ∅ for every row
   assert.deepEqual(none, logProb(m, x, { ...o, cond: { labels: labels.map(() => -1) } }).logp);
   const plain = logProb(m, x, { ...o, cond: { labels } }).logp;
@@ -99,6 +100,7 @@ test("refusals: conditions of the wrong kind, shape or range, on an unconditiona
   using u = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [4] }, path: "condot" }, 0);
   const o: LogProbOptions = { method: "euler", steps: 1 };
   assert.throws(() => logProb(u, x, { ...o, cond: { labels } }), (e) => e instanceof OptionError && /unconditional/.test(e.message));
+  assert.throws(() => c.logProb(x, o), (e) => e instanceof OptionError && /needs each point's condition/.test(e.message));
   assert.throws(() => logProb(c, x, { ...o, cond: { labels: labels.subarray(1) } }), (e) => e instanceof ShapeError && /20 labels for 21/.test(e.message));
   assert.throws(() => logProb(c, x, { ...o, cond: { labels: labels.map(() => 2) } }), (e) => e instanceof OptionError && /label index 2 of row 0/.test(e.message));
   assert.throws(() => logProb(c, x, { ...o, cond: { context } }), (e) => e instanceof OptionError && /class labels/.test(e.message));
