@@ -12,11 +12,15 @@ import { VelocityModel, type ModelParams } from "../../src/fm/velocity-model.js"
 import { defaultMlpConfig } from "../../src/nets/mlp.js";
 import { encodeClasses } from "../../src/fm/conditioning.js";
 import { logProb, type FieldModel, type LogProbOptions } from "../../src/likelihood/logprob.js";
-import { logProbOnnx } from "../../src/onnx/logprob.js";
+import { logProbOnnx, logDensityStepsOnnx } from "../../src/onnx/logprob.js";
+import { sessionOptions } from "../../src/onnx/runtime.js";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { releaseOnnxSessions } from "../../src/onnx/sample.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
-import { ORT_SKIP } from "../util/ort.js";
+import { ORT_SKIP, ort } from "../util/ort.js";
 import { assertNoLeaks } from "../util/leaks.js";
 
 await initEngine();
@@ -92,6 +96,25 @@ test("onnx, context rows: exact euler and Hutchinson rk4 with guidance", { skip:
 test("onnx dopri5: class labels with guidance (exact), context rows (Hutchinson): the same steps and log p", { skip: ORT_SKIP }, async () => {
   await compare(classModel, { method: "dopri5", rtol: 1e-4, atol: 1e-4, batchSize: 16, cond: { labels, guidance: 0.5 } });
   await compare(contextModel, { method: "dopri5", rtol: 1e-4, atol: 1e-4, batchSize: 16, divergence: "hutchinson", seed: 2, cond: { context } });
+});
+
+test("the labels repeated over the divergence's D copies keep the primal on the B rows (ONNX Runtime's profile shapes)", { skip: ORT_SKIP }, async () => {
+  using m = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [24, 24], condWidth: 3 }, path: "condot", cond: { kind: "class", classes: ["a", "b"], embedDim: 3 } }, 1);
+  const B = 8, k = 2; // midpoint: 4 evaluations in the graph
+  const dir = mkdtempSync(join(tmpdir(), "fm-ortprof-"));
+  try {
+    const s = await ort!.InferenceSession.create(logDensityStepsOnnx(m, "midpoint", k, B, { divergence: "exact", probes: 1 }), { ...sessionOptions(), enableProfiling: true, profileFilePrefix: join(dir, "p") });
+    const f32 = (v: Float32Array, dims: number[]) => new ort!.Tensor("float32", v, dims);
+    await s.run({ s: f32(new Float32Array(B * 3).fill(0.3), [B, 3]), t: f32(Float32Array.of(1, 0.5), [k]), h: f32(Float32Array.of(-0.5, -0.5), [k]), label: new ort!.Tensor("int64", new BigInt64Array(B).fill(1n), [B]) });
+    (s as unknown as { endProfiling(): void }).endProfiling();
+    await s.release();
+    const events = readdirSync(dir).flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as { cat: string; args?: { op_name?: string; output_type_shape?: { float?: number[] }[] } }[]);
+    const shapes = events.filter((e) => e.cat === "Node" && /MatMul|Gemm/.test(e.args?.op_name ?? "")).map((e) => e.args?.output_type_shape?.[0]?.float?.join("x"));
+    assert.equal(shapes.filter((x) => x === "8x24").length, 4 * 2, `primal hidden layers on 8 rows in all 4 evaluations: ${shapes}`);
+    assert.equal(shapes.filter((x) => x === "16x24").length, 4, "the tangent of the second hidden layer on the 2·8 copies");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("refusals: conditions of the wrong kind, shape or range, on an unconditional model; onnx context models need the context", async () => {
