@@ -23,7 +23,8 @@ import { formatNumber as sig } from "../format.js";
 export function unconditionalField(model: VelocityModel): FieldModel {
   const cond = model.config.cond;
   return {
-    dim: model.dim, dtype: model.dtype, params: model.params as unknown as JsTree<Array>, config: model.config,
+    // No `cond` in the config: the ∅ input is filled in here, so logProb takes no conditions for it.
+    dim: model.dim, dtype: model.dtype, params: model.params as unknown as JsTree<Array>, config: { standardizer: model.config.standardizer, dataScale: model.config.dataScale },
     apply: (p, x, t) => model.apply(p as never, x, t, cond ? conditionInput(cond, x.shape[0]!, null, model.dtype) : undefined),
   };
 }

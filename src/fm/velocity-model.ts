@@ -191,10 +191,11 @@ export class VelocityModel implements DensityModel {
   /**
    * log q(x) in nats, data units, for row-major x [n, D] (borrowed): the likelihood code (likelihood/logprob.ts) with
    * dopri5 at rtol = atol = 1e-5 and the exact divergence for D ≤ 32 (Hutchinson above), unless `o` says otherwise.
-   * Unconditional models (the likelihood integrates the unconditional field).
+   * A conditional model needs each point's condition (`o.cond`: labels or context rows), so that a forgotten one is
+   * not silently scored under ∅.
    */
   logProb(x: Float64Array, o: LogProbOptions = {}): Float64Array {
-    if (this.config.cond) throw new OptionError("logProb: a conditional flow-matching model has no likelihood here (it integrates the unconditional field)");
+    if (this.config.cond && !o.cond) throw new OptionError("logProb: a conditional flow-matching model needs each point's condition (cond: { labels } or { context })");
     const divergence = o.divergence ?? (this.dim <= EXACT_DIVERGENCE_MAX_DIM ? "exact" : "hutchinson");
     return cnfLogProb(this, x, { ...o, divergence }).logp;
   }

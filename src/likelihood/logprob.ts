@@ -15,16 +15,20 @@ import { ShapeError, OptionError } from "../errors.js";
 import { augmentedDynamics, type DivergenceKind } from "./dynamics.js";
 import { drawProbes, type ProbeKind } from "./divergence.js";
 import { checkFinite, withCause, type NumericContext } from "../model/numerics.js";
-import { logProbInputs } from "./logprob-inputs.js";
+import { conditionRows, logProbInputs, repeatRows, rowConditions, type RowConditions } from "./logprob-inputs.js";
+import type { CondConfig } from "../fm/conditioning.js";
 
-/** What logProb needs of a model: a pure field apply(params, x, t) and its parameters. */
+/**
+ * What logProb needs of a model: a pure field apply(params, x, t) and its parameters; a conditional model
+ * (`config.cond`) also takes the rows' condition input as apply's fourth argument.
+ */
 export interface FieldModel {
   readonly dim: number;
   readonly dtype: DType;
   readonly params: JsTree<Array>;
-  /** v = apply(params, x, t): consumes x and t, not params. t = 0 is noise, t = 1 is data. */
-  apply(params: JsTree<Array>, x: Array, t: Array): Array;
-  readonly config: { standardizer?: Standardizer; dataScale?: number };
+  /** v = apply(params, x, t[, cond]): consumes x, t and cond, not params. t = 0 is noise, t = 1 is data. */
+  apply(params: JsTree<Array>, x: Array, t: Array, cond?: Array): Array;
+  readonly config: { standardizer?: Standardizer; dataScale?: number; cond?: CondConfig };
 }
 
 export interface LogProbOptions {
@@ -46,6 +50,12 @@ export interface LogProbOptions {
   batchSize?: number;
   /** Called after each chunk with the points done so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Conditional flow-matching models (`logProb` only): each point's class index (−1: ∅) or context row (row-major
+   * [n, C]), and the classifier-free guidance weight w (default 0): log q(x | c) under the field
+   * (1 + w)·v(x, t, c) − w·v(x, t, ∅) that `sample` integrates. Without it a conditional model is scored under ∅.
+   */
+  cond?: { labels?: ArrayLike<number>; context?: Float64Array; guidance?: number };
 }
 
 export interface LogProbResult {
@@ -88,23 +98,52 @@ function checkOptions(o: LogProbOptions): Required<Pick<LogProbOptions, "diverge
 }
 
 /**
- * Solves the augmented ODE for one chunk whose state s0 is [B, D + 1] (consumed), from t0 to t1, with probes fixed
- * for the whole solve. Returns the final state on the host and the NFE.
+ * The chunk's condition arrays (owned) for solveAugmented: [] (unconditional), [cond] or, guided, [cond, ∅, w] —
+ * rows [start, start + B) of `rc`.
  */
-function solveAugmented(model: FieldModel, s0: Array, sign: 1 | -1, t0: number, t1: number, o: LogProbOptions, rng: Rng) {
+function chunkConditions(model: FieldModel, rc: RowConditions | undefined, start: number, B: number): Array[] {
+  if (!rc) return [];
+  const W = rc.kind === "class" ? rc.classes + 1 : rc.dim + 1;
+  const cond = fromHost(conditionRows(rc, start, B), [B, W], model.dtype);
+  if (rc.guidance === 0) return [cond];
+  const nullCond = fromHost(conditionRows(rc, start, B, true), [B, W], model.dtype);
+  return [cond, nullCond, np.full([], rc.guidance, { dtype: model.dtype })];
+}
+
+/** The field of `cond` (borrowed; chunkConditions' list): v(x, t, c), or (1 + w)·v(x, t, c) − w·v(x, t, ∅). */
+function conditionedField(model: FieldModel, p: JsTree<Array>, cond: Array[]): (x: Array, t: Array) => Array {
+  if (cond.length === 0) return (x, t) => model.apply(p, x, t);
+  // The divergences call the field on k stacked copies of the chunk: the conditions are repeated to match.
+  if (cond.length === 1) return (x, t) => model.apply(p, x, t, repeatRows(cond[0]!.ref, x.shape[0]!));
+  const [c, u, w] = cond as [Array, Array, Array];
+  return (x, t) => {
+    const rows = x.shape[0]!;
+    const vc = model.apply(p, x.ref, t.ref, repeatRows(c.ref, rows));
+    const vu = model.apply(p, x, t, repeatRows(u.ref, rows));
+    return vc.mul(w.ref.add(1)).sub(vu.mul(w.ref));
+  };
+}
+
+/**
+ * Solves the augmented ODE for one chunk whose state s0 is [B, D + 1] (consumed), from t0 to t1, with probes fixed
+ * for the whole solve and the chunk's conditions `cond` (consumed; chunkConditions). Returns the final state on the
+ * host and the NFE.
+ */
+function solveAugmented(model: FieldModel, s0: Array, sign: 1 | -1, t0: number, t1: number, o: LogProbOptions, rng: Rng, cond: Array[] = []) {
   const c = checkOptions(o);
   const D = model.dim;
   const B = s0.shape[0]!;
   const probes = c.divergence === "hutchinson" ? drawProbes(rng, c.probes, B, D, c.probeKind, model.dtype) : undefined;
   // The probes travel as a (possibly empty) list so one jit signature serves both divergences.
-  const g = jit((p: JsTree<Array>, s: Array, t: Array, eps: Array[]) => {
-    const out = augmentedDynamics((x, tt) => model.apply(p, x, tt), D, { sign, divergence: c.divergence, probes: eps[0] })(s, t);
+  const g = jit((p: JsTree<Array>, s: Array, t: Array, eps: Array[], cs: Array[]) => {
+    const out = augmentedDynamics(conditionedField(model, p, cs), D, { sign, divergence: c.divergence, probes: eps[0] })(s, t);
     eps.forEach((e) => e.dispose());
+    cs.forEach((e) => e.dispose());
     return out;
   });
   try {
     const r = odeint(
-      (t, s) => g(treeRef(model.params), s, np.full([], t, { dtype: model.dtype }), probes ? [probes.ref] : []),
+      (t, s) => g(treeRef(model.params), s, np.full([], t, { dtype: model.dtype }), probes ? [probes.ref] : [], cond.map((a) => a.ref)),
       s0,
       { method: o.method, steps: o.steps, rtol: o.rtol, atol: o.atol, t0, t1 },
     );
@@ -112,6 +151,7 @@ function solveAugmented(model: FieldModel, s0: Array, sign: 1 | -1, t0: number, 
   } finally {
     s0.dispose(); // odeint borrows it
     probes?.dispose();
+    cond.forEach((a) => a.dispose());
     (g as unknown as { dispose(): void }).dispose();
   }
 }
@@ -153,6 +193,7 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const { batchSize } = checkOptions(o);
   const { n, std, xs, logJac, rng, logp, z } = logProbInputs(model, x, o.seed);
+  const rc = rowConditions(model, n, o.cond);
   let nfe = 0;
   for (let start = 0; start < n; start += batchSize) {
     const B = Math.min(batchSize, n - start);
@@ -161,7 +202,7 @@ export function logProb(model: FieldModel, x: Float64Array, o: LogProbOptions = 
     const ctx: NumericContext = { params: model.params, dim: D, inputs: x.subarray(start * D, (start + B) * D), rowOffset: start, standardizer: std, dataScale: model.config.dataScale, solver: o };
     let r;
     try {
-      r = solveAugmented(model, s0, 1, 1, 0, o, rng);
+      r = solveAugmented(model, s0, 1, 1, 0, o, rng, chunkConditions(model, rc, start, B));
     } catch (e) {
       throw withCause(e, "log-likelihood", ctx);
     }
@@ -198,6 +239,7 @@ export interface SampleWithLogProbResult {
 export function sampleWithLogProb(model: FieldModel, n: number, o: LogProbOptions & { noise?: Float64Array } = {}): SampleWithLogProbResult {
   const D = model.dim;
   const { batchSize } = checkOptions(o);
+  if (o.cond) throw new OptionError("sampleWithLogProb: conditions (cond) are taken by logProb only");
   const rng = new Rng(o.seed ?? 0);
   const noise = o.noise ?? rng.normals(n * D);
   if (noise.length !== n * D) throw new ShapeError(`noise has ${noise.length} values, expected n·D = ${n}·${D}`);

@@ -2,7 +2,8 @@
  * `logProbOnnx` with dopri5 (the library's default method for exact log p): every chunk of `batchSize` rows is one
  * adaptive solve of the augmented dynamics [v, div v] from t = 1 to 0, as `logProb` solves it — the same chunks,
  * probes, tolerances and error norm over the whole chunk — with each step one ONNX Runtime call per block of
- * ROWS_PER_CALL rows (dopri.ts) and the step-size control on the host.
+ * ROWS_PER_CALL rows (dopri.ts) and the step-size control on the host. A conditional model's per-row labels or
+ * context (and guidance) are each block's extra feeds, beside the probes (conditional.ts).
  */
 import { np, type Array, type Tree } from "../engine/index.js";
 import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
@@ -16,19 +17,28 @@ import { adaptiveSolveOnnx, embeddedStepGraph, fieldGraph, type RowBlock, type T
 import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
-import { logProbInputs } from "../likelihood/logprob-inputs.js";
+import { logProbInputs, type RowConditions } from "../likelihood/logprob-inputs.js";
+import { condFeeds, fixedCondInputs, tracedField } from "./conditional.js";
 
-/** The traced augmented field (sign +1: density evaluation) and its extra graph inputs (the Hutchinson probes). */
-function augmentedField(model: VelocityModel, divergence: "exact" | "hutchinson", probes: number, B: number): { g: TracedField; extra: GraphInput[] } {
+/**
+ * The traced augmented field (sign +1: density evaluation) and its extra graph inputs: the Hutchinson probes, then
+ * a conditional model's label/context and, when `guided`, guidance.
+ */
+function augmentedField(model: VelocityModel, divergence: "exact" | "hutchinson", probes: number, B: number, guided: boolean): { g: TracedField; extra: GraphInput[] } {
   const D = model.dim;
   const hutch = divergence === "hutchinson";
-  const g: TracedField = (p, s, t, ex) =>
-    augmentedDynamics((x: Array, tt: Array) => model.apply(p as ModelParams, x, tt), D, { sign: 1, divergence, probes: hutch ? ex[0] : undefined })(s, t);
-  return { g, extra: hutch ? [{ name: "probes", shape: [probes, B, D] }] : [] };
+  const g: TracedField = (p, s, t, ex) => {
+    const f = tracedField(model, p as ModelParams, ex.slice(hutch ? 1 : 0), B, guided);
+    const out = augmentedDynamics(f.field, D, { sign: 1, divergence, probes: hutch ? ex[0] : undefined })(s, t);
+    f.dispose();
+    return out;
+  };
+  const extra: GraphInput[] = hutch ? [{ name: "probes", shape: [probes, B, D] }] : [];
+  return { g, extra: [...extra, ...fixedCondInputs(model, B, guided)] };
 }
 
 /** logProbOnnx for an embedded pair (dopri5); the options are checked by the caller. */
-export async function logProbAdaptiveOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions, divergence: "exact" | "hutchinson", probes: number, batch: number): Promise<LogProbResult> {
+export async function logProbAdaptiveOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions, divergence: "exact" | "hutchinson", probes: number, batch: number, rc: RowConditions | undefined): Promise<LogProbResult> {
   const method = o.method ?? "dopri5";
   const tab = getTableau(method);
   const D = model.dim;
@@ -38,8 +48,9 @@ export async function logProbAdaptiveOnnx(model: VelocityModel, x: Float64Array,
   const ort: OrtModule = await loadOrt();
   // One compiled batch for every block: min(batch, n, ROWS_PER_CALL) rows, a short block padded with zero rows.
   const Bc = Math.min(batch, n, ROWS_PER_CALL);
-  const { g, extra } = augmentedField(model, divergence, probes, Bc);
-  const key = `${Bc}:${divergence}:${probes}`;
+  const guided = (rc?.guidance ?? 0) !== 0;
+  const { g, extra } = augmentedField(model, divergence, probes, Bc, guided);
+  const key = `${Bc}:${divergence}:${probes}:${guided}`;
   const field = await cachedSession(model, `logp-field:${key}`, () => fieldGraph(model.params as Tree, g, Bc, W, extra));
   const step = await cachedSession(model, `logp-step:${method}:${key}`, () => embeddedStepGraph(model.params as Tree, g, tab, Bc, W, extra));
   let nfe = 0;
@@ -59,6 +70,7 @@ export async function logProbAdaptiveOnnx(model: VelocityModel, x: Float64Array,
         for (let j = 0; j < probes; j++) pb.set(pv.subarray((j * m + r0) * D, (j * m + r0 + mc) * D), j * Bc * D);
         block.extra.probes = new ort.Tensor("float32", pb, [probes, Bc, D]);
       }
+      if (rc) Object.assign(block.extra, condFeeds(ort, rc, start + r0, mc, Bc, guided));
       blocks.push(block);
     }
     try {

@@ -8,6 +8,8 @@
  * call; a short last call is padded to the compiled batch (rows do not interact). The
  * compiled graphs stay with the model (session-cache.ts; `releaseOnnxSessions` frees them). With dopri5 (an
  * embedded pair) each chunk is one adaptive solve instead, a graph call per step (logprob-adaptive.ts).
+ * Conditional models take each row's label or context (and the guidance weight) as `logProb` does
+ * (`LogProbOptions.cond`), fed per graph call (conditional.ts).
  * Node-only: loads the optional `onnxruntime-node`.
  */
 import { np, treeAstype, treeDispose, treeRef, type Array, type Tree } from "../engine/index.js";
@@ -26,16 +28,18 @@ import { loadOrt, type OrtModule } from "./runtime.js";
 import { cachedSession, type Session } from "./session-cache.js";
 import { ROWS_PER_CALL } from "./sample.js";
 import { logProbAdaptiveOnnx } from "./logprob-adaptive.js";
-import { logProbInputs } from "../likelihood/logprob-inputs.js";
+import { logProbInputs, rowConditions, type RowConditions } from "../likelihood/logprob-inputs.js";
+import { condFeeds, fixedCondInputs, tracedField } from "./conditional.js";
 
 /** Solver steps per graph call: long enough that call overhead vanishes, short enough to compile in a moment. */
 export const STEPS_PER_CALL = 10;
 
 /**
  * The graph of `k` steps: inputs `s` [B, D + 1] (state [x, a]), `t` [k] and `h` [k] (step start times and signed
- * sizes), `probes` [P, B, D] for Hutchinson; output `s_next`.
+ * sizes), `probes` [P, B, D] for Hutchinson, and a conditional model's `label`/`context` [B(, C)] and, when
+ * `guided`, `guidance` [B] (conditional.ts); output `s_next`.
  */
-export function logDensityStepsOnnx(model: VelocityModel, method: string, k: number, B: number, o: { divergence: "exact" | "hutchinson"; probes: number }): Uint8Array {
+export function logDensityStepsOnnx(model: VelocityModel, method: string, k: number, B: number, o: { divergence: "exact" | "hutchinson"; probes: number; guided?: boolean }): Uint8Array {
   const tab = getTableau(method);
   const D = model.dim;
   const hutch = o.divergence === "hutchinson";
@@ -44,14 +48,20 @@ export function logDensityStepsOnnx(model: VelocityModel, method: string, k: num
     // One step, its time and size read from t[i] and h[i]; the k steps are a Loop over it (loop.ts).
     const outer: GraphInput[] = [{ name: "t", shape: [k], outer: true }, { name: "h", shape: [k], outer: true }];
     if (hutch) outer.push({ name: "probes", shape: [o.probes, B, D], outer: true });
-    const body = compileToGraph((p, i, s, t, h, probes) => {
-      const dyn = augmentedDynamics((x, tt) => model.apply(p as ModelParams, x, tt), D, { sign: 1, divergence: o.divergence, probes });
+    outer.push(...fixedCondInputs(model, B, o.guided ?? false).map((c) => ({ ...c, outer: true })));
+    const body = compileToGraph((p, i, s, t, h, ...rest) => {
+      const probes = hutch ? rest[0] : undefined;
+      const cin = rest.slice(hutch ? 1 : 0);
+      const f = tracedField(model, p as ModelParams, cin, B, o.guided ?? false);
+      const dyn = augmentedDynamics(f.field, D, { sign: 1, divergence: o.divergence, probes });
       const at = i!.astype(np.int32);
       const next = rkStepArrayTime(tab, (tt: Array, z: Array) => dyn(z, tt), np.take(t!, at.ref, 0), np.take(h!, at, 0), s!);
       probes?.dispose();
+      f.dispose();
+      cin.forEach((a) => a!.dispose());
       return next;
     }, { params, inputs: [{ name: "ld_i", shape: [], type: "int64" }, { name: "ld_s", shape: [B, D + 1] }, ...outer], outputs: ["ld_s_next"], name: `${method}_step` });
-    const inputs = [{ name: "s", shape: [B, D + 1] }, ...outer].map((g) => ({ name: g.name, dataType: DataType.FLOAT, shape: g.shape as number[] }));
+    const inputs = [{ name: "s", shape: [B, D + 1] } as GraphInput, ...outer].map((g) => ({ name: g.name, dataType: g.type === "int64" ? DataType.INT64 : DataType.FLOAT, shape: g.shape as number[] }));
     const graph: GraphProto = {
       name: `log_density_${method}_${k}`,
       nodes: [{ opType: "Loop", inputs: ["ld_steps", "", "s"], outputs: ["s_next"], name: "LogDensityLoop", attrs: { body: { g: asLoopBody(body, "ld") } } }],
@@ -76,14 +86,14 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
   const divergence = o.divergence ?? "exact";
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`divergence must be "exact" or "hutchinson", got "${divergence}"`);
   const probes = o.probes ?? 1;
-  if (model.config.cond) throw new OptionError("the onnx backend scores unconditional models only");
   const D = model.dim;
   if (x.length % D !== 0) throw new ShapeError(`data has ${x.length} values, not a multiple of the model dimension ${D}`);
   const n = x.length / D;
+  const rc = onnxRowConditions(model, n, o.cond);
   const batch = o.batchSize ?? 4096;
   if (!Number.isInteger(batch) || batch < 1) throw new OptionError(`batchSize must be a positive integer, got ${batch}`);
   // dopri5: one adaptive solve per chunk, a graph call per step (logprob-adaptive.ts).
-  if (tab.bHat !== undefined) return logProbAdaptiveOnnx(model, x, { ...o, method }, divergence, probes, batch);
+  if (tab.bHat !== undefined) return logProbAdaptiveOnnx(model, x, { ...o, method }, divergence, probes, batch, rc);
   const steps = o.steps ?? 100;
   const grid = timeGrid({ t0: 1, t1: 0, steps });
   const K = Math.min(STEPS_PER_CALL, steps);
@@ -93,13 +103,14 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
   const nfe = steps * solutionStages(tab);
   if (n === 0) return { logp, z, nfe: 0 };
   const ort = await loadOrt();
-  const dopts = { divergence, probes } as const;
+  const guided = (rc?.guidance ?? 0) !== 0;
+  const dopts = { divergence, probes, guided } as const;
   // Rows are independent: each chunk of B rows is solved ROWS_PER_CALL rows per graph call (cache-sized
   // activations; on the bench's 5,000 points 15–20% less CPU time than one 5,000-row graph).
   const Bc = Math.min(B, ROWS_PER_CALL);
   const sessions = new Map<number, Session>();
   for (const k of rest ? [K, rest] : [K]) {
-    sessions.set(k, await cachedSession(model, `logp:${method}:${k}:${Bc}:${divergence}:${probes}`, () => logDensityStepsOnnx(model, method, k, Bc, dopts)));
+    sessions.set(k, await cachedSession(model, `logp:${method}:${k}:${Bc}:${divergence}:${probes}:${guided}`, () => logDensityStepsOnnx(model, method, k, Bc, dopts)));
   }
   for (let start = 0; start < n; start += B) {
     const m = Math.min(B, n - start);
@@ -115,6 +126,7 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
         for (let j = 0; j < probes; j++) padded.set(pv.subarray((j * m + r0) * D, (j * m + r0 + mc) * D), j * Bc * D);
         feeds.probes = new ort.Tensor("float32", padded, [probes, Bc, D]);
       }
+      if (rc) Object.assign(feeds, condFeeds(ort, rc, start + r0, mc, Bc, guided));
       for (let i = 0; i < steps; ) {
         const k = steps - i >= K ? K : rest;
         const t = Float32Array.from({ length: k }, (_, j) => grid[i + j]!);
@@ -136,4 +148,15 @@ export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogP
     o.onProgress?.(start + m, n);
   }
   return { logp, z, nfe: nfe * Math.ceil(n / B) };
+}
+
+/**
+ * `rowConditions` (the checks `logProb` makes), and the one case ONNX Runtime's graphs cannot take: a
+ * context-conditional model scored under ∅ (no context given), as a graph's context row always carries the
+ * presence flag.
+ */
+export function onnxRowConditions(model: VelocityModel, n: number, cond: LogProbOptions["cond"]): RowConditions | undefined {
+  const rc = rowConditions(model, n, cond);
+  if (rc?.kind === "context" && !rc.context) throw new OptionError(`the onnx backend scores a context-conditional model given each point's context (cond.context, [n, ${rc.dim}]); leave the backend at wasm for ∅`);
+  return rc;
 }

@@ -1,14 +1,16 @@
 /**
  * `sampleOnnx` with dopri5: the n rows of one call are one adaptive solve from t = 0 to 1, as `sample(model, n)`
  * solves them (the error norm over all n rows), each step one ONNX Runtime call per block of ROWS_PER_CALL rows
- * (dopri.ts). Unconditional and class-conditional models (label and guidance feeds, as the fixed-step sampler's).
+ * (dopri.ts). Unconditional and conditional models: each row's label or context, and guidance, fed per row block
+ * (conditional.ts); without guidance (w = 0) the graphs leave the ∅ pass out.
  */
 import type { Tree } from "../engine/index.js";
 import type { ModelParams, VelocityModel } from "../fm/velocity-model.js";
 import { unstandardize } from "../data/normalize.js";
 import { getTableau } from "../solvers/index.js";
 import { withCause } from "../model/numerics.js";
-import { condInputs, tracedField } from "./conditional.js";
+import { condFeeds, fixedCondInputs, tracedField } from "./conditional.js";
+import type { RowConditions } from "../likelihood/logprob-inputs.js";
 import { adaptiveSolveOnnx, embeddedStepGraph, fieldGraph, type RowBlock, type TracedField } from "./dopri.js";
 import type { OrtModule } from "./runtime.js";
 import { cachedSession } from "./session-cache.js";
@@ -19,9 +21,8 @@ export interface AdaptiveSampleInput {
   atol?: number;
   /** Model units, row-major [n, D]. */
   noise: Float64Array;
-  /** Class index per call (−1: ∅), for class-conditional models. */
-  label?: bigint;
-  guidance?: number;
+  /** A conditional model's rows' conditions (labels or context) and guidance. */
+  cond?: RowConditions;
 }
 
 /** Samples (data units) and the NFE of one dopri5 solve over all rows of `noise`. */
@@ -31,25 +32,23 @@ export async function sampleAdaptiveOnnx(ort: OrtModule, model: VelocityModel, r
   const n = o.noise.length / D;
   if (n === 0) return { samples: new Float64Array(0), nfe: 0 };
   const Bc = Math.min(n, rowsPerCall);
-  const extra = condInputs(model).map((c) => ({ ...c, shape: c.shape.map((d) => (d === "B" ? Bc : d)) }));
+  const guided = (o.cond?.guidance ?? 0) !== 0;
+  const extra = fixedCondInputs(model, Bc, guided);
   const g: TracedField = (p, s, t, ex) => {
-    const f = tracedField(model, p as ModelParams, ex, Bc);
+    const f = tracedField(model, p as ModelParams, ex, Bc, guided);
     const v = f.field(s, t);
     f.dispose();
     return v;
   };
-  const field = await cachedSession(model, `sample-field:${Bc}`, () => fieldGraph(model.params as Tree, g, Bc, D, extra));
-  const step = await cachedSession(model, `sample-step:${o.method}:${Bc}`, () => embeddedStepGraph(model.params as Tree, g, tab, Bc, D, extra));
+  const field = await cachedSession(model, `sample-field:${Bc}:${guided}`, () => fieldGraph(model.params as Tree, g, Bc, D, extra));
+  const step = await cachedSession(model, `sample-step:${o.method}:${Bc}:${guided}`, () => embeddedStepGraph(model.params as Tree, g, tab, Bc, D, extra));
   const blocks: RowBlock[] = [];
   for (let r0 = 0; r0 < n; r0 += Bc) {
     const mc = Math.min(Bc, n - r0);
     const s0 = new Float32Array(Bc * D); // padded rows stay 0
     s0.set(o.noise.subarray(r0 * D, (r0 + mc) * D));
     const block: RowBlock = { s: new ort.Tensor("float32", s0, [Bc, D]), rows: mc, extra: {} };
-    if (model.config.cond) {
-      block.extra.label = new ort.Tensor("int64", new BigInt64Array(Bc).fill(o.label ?? -1n), [Bc]);
-      block.extra.guidance = new ort.Tensor("float32", new Float32Array(Bc).fill(o.guidance ?? 0), [Bc]);
-    }
+    if (o.cond) block.extra = condFeeds(ort, o.cond, r0, mc, Bc, guided);
     blocks.push(block);
   }
   let nfe;

@@ -152,7 +152,7 @@ cases.push(
   ["flow sample --context empty", ["sample", "--model", "xfk", "--n", "4", "--context="], 2, /--context: expected 1 comma-separated numbers?, got ""/],
   ["flow sample: a context flow without --context", ["sample", "--model", "xfk", "--n", "4"], 2, /this flow is conditional: pass --context with 1 comma-separated value/],
   ["flow plot --context of the wrong length", ["plot", "--model", "xfk", "--n", "10", "--context", "1,2,3", "--out", "p-ctx.png"], 2, /--context: expected 1/],
-  ["eval of a conditional model on data without its column", ["eval", "--model", "cck", "--data", "d.csv", "--samples", "0", "--method", "rk4", "--steps", "2"], 2, /cck holds a conditional flow-matching model \(conditioned on c\); eval scores unconditional models only/],
+  ["eval of a conditional model on data without its column", ["eval", "--model", "cck", "--data", "d.csv", "--samples", "0", "--method", "rk4", "--steps", "2"], 2, /d\.csv: no column "c"; columns: x, y/],
   ["sample --guidance on an unconditional model", [...base.sample!(), "--guidance", "2"], 2, /this model is unconditional: drop the label\/context\/guidance/],
   ["plot --guidance on an unconditional model", [...base.plot!(), "--guidance", "1"], 2, /this model is unconditional: drop the label\/context\/guidance/],
   // A file output that would destroy an input of the same command.

@@ -10,7 +10,8 @@ import { Rng } from "../../engine/index.js";
 import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
 import { EvalAccumulator } from "../../metrics/eval-accumulator.js";
 import { sampleMetrics, flowEvaluable, type EvalReport, type Evaluable } from "../../metrics/evaluate.js";
-import { dequantize } from "../../data/flow-data.js";
+import { dequantize, type FlowConds } from "../../data/flow-data.js";
+import type { CondConfig } from "../../fm/conditioning.js";
 import { contextOf } from "../../flows/context.js";
 import type { Flow } from "../../flows/model.js";
 import { checkDiskSpace, openOutputStream } from "../../node/stream-out.js";
@@ -27,8 +28,12 @@ export interface ChunkedEvalArgs {
   bar?: ProgressLine;
   /** Called with each chunk's first row before it is scored (progress within a chunk counts from there). */
   onChunk?: (start: number) => void;
-  /** Scores a chunk instead of `model.logProb` (the onnx backend's asynchronous solve). */
-  score?: (points: Float64Array) => Promise<{ logp: Float64Array; nfe?: number }>;
+  /** Scores a chunk (with its points' conditions, for `cond`) instead of `model.logProb` (the onnx backend's asynchronous solve). */
+  score?: (points: Float64Array, conds?: FlowConds) => Promise<{ logp: Float64Array; nfe?: number }>;
+  /** A conditional flow-matching model's conditions: drawn with the toy points (their modes). */
+  cond?: CondConfig;
+  /** The sampler of the sample metrics for the first chunk's conditions (default `model`). */
+  sampler?: (conds: FlowConds | undefined) => Evaluable;
 }
 
 /** Whether `eval` takes the chunked path: toy points beyond one chunk. */
@@ -71,7 +76,7 @@ async function run(
 /** A flow-matching model on a large toy --n. */
 export function velocityEvalChunked(model: Evaluable, a: ChunkedEvalArgs): Promise<EvalReport> {
   const chunks = function* () {
-    for (const c of toyChunks(a.spec, a.n, a.seed, CHUNK_ROWS)) yield { ...c, score: () => (a.score ? a.score(c.points) : model.logProb(c.points)) };
+    for (const c of toyChunks(a.spec, a.n, a.seed, CHUNK_ROWS, a.cond)) yield { ...c, score: () => (a.score ? a.score(c.points, c.conds) : model.logProb(c.points)), sampler: a.sampler?.(c.conds) };
   };
   return run(model, a, chunks());
 }

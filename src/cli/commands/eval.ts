@@ -3,11 +3,12 @@
  * data's density is known) plus sample metrics (MMD, energy distance, W2). `--logp-out` writes log q per input row.
  * A flow-matching model's likelihood runs through the ODE (solver flags); a normalizing flow's is exact.
  * `--backend onnx` solves that ODE on ONNX Runtime (fixed steps or dopri5; src/onnx/logprob.ts); the sample metrics
- * stay on wasm.
+ * stay on wasm. A conditional model scores each point under its own label or context (eval-conditional.ts).
  */
 import { initEngine, computeBackend, Rng } from "../../engine/index.js";
 import { getToy, isToyName } from "../../data/registry.js";
-import { evaluate, evaluable, flowEvaluable, type EvalReport } from "../../metrics/evaluate.js";
+import { evaluate, evaluable, flowEvaluable, type EvalData, type EvalReport } from "../../metrics/evaluate.js";
+import type { FlowConds } from "../../data/flow-data.js";
 import { dequantize } from "../../data/flow-data.js";
 import type { LogProbOptions } from "../../likelihood/index.js";
 import { loadModel, loadFlowModel } from "../../node/index.js";
@@ -26,6 +27,7 @@ import { logProbOnnx } from "../../onnx/logprob.js";
 import { modelImage } from "../image-plot.js";
 import { imageBitsPerDim, imageTestPoints, formatImageEval } from "../image-eval.js";
 import { givenOptions } from "../resume-check.js";
+import { conditionalEvalData, conditionalEvaluable, logProbCond } from "./eval-conditional.js";
 
 export const evalSpec: CommandSpec = {
   name: "eval",
@@ -99,12 +101,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
       process.stdout.write(v.json ? JSON.stringify({ model: String(v.model), data: spec, ...r }, null, 2) + "\n" : formatImageEval(r) + "\n");
       return;
     }
-    // The ODE likelihood of a conditional velocity field needs each point's condition, which eval does not pass.
+    // A conditional model's points come with their conditions (the toy's modes, the CSV's condition columns).
     const cond = model.config.cond;
-    if (cond) throw new OptionError(`${String(v.model)} holds a conditional flow-matching model (conditioned on ${cond.source ?? cond.kind}); eval scores unconditional models only`);
     const nArg = isToyName(spec) || nGiven ? num(v, "n", { int: true, min: 1 }) : undefined;
     const chunked = evalsInChunks(isToyName(spec), nArg);
-    const data = chunked ? undefined : velocityEvalData(spec, nArg, seed);
+    const data: (EvalData & { conds?: FlowConds }) | undefined = chunked ? undefined : cond ? conditionalEvalData(model, spec, nArg, seed) : velocityEvalData(spec, nArg, seed);
     const dataDim = data?.dim ?? getToy(spec).dim;
     if (dataDim !== model.dim) {
       throw new ShapeError(`${spec} has ${dataDim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
@@ -125,15 +126,21 @@ export async function evalCommand(argv: string[]): Promise<void> {
       let offset = 0;
       const progress = { ...opts, onProgress: (done: number) => bar.update(offset + done) };
       const scorer = evaluable(model, progress);
-      const score = onnx ? (x: Float64Array) => logProbOnnx(model, x, progress) : undefined;
-      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start), score });
+      // A conditional model's chunks come with their points' conditions: scored (and sampled) with them.
+      const withConds = (c: FlowConds | undefined) => (c ? conditionalEvaluable(model, c, progress) : scorer);
+      const score = onnx
+        ? (x: Float64Array, c?: FlowConds) => logProbOnnx(model, x, { ...progress, cond: c && logProbCond(c) })
+        : async (x: Float64Array, c?: FlowConds) => withConds(c).logProb(x);
+      const report = await velocityEvalChunked(scorer, { spec, n, seed, samples, logpOut, bar, onChunk: (start) => (offset = start), score, cond, sampler: withConds });
       if (logpOut !== undefined) process.stderr.write(`wrote ${n} log-densities to ${logpOut}\n`);
       return printReport(v, report, fmt(report), { model: String(v.model), data: spec, divergence });
     }
-    const scorer = evaluable(model, { ...opts, onProgress: (done) => bar.update(done) });
+    const conds = data.conds;
+    const scoreOpts = { ...opts, onProgress: (done: number) => bar.update(done) };
+    const scorer = conds ? conditionalEvaluable(model, conds, scoreOpts) : evaluable(model, scoreOpts);
     const t0 = performance.now();
     // The ONNX log-likelihoods come first (an async solve); evaluate then reads them instead of solving on wasm.
-    const lp = onnx ? await logProbOnnx(model, data.points, { ...opts, onProgress: (done) => bar.update(done) }) : undefined;
+    const lp = onnx ? await logProbOnnx(model, data.points, { ...scoreOpts, cond: conds && logProbCond(conds) }) : undefined;
     const report = evaluate(lp ? { ...scorer, logProb: () => lp } : scorer, data, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
     if (lp) report.seconds = (performance.now() - t0) / 1000;
     bar.finish();
