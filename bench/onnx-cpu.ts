@@ -6,7 +6,6 @@ import { initEngine, Rng } from "../src/engine/index.js";
 import { createTrainState } from "../src/train/trainer.js";
 import { openDataSource } from "../src/data/data-source.js";
 import { VelocityModel } from "../src/fm/velocity-model.js";
-import { defaultMlpConfig } from "../src/nets/mlp.js";
 import { trainOnnx } from "../src/onnx/train.js";
 import { sampleOnnx } from "../src/onnx/sample.js";
 import { logProbOnnx } from "../src/onnx/logprob.js";
@@ -24,7 +23,7 @@ await sampleOnnx(model, 100, { method: "euler", steps: 100, seed: 0 });
 c0 = cpu(); w0 = performance.now();
 await sampleOnnx(model, 10000, { method: "euler", steps: 100, seed: 1 });
 const euler = { cpu_s: (cpu() - c0) / 1000, wall_s: (performance.now() - w0) / 1000 };
-const lpModel = VelocityModel.init({ kind: "flow-matching", net: { ...defaultMlpConfig(2), hidden: [256, 256, 256] }, path: "condot" }, 0); // the bench's 256×3
+const lpModel = VelocityModel.init({ kind: "flow-matching", net: ref, path: "condot" }, 0); // the bench's log-p net (the reference net, as PyTorch's)
 const pts = new Rng(3).normals(5000 * 2);
 await logProbOnnx(lpModel, pts, { method: "rk4", batchSize: 5000, steps: 10 });
 c0 = cpu(); w0 = performance.now();

@@ -15,6 +15,7 @@ import { GraphBuilder, batchFactor, isBatchDim, scaledBatch, type Dim } from "./
 import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
 import { DataType, encodeModel, type GraphProto, type ValueInfo } from "./proto.js";
 import { OptionError } from "../errors.js";
+import { peephole } from "./peephole.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -98,7 +99,7 @@ export function compileToGraph(f: (params: Tree, ...inputs: Array[]) => Array | 
   let Bt: Trace | undefined;
   try {
     Bt = fixed ? A : trace(f, o, TRACE_BATCHES[1]);
-    return lowerTraces(A, Bt, o);
+    return peephole(lowerTraces(A, Bt, o));
   } finally {
     A.dispose();
     if (Bt !== A) Bt?.dispose();
