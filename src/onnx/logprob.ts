@@ -76,12 +76,12 @@ export function logDensityStepsOnnx(model: VelocityModel, method: string, k: num
 }
 
 /**
- * log q(x) per row of x (row-major [n, D], data units), as `logProb(model, x, o)` computes it with a fixed-step
- * method (default rk4, 100 steps) or with dopri5 (rtol/atol as `logProb`'s): the same grid or steps, chunks, probes
- * and units, to float32 rounding.
+ * log q(x) per row of x (row-major [n, D], data units), as `logProb(model, x, o)` computes it: dopri5 by default
+ * (rtol/atol as `logProb`'s), or a fixed-step method (`steps`, default 100): the same grid or steps, chunks, probes
+ * and units, to float32 rounding. The defaults are `logProb`'s, so `logProbOnnx(m, x)` answers what `logProb(m, x)` does.
  */
 export async function logProbOnnx(model: VelocityModel, x: Float64Array, o: LogProbOptions = {}): Promise<LogProbResult> {
-  const method = o.method ?? "rk4";
+  const method = o.method ?? "dopri5";
   const tab = getTableau(method);
   const divergence = o.divergence ?? "exact";
   if (divergence !== "exact" && divergence !== "hutchinson") throw new OptionError(`divergence must be "exact" or "hutchinson", got "${divergence}"`);
