@@ -40,6 +40,8 @@ async function compareLogProb(o: LogProbOptions) {
 test("log p, exact divergence, dopri5: three chunks of one solve each (the last short): NFE equal, log p and z to 1e-5", { skip: ORT_SKIP }, () =>
   compareLogProb({ method: "dopri5", batchSize: 64 }));
 
+test("log p with no options: logProbOnnx takes logProb's defaults (dopri5, exact, 1e-5)", { skip: ORT_SKIP }, () => compareLogProb({}));
+
 test("log p, Hutchinson (the same probe draws), other tolerances (rtol 1e-4, atol 1e-6)", { skip: ORT_SKIP }, () =>
   compareLogProb({ method: "dopri5", divergence: "hutchinson", probes: 2, seed: 5, rtol: 1e-4, atol: 1e-6 }));
 
