@@ -27,8 +27,8 @@ export interface ChunkedEvalArgs {
   bar?: ProgressLine;
   /** Called with each chunk's first row before it is scored (progress within a chunk counts from there). */
   onChunk?: (start: number) => void;
-  /** Scores a chunk instead of `model.logProb` (the onnx backend's asynchronous solve). */
-  score?: (points: Float64Array) => Promise<{ logp: Float64Array; nfe?: number }>;
+  /** Scores a chunk instead of `model.logProb` (the onnx backend's asynchronous solve; a flow's chunk context). */
+  score?: (points: Float64Array, ctx?: Float64Array) => Promise<{ logp: Float64Array; nfe?: number }>;
 }
 
 /** Whether `eval` takes the chunked path: toy points beyond one chunk. */
@@ -86,7 +86,7 @@ export function flowEvalChunked(flow: Flow, a: ChunkedEvalArgs): Promise<EvalRep
       const m = points.length / flow.dim;
       const ctx = contextOf(flow, m, c.conds);
       // The sample metrics draw their conditions from the first chunk's, as evaluate() does from the first points'.
-      yield { start: c.start, points, logpTrue: c.logpTrue, score: () => ({ logp: flow.logProb(points, { ctx }) }), sampler: flowEvaluable(flow, c.conds) };
+      yield { start: c.start, points, logpTrue: c.logpTrue, score: () => (a.score ? a.score(points, ctx) : { logp: flow.logProb(points, { ctx }) }), sampler: flowEvaluable(flow, c.conds) };
     }
   };
   return run(flowEvaluable(flow), a, chunks());
