@@ -16,6 +16,8 @@ import { lowerConv } from "./conv.js";
 import { foldZeros } from "./zeros.js";
 import { lowerRepeated, type Rep } from "./repeat.js";
 import { analyzeEqn, lowerFused, sigmoidNode, type Sym } from "./fuse.js";
+import { lowerTriangularSolve } from "./triangular.js";
+import { lowerBoolBinary } from "./logic.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -131,6 +133,7 @@ const rules: Record<string, Rule> = {
   gather: lowerGather,
   scatter: lowerScatter,
   conv: lowerConv,
+  triangular_solve: lowerTriangularSolve,
   split: (ctx, e) => {
     const sizes = e.params.sizes as number[];
     const outs = e.outBinders.map(() => ctx.g.fresh("split"));
@@ -194,6 +197,8 @@ export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
   const p = String(e.primitive);
   ctx.literalType = literalType(e);
   const ins = () => e.inputs.map((x) => ctx.name(x));
+  const logic = lowerBoolBinary(ctx, e);
+  if (logic) return [logic];
   if (unary[p]) return [ctx.g.node(unary[p]!, ins())];
   if (binary[p]) return [ctx.g.node(binary[p]!, ins())];
   const rule = rules[p];

@@ -5,12 +5,14 @@
  * learning-rate schedule, Adam's bias corrections and the EMA decay. Weights, EMA and Adam moments live in ONNX
  * Runtime tensors between steps — each step's outputs are the next one's inputs — and are copied back into the
  * state's jax-js arrays only when the state is looked at: for a checkpoint, on a diverged loss, and at the end.
- * Flow matching and fixed-step CNF maximum likelihood, float32, in one process (ONNX Runtime's intra-op threads
- * use the cores; `workers` > 1 is refused). Node-only: loads the optional `onnxruntime-node`.
+ * Flow matching and fixed-step CNF maximum likelihood (`trainOnnx`), and any other objective of the one loop —
+ * discrete normalizing flows' maximum likelihood (train-flow.ts) — through `trainOnnxWith`; float32, in one process
+ * (ONNX Runtime's intra-op threads use the cores; `workers` > 1 is refused). Node-only: loads the optional
+ * `onnxruntime-node`.
  */
-import { adamScalars, emaDecayAt, fromHost, makeSchedule, np, treeDispose, treeOps, type Tree } from "../engine/index.js";
+import { adamScalars, emaDecayAt, fromHost, makeSchedule, np, treeDispose, treeOps, type Array, type Tree } from "../engine/index.js";
 import { makeObjective } from "../fm/objectives.js";
-import { treeDtype, recentLoss, type TrainState, type TrainRunOptions } from "../train/loop.js";
+import { treeDtype, recentLoss, type TrainState, type TrainRunOptions, type TrainObjective } from "../train/loop.js";
 import { divergenceError } from "../train/divergence.js";
 import type { DataSource } from "../data/data-source.js";
 import { OptionError } from "../errors.js";
@@ -34,7 +36,7 @@ const MULTI_STEP_MAX_NODES = 1000;
 const STATE_KEYS = ["params", "ema", "m", "v"] as const;
 
 /** Why the ONNX trainer cannot run `state` (undefined when it can): checked before anything is compiled. */
-export function onnxTrainRefusal(state: TrainState): string | undefined {
+export function onnxTrainRefusal(state: TrainState<unknown, Tree>): string | undefined {
   const o = state.options;
   if (o.workers > 1) return "the onnx backend trains in one process on ONNX Runtime's threads: leave out --workers (or use 1)";
   if (o.objective === "mle" && o.mle.method === "dopri5") return "the onnx backend trains with fixed-step solvers; MLE with dopri5 changes its grid every step (use --backend wasm)";
@@ -42,7 +44,7 @@ export function onnxTrainRefusal(state: TrainState): string | undefined {
   return undefined;
 }
 
-function checkSupported(state: TrainState): void {
+function checkSupported(state: TrainState<unknown, Tree>): void {
   const why = onnxTrainRefusal(state);
   if (why) throw new OptionError(why);
 }
@@ -54,7 +56,7 @@ function toTensor(ort: OrtModule, t: Tree): Tensor {
 }
 
 /** Replaces the state's four trees by the values of the graph's state tensors (the old arrays are freed). */
-function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
+function writeBack(state: TrainState<unknown, Tree>, feeds: Record<string, Tensor>): void {
   STATE_KEYS.forEach((key, j) => {
     const [leaves, def] = treeOps.flatten(state[key] as Tree);
     const pieces = splitState(feeds[STATE_NAMES[j]]!.data as Float32Array, state[key] as Tree);
@@ -73,9 +75,27 @@ function writeBack(state: TrainState, feeds: Record<string, Tensor>): void {
  */
 export async function trainOnnx(state: TrainState, data: DataSource, run: TrainRunOptions = {}): Promise<TrainState> {
   checkSupported(state);
-  const ort = await loadOrt();
+  return trainOnnxWith(state, makeObjective(state.config, state.options, np.float32), data, run);
+}
+
+/**
+ * `trainOnnx` with the objective given (taken over and disposed, as `fit` does): the same loop for any objective
+ * whose loss traces to the compiler's primitives and whose inputs are float32 arrays of a fixed shape per step.
+ */
+export async function trainOnnxWith<P extends Tree, I extends (Array | undefined)[], S extends TrainState<unknown, P>>(
+  state: S, objective: TrainObjective<P, I>, data: DataSource, run: TrainRunOptions<S> = {},
+): Promise<S> {
+  try {
+    checkSupported(state);
+  } catch (e) {
+    objective.dispose();
+    throw e;
+  }
+  const ort = await loadOrt().catch((e: unknown) => {
+    objective.dispose();
+    throw e;
+  });
   const o = state.options;
-  const objective = makeObjective(state.config, o, np.float32);
   const sessions = new Map<number, Session>();
   const feeds: Record<string, Tensor> = {};
   let stale = false; // the state's jax-js trees are behind the tensors in `feeds`
@@ -101,7 +121,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
       if (!g) {
         const like = shapes.map((sh) => np.zeros(sh, { dtype: np.float32 }));
         try {
-          g = trainStepOnnx(objective.loss, o, state.params, like, K);
+          g = trainStepOnnx(objective.loss as unknown as (p: P, inputs: Array[]) => Array, o, state.params, like, K);
         } finally {
           for (const a of like) a.dispose();
         }
@@ -118,7 +138,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
     /** Host values of step k's batch (drawn from the run's rng) and scalars [lr, bc1, bc2, decay]. */
     const draw = (k: number): { batch: Float32Array[]; scalars: number[]; lr: number } => {
       // `params` may be behind the tensors here: only MLE with dopri5 reads them while drawing, and that is refused.
-      const inputs = objective.draw(state.rng, data, state.params);
+      const inputs = objective.draw(state.rng, data, state.params).filter((a): a is Array => a !== undefined);
       shapes = inputs.map((a) => a.shape.slice());
       const lr = lrAt(k);
       const s = adamScalars(k, lr, {}, np.float32);
@@ -169,7 +189,7 @@ export async function trainOnnx(state: TrainState, data: DataSource, run: TrainR
       const first = draw(k0);
       perCall ||= graph(1).nodes <= MULTI_STEP_MAX_NODES ? STEPS_PER_CALL : 1;
       const K = boundary - k0 + 1 >= perCall ? perCall : 1;
-      const steps = [first, ...Array.from({ length: K - 1 }, (_, j) => draw(k0 + 1 + j))];
+      const steps = [first, ...globalThis.Array.from({ length: K - 1 }, (_, j) => draw(k0 + 1 + j))];
       const losses = await call(steps);
       if (losses.every(Number.isFinite)) {
         swap();

@@ -34,6 +34,8 @@ export interface ChunkedEvalArgs {
   cond?: CondConfig;
   /** The sampler of the sample metrics for the first chunk's conditions (default `model`). */
   sampler?: (conds: FlowConds | undefined) => Evaluable;
+  /** A flow's chunk scorer (with the chunk's context rows) instead of `flow.logProb` (the onnx backend's compiled log p). */
+  scoreFlow?: (points: Float64Array, ctx?: Float64Array) => Promise<{ logp: Float64Array; nfe?: number }>;
 }
 
 /** Whether `eval` takes the chunked path: toy points beyond one chunk. */
@@ -91,7 +93,7 @@ export function flowEvalChunked(flow: Flow, a: ChunkedEvalArgs): Promise<EvalRep
       const m = points.length / flow.dim;
       const ctx = contextOf(flow, m, c.conds);
       // The sample metrics draw their conditions from the first chunk's, as evaluate() does from the first points'.
-      yield { start: c.start, points, logpTrue: c.logpTrue, score: () => ({ logp: flow.logProb(points, { ctx }) }), sampler: flowEvaluable(flow, c.conds) };
+      yield { start: c.start, points, logpTrue: c.logpTrue, score: () => (a.scoreFlow ? a.scoreFlow(points, ctx) : { logp: flow.logProb(points, { ctx }) }), sampler: flowEvaluable(flow, c.conds) };
     }
   };
   return run(flowEvaluable(flow), a, chunks());

@@ -22,8 +22,10 @@ import { guardOutput } from "../output-guard.js";
 import { velocityEvalData, flowPoints } from "../data.js";
 import { formatNumber as sig } from "../../format.js";
 import { evalsInChunks, velocityEvalChunked, flowEvalChunked } from "./eval-chunked.js";
-import { backendArg, backendOption } from "../backend-arg.js";
+import { backendArg, backendOption, type BackendChoice } from "../backend-arg.js";
 import { logProbOnnx } from "../../onnx/logprob.js";
+import { openFlowLogProb } from "../../onnx/flow-logprob.js";
+import { contextOf } from "../../flows/context.js";
 import { modelImage } from "../image-plot.js";
 import { imageBitsPerDim, imageTestPoints, formatImageEval } from "../image-eval.js";
 import { givenOptions } from "../resume-check.js";
@@ -47,7 +49,7 @@ export const evalSpec: CommandSpec = {
     seed: { type: "string", help: "seed of the toy points, probes and model samples", default: "0" },
     "logp-out": { type: "string", help: "write log q(x) of every input row (original units) to this CSV" },
     json: { type: "boolean", help: "print the report as JSON" },
-    backend: backendOption("flow-matching log-likelihoods: K fixed steps per graph call, or one dopri5 step per call"),
+    backend: backendOption("flow-matching log-likelihoods: K fixed steps per graph call, or one dopri5 step per call; normalizing flows: the compiled log p"),
   },
   examples: ["flowmatch eval --model runs/8g --data 8gaussians", "flowmatch eval --model runs/digits --data digits   (image models: bits/dim of the held-out images)", "flowmatch eval --model runs/table --data test.csv --logp-out logp.csv --json"],
 };
@@ -84,10 +86,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const spec = String(v.data);
   const nGiven = argv.some((a) => a === "--n" || a.startsWith("--n="));
   const backend = backendArg(v);
-  if (isFlowCheckpoint(String(v.model))) {
-    if (backend === "onnx") throw new OptionError(`--backend onnx scores flow-matching models; ${String(v.model)} holds a normalizing flow (leave --backend out)`);
-    return flowEval(v, nGiven);
-  }
+  if (isFlowCheckpoint(String(v.model))) return flowEval(v, nGiven, backend);
   await initEngine({ backend });
   const model = loadModel(String(v.model));
   try {
@@ -179,10 +178,14 @@ function fmtFlow(r: EvalReport, dq?: number): string {
   return lines.join("\n");
 }
 
-/** `eval` of a flow checkpoint (v: the parsed options; nGiven: whether --n was passed). */
-async function flowEval(v: Record<string, unknown>, nGiven: boolean): Promise<void> {
-  await initEngine();
+/**
+ * `eval` of a flow checkpoint (v: the parsed options; nGiven: whether --n was passed). On the onnx backend the
+ * log-likelihoods come from the flow's compiled log p (onnx/flow-logprob.ts); the sample metrics stay on wasm.
+ */
+async function flowEval(v: Record<string, unknown>, nGiven: boolean, backend: BackendChoice): Promise<void> {
+  await initEngine({ backend });
   const model = loadFlowModel(String(v.model));
+  const onnx = computeBackend() === "onnx" ? await openFlowLogProb(model) : undefined;
   try {
     const seed = num(v, "seed", { int: true, min: 0 })!;
     const spec = String(v.data);
@@ -193,19 +196,25 @@ async function flowEval(v: Record<string, unknown>, nGiven: boolean): Promise<vo
       // A large toy --n: drawn, scored and written a chunk at a time (eval-chunked.ts).
       if (getToy(spec).dim !== model.dim) throw new ShapeError(`${spec} has ${getToy(spec).dim} columns but the model in ${String(v.model)} has dimension ${model.dim}`);
       const logpOut = v["logp-out"] === undefined ? undefined : String(v["logp-out"]);
-      const report = await flowEvalChunked(model, { spec, n: nArg!, seed, samples, logpOut });
+      const score = onnx && (async (x: Float64Array, ctx?: Float64Array) => ({ logp: await onnx.logProb(x, ctx) }));
+      const report = await flowEvalChunked(model, { spec, n: nArg!, seed, samples, logpOut, ...(score ? { scoreFlow: score } : {}) });
       if (logpOut !== undefined) process.stderr.write(`wrote ${report.n} log-densities to ${logpOut}\n`);
       return printReport(v, report, fmtFlow(report, L), { model: String(v.model), arch: model.config.arch, data: spec });
     }
     const d = flowPoints(model, spec, nArg, seed);
     const points = L ? dequantize(d.points, new Rng((seed + 4242) >>> 0)) : d.points;
-    const report = evaluate(flowEvaluable(model, d.conds), { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    const t0 = performance.now();
+    const lp = onnx && (await onnx.logProb(points, model.config.ctxDim ? contextOf(model, points.length / model.dim, d.conds) : undefined));
+    const scorer = flowEvaluable(model, d.conds);
+    const report = evaluate(lp ? { ...scorer, logProb: () => ({ logp: lp }) } : scorer, { points, dim: model.dim, logProbTrue: d.logProbTrue }, { sampleCount: samples, skipSamples: samples === 0, seed: seed + 1 });
+    if (lp) report.seconds = (performance.now() - t0) / 1000;
     if (v["logp-out"] !== undefined) {
       writeOutputFile(String(v["logp-out"]), "logp\n" + Array.from(report.logp, String).join("\n") + "\n", writeFileAtomic, "--logp-out");
       process.stderr.write(`wrote ${report.n} log-densities to ${v["logp-out"]}\n`);
     }
     printReport(v, report, fmtFlow(report, L), { model: String(v.model), arch: model.config.arch, data: spec });
   } finally {
+    await onnx?.release();
     model.dispose();
   }
 }

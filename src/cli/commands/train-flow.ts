@@ -1,9 +1,13 @@
 /**
  * `flowmatch train --model <arch>`: a discrete normalizing flow trained by maximum likelihood, with the same
  * progress bar, atomic checkpoints and exact --resume as flow matching, and the test NLL / bits/dim at the end.
- * `train.ts` hands argv here when `--model` names a flow.
+ * `train.ts` hands argv here when `--model` names a flow. `--backend onnx` runs the training steps on ONNX Runtime
+ * (onnx/train-flow.ts: the same batches, so the same loss curve to float32 rounding); auto where it loads.
  */
-import { initEngine } from "../../engine/index.js";
+import { initEngine, computeBackend } from "../../engine/index.js";
+import { backendArg, backendOption, type BackendChoice } from "../backend-arg.js";
+import { trainFlowOnnx } from "../../onnx/train-flow.js";
+import { onnxTrainRefusal } from "../../onnx/train.js";
 import { checkpointExists } from "../../node/checkpoint-dir.js";
 import { claimCheckpointOut } from "../../node/output-path.js";
 import { checkFlowBatch, checkFlowNet } from "../memory-checks.js";
@@ -71,10 +75,12 @@ export const flowTrainSpec: CommandSpec = {
     seed: { type: "string", help: "seed for initialization, data split and batches", default: "0" },
     ...trainRunOptions("500"),
     warmup: { type: "string", help: "warm-up steps", default: "50" },
+    backend: backendOption("each training step as one graph call"),
     quiet: { type: "boolean", short: "q", help: "no progress output" },
   },
   examples: [
     "flowmatch train --model realnvp --data moons --steps 2000 --out runs/rnvp",
+    "flowmatch train --model nsf --data moons --backend onnx --out runs/nsf-onnx",
     "flowmatch train --model glow --data digits --out runs/glow-digits",
     "flowmatch train --model nsf --data 8gaussians --out runs/nsf --resume --steps 4000",
     "flowmatch train --model nsf --data points.csv --cond label --out runs/cnsf   # then: sample --model runs/cnsf --label 3",
@@ -109,9 +115,10 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
     warmupSteps: num(v, "warmup", { int: true, min: 0 }),
   };
   const stepsGiven = num(v, "steps", { int: true, min: 1 });
+  const backend = backendArg(v);
   const lock = claimCheckpointOut(out, { resume: !!v.resume, overwrite: !!v.overwrite });
   try {
-    await flowTrainLocked(v, { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven, given: givenOptions(argv) });
+    await flowTrainLocked(v, { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven, backend, given: givenOptions(argv) });
   } finally {
     lock.release();
   }
@@ -127,13 +134,15 @@ interface FlowTrainArgs {
   baseKind: "standard" | "diagonal";
   options: Partial<TrainOptions>;
   stepsGiven: number | undefined;
+  /** Where the steps run (cli/backend-arg.ts). */
+  backend: BackendChoice;
   /** The flags given on the command line (resume conflicts only count those). */
   given: ReturnType<typeof givenOptions>;
 }
 
 async function flowTrainLocked(v: Record<string, string | boolean | undefined>, a: FlowTrainArgs): Promise<void> {
   const { arch, spec, out, quiet, seed, variant, baseKind, options, stepsGiven } = a;
-  await initEngine();
+  await initEngine({ backend: a.backend });
   let state: FlowTrainState;
   let data: FlowDataSource;
   const testFraction = num(v, "test-fraction", { min: 0 })!;
@@ -198,11 +207,15 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   checkFlowBatch(s.config, s.options.batch);
   const bar = progressBar(s.options.steps, `train ${arch}`, { quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
-  trainFlow(s, data, {
+  const run = {
     progressEvery: 10,
-    onProgress: (p) => bar.update(p.step, `NLL ${sig(p.avgLoss)}`),
-    onCheckpoint: (st) => saveFlowTrainState(out, st),
-  });
+    onProgress: (p: { step: number; avgLoss: number }) => bar.update(p.step, `NLL ${sig(p.avgLoss)}`),
+    onCheckpoint: (st: FlowTrainState) => saveFlowTrainState(out, st),
+  };
+  // onnx: trainOnnxWith refuses in one line what it cannot run; auto falls back to wasm there.
+  const onnx = computeBackend() === "onnx" && a.backend !== "wasm" && !(a.backend === "auto" && onnxTrainRefusal(s));
+  if (onnx) await trainFlowOnnx(s, data, run);
+  else trainFlow(s, data, run);
   bar.finish(s.losses.length ? `NLL ${sig(recentFlowLoss(s))}` : "");
   const model = flowModelFromState(s);
   try {
