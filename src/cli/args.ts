@@ -115,6 +115,7 @@ export function trainRunOptions(checkpointEvery: string) {
     "checkpoint-every": { type: "string", help: "save every N steps (0: only at the end)", default: checkpointEvery },
     "ema-decay": { type: "string", help: "EMA decay of the weights used for sampling (0: off)", default: "0.999" },
     schedule: { type: "string", help: "learning-rate schedule: constant, warmup, cosine", default: "cosine" },
+    "clip-norm": { type: "string", help: "clip the gradient to this global norm before Adam (0: no clipping)", default: "1" },
   } as const satisfies Record<string, OptionSpec>;
 }
 

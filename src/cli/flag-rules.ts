@@ -46,7 +46,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   bins: { int: true, min: 2 },
   "checkpoint-every": count0, warmup: count0, trajectories: count0, "test-points": count0, samples: count0,
   lr: positive, "data-scale": positive, "t-std": positive, "sinkhorn-reg": positive, "mle-tol": tolerance, rtol: tolerance, atol: tolerance,
-  "sb-sigma": nonneg, kinetic: nonneg, jacobian: nonneg, temperature: nonneg,
+  "sb-sigma": nonneg, kinetic: nonneg, "clip-norm": nonneg, jacobian: nonneg, temperature: nonneg,
   "ema-decay": fraction, "cond-dropout": fraction, "test-fraction": fraction,
   "t-mean": finite, guidance: finite, "t-uniform": share,
   seed: SEED_RULE,

@@ -44,13 +44,13 @@ test("bad options and missing checkpoints are one-line errors", () => {
 
 test("tiny train → sample → plot; resume with other data dimension is refused", () => {
   let r = cli("train", "--data", "moons", "--steps", "30", "--batch", "64", "--hidden", "16,16", "--out", "m", "-q",
-    "--time-sampling", "logit-normal", "--t-mean", "-0.5", "--t-std", "0.8", "--workers", "2", "--activation", "relu"); // a negative value after its flag
+    "--time-sampling", "logit-normal", "--t-mean", "-0.5", "--t-std", "0.8", "--workers", "2", "--activation", "relu", "--clip-norm", "0.5"); // a negative value after its flag
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(dir, "m", "config.json")) && existsSync(join(dir, "m", "weights.safetensors")));
   const config = JSON.parse(readFileSync(join(dir, "m", "config.json"), "utf8"));
   assert.equal(config.model.net.activation, "relu");
   const saved = config.train.options;
-  assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers], ["logit-normal", { mean: -0.5, std: 0.8, uniform: 0.2 }, 2]);
+  assert.deepEqual([saved.timeSampling, saved.logitNormal, saved.workers, saved.clipNorm], ["logit-normal", { mean: -0.5, std: 0.8, uniform: 0.2 }, 2, 0.5]);
   r = cli("sample", "--model", "m", "--n", "50", "--method", "euler", "--steps", "5", "--out", "s.csv");
   assert.equal(r.code, 0, r.err);
   const rows = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");

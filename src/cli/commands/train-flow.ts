@@ -112,7 +112,7 @@ export async function flowTrainCommand(argv: string[]): Promise<void> {
   const options: Partial<TrainOptions> = {
     batch: num(v, "batch", { int: true, min: 1 }), lr: num(v, "lr", { min: 0 }), seed, schedule,
     checkpointEvery: num(v, "checkpoint-every", { int: true, min: 0 }), emaDecay: num(v, "ema-decay", { min: 0 }),
-    warmupSteps: num(v, "warmup", { int: true, min: 0 }),
+    warmupSteps: num(v, "warmup", { int: true, min: 0 }), clipNorm: num(v, "clip-norm", { min: 0 }),
   };
   const stepsGiven = num(v, "steps", { int: true, min: 1 });
   const backend = backendArg(v);

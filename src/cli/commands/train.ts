@@ -282,6 +282,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       workers: workersArg(v, String(v.objective) === "fm"),
       checkpointEvery: num(v, "checkpoint-every", { int: true, min: 0 }),
       emaDecay: num(v, "ema-decay", { min: 0 }),
+      clipNorm: num(v, "clip-norm", { min: 0 }),
       schedule,
       timeSampling: String(v["time-sampling"]) as TrainOptions["timeSampling"],
       logitNormal: { mean: num(v, "t-mean")!, std: num(v, "t-std")!, uniform: num(v, "t-uniform")! },
