@@ -1,15 +1,19 @@
 /**
  * Named training recipes for the quality harness: the `flowmatch train` flags each adds to `--data FILE --steps N`.
- * "default" is flowmatch as shipped; "plain" is the plain PyTorch recipe of issue 13 (constant Adam 1e-3, no EMA,
- * raw t as the network's time input, the data in its own units), on the same 256×3 SiLU network and batch 512.
+ * "default" is flowmatch as shipped; "plain" is the plain PyTorch recipe of issue 13 (constant Adam 1e-3, no EMA, no
+ * gradient clipping, uniform t, raw t as the network's time input, the data in its own units), on its 256×3 SiLU
+ * network and batch 512.
  * The others change one thing against "default", so a table of them says what each choice is worth.
  */
 export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   default: [],
   // 0.1's defaults, spelled out (SiLU, per-column std 1): what "default" meant before issue 13.
   "v0.1": ["--activation", "silu", "--standardize", "column", "--data-scale", "1"],
-  plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none", "--data-scale", "1"],
-  "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "column", "--data-scale", "1"],
+  // Spelled out in full (net, activation, uniform t, no clipping), so later changes of the defaults do not leak into it.
+  plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none", "--data-scale", "1",
+    "--hidden", "256,256,256", "--activation", "silu", "--time-sampling", "uniform", "--clip-norm", "0"],
+  "plain-column": ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "column", "--data-scale", "1",
+    "--hidden", "256,256,256", "--activation", "silu", "--time-sampling", "uniform", "--clip-norm", "0"],
   global: ["--standardize", "global", "--data-scale", "1"],
   "raw-units": ["--standardize", "none", "--data-scale", "1"],
   "raw-t": ["--time-embedding", "none"],
