@@ -7,8 +7,8 @@
  */
 export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   default: [],
-  // 0.1's defaults, spelled out (SiLU, per-column std 1): what "default" meant before issue 13.
-  "v0.1": ["--activation", "silu", "--standardize", "column", "--data-scale", "1"],
+  // 0.1's defaults, spelled out (256×3 SiLU, per-column std 1, uniform t): what "default" meant before issue 13.
+  "v0.1": ["--activation", "silu", "--standardize", "column", "--data-scale", "1", "--hidden", "256,256,256", "--time-sampling", "uniform"],
   // Spelled out in full (net, activation, uniform t, no clipping), so later changes of the defaults do not leak into it.
   plain: ["--lr", "1e-3", "--schedule", "constant", "--ema-decay", "0", "--time-embedding", "none", "--standardize", "none", "--data-scale", "1",
     "--hidden", "256,256,256", "--activation", "silu", "--time-sampling", "uniform", "--clip-norm", "0"],
