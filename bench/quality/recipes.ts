@@ -53,6 +53,8 @@ export const RECIPES: Readonly<Record<string, readonly string[]>> = {
   "const1e-3": ["--schedule", "constant", "--lr", "1e-3"],
   "uniform-t": ["--time-sampling", "uniform"],
   "batch256": ["--batch", "256"],
+  h3: ["--hidden", "256,256,256"],
+  "no-clip": ["--clip-norm", "0"],
 };
 
 /** The flags of recipe `name`; an unknown name lists the valid ones. */
