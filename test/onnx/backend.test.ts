@@ -7,17 +7,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { initEngine, computeBackend, registerOnnxProbe, resolveBackend, treeLeaves, type Tree } from "../../src/engine/index.js";
+import { initEngine, computeBackend, registerOnnxProbe, resolveBackend } from "../../src/engine/index.js";
 import { loadTrainState } from "../../src/node/index.js";
 import { loadOrt } from "../../src/onnx/runtime.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError } from "../../src/errors.js";
 import { cliSandbox, assertOneLineError } from "../util/cli.js";
-import { ORT_SKIP } from "../util/ort.js";
+import { ORT_SKIP, assertSameRun, treeValues } from "../util/ort.js";
 
 const { dir, cli } = cliSandbox("flowmatch-backend-");
 const small = ["--data", "8gaussians", "--steps", "30", "--batch", "64", "--hidden", "16,16", "--test-points", "0", "-q"];
-const values = (t: Tree) => Float64Array.from(treeLeaves(t).flatMap((a) => [...(a.ref.dataSync() as Float32Array)]));
 
 test("initEngine({ backend }): wasm, onnx where it loads, auto; without a registered probe (the core alone) auto is wasm", async () => {
   await initEngine({ backend: "wasm" });
@@ -44,9 +43,7 @@ test("train --backend onnx saves the wasm run's loss curve and weights; eval --b
   await initEngine();
   using sa = loadTrainState(join(dir, "w"));
   using sb = loadTrainState(join(dir, "o"));
-  assert.equal(sb.step, 30);
-  assert.ok(maxRelDiff(sb.losses, sa.losses) <= 1e-4, `losses ${maxRelDiff(sb.losses, sa.losses)}`);
-  assert.ok(maxRelDiff(values(sb.params), values(sa.params)) <= 1e-4);
+  assertSameRun(sb, sa, 30);
   const ev = (...extra: string[]) => cli("eval", "--model", "w", "--data", "8gaussians", "--n", "300", "--method", "rk4", "--steps", "12", "--samples", "0", "--json", ...extra);
   const [ew, eo] = [ev(), ev("--backend", "onnx")];
   assert.equal(eo.code, 0, eo.err);
@@ -71,7 +68,7 @@ test("demo: auto (its default) trains on ONNX Runtime and says so; --backend was
   await initEngine();
   using sa = loadTrainState(join(dir, "da", "model"));
   using sb = loadTrainState(join(dir, "db", "model"));
-  assert.ok(maxRelDiff(values(sa.params), values(sb.params)) <= 1e-4, `weights ${maxRelDiff(values(sa.params), values(sb.params))}`);
+  assert.ok(maxRelDiff(treeValues(sa.params), treeValues(sb.params)) <= 1e-4, `weights ${maxRelDiff(treeValues(sa.params), treeValues(sb.params))}`);
   assertOneLineError(cli("demo", "--steps", "2", "--backend", "gpu", "--out", "dc"), /--backend must be/);
 });
 
