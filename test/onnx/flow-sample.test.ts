@@ -5,6 +5,7 @@
  * n = 2100 crosses both the 2048-row base draws and the 1024-row graph calls, so rows placed at a wrong offset, or
  * noise drawn out of order, show. Covered: a standardizer and a temperature (realnvp), per-row context (conditional maf),
  * an image glow (multi-scale, 1×1 convolutions inverted by triangular solves), and the chunked generator.
+ * Also the exported files (flow-export.ts) with a standardizer and a learnt diagonal base folded in.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +14,9 @@ import { Flow } from "../../src/flows/model.js";
 import type { FlowConfigInput } from "../../src/flows/architectures.js";
 import { flowSampleChunks } from "../../src/flows/sample-chunks.js";
 import { flowSampleChunksOnnx, flowSampleOnnx, openFlowSampler } from "../../src/onnx/flow-sample.js";
+import { flowLogProbExport, flowSamplerExport } from "../../src/onnx/flow-export.js";
+import { runOnnx } from "../../src/onnx/verify.js";
+import { flowSampleRng } from "../../src/flows/model.js";
 import { ORT_SKIP } from "../util/ort.js";
 
 await initEngine();
@@ -81,6 +85,22 @@ test("image glow [4, 4, 1], 2 levels: samples equal wasm's", { skip: ORT_SKIP },
     const want = flow.sample(40, { seed: 1 });
     const got = await flowSampleOnnx(flow, 40, { seed: 1 });
     assert.ok(scaledDiff(got, want, 16) <= TOL, `samples: ${scaledDiff(got, want, 16)}`);
+  } finally {
+    flow.dispose();
+  }
+});
+
+test("exported log-density and sampler files fold in the standardizer and a diagonal base", { skip: ORT_SKIP }, async () => {
+  const flow = perturbed({ arch: "realnvp", eventShape: [2], layers: 2, hidden: [8], seed: 1, base: "diagonal", standardizer: { mean: [3, -1], std: [2, 0.25] } });
+  try {
+    assert.equal(flow.base.name, "diagonal-normal");
+    const n = 9;
+    const x = flow.sample(n, { seed: 2 });
+    const lp = await runOnnx(flowLogProbExport(flow), { x: { data: x, dims: [n, 2] } });
+    assert.ok(scaledDiff(lp, flow.logProb(x), 1) <= TOL, `logp: ${scaledDiff(lp, flow.logProb(x), 1)}`);
+    const noise = flowSampleRng(2).normals(n * 2);
+    const xs = await runOnnx(flowSamplerExport(flow), { noise: { data: noise, dims: [n, 2] } });
+    assert.ok(scaledDiff(xs, x, 2) <= TOL, `samples: ${scaledDiff(xs, x, 2)}`);
   } finally {
     flow.dispose();
   }
