@@ -18,6 +18,7 @@ import { flowLogProbExport, flowSamplerExport } from "../../src/onnx/flow-export
 import { runOnnx } from "../../src/onnx/verify.js";
 import { flowSampleRng } from "../../src/flows/model.js";
 import { ORT_SKIP } from "../util/ort.js";
+import { assertNoLeaks } from "../util/leaks.js";
 
 await initEngine();
 
@@ -85,6 +86,8 @@ test("image glow [4, 4, 1], 2 levels: samples equal wasm's", { skip: ORT_SKIP },
     const want = flow.sample(40, { seed: 1 });
     const got = await flowSampleOnnx(flow, 40, { seed: 1 });
     assert.ok(scaledDiff(got, want, 16) <= TOL, `samples: ${scaledDiff(got, want, 16)}`);
+    // Compiling and the host-side base draws borrow the flow's parameters and leave no jax-js arrays behind.
+    await assertNoLeaks("flowSampleOnnx", async () => void (await flowSampleOnnx(flow, 5, { seed: 1 })));
   } finally {
     flow.dispose();
   }
