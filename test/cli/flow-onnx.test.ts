@@ -96,4 +96,5 @@ test("export of a conditional flow takes a context input; flags of the other mod
     flow.dispose();
   }
   assertOneLineError(cli("export", "--model", "f", "--out", "y.onnx", "--sampler", "rk4"), /normalizing flow: --sampler and --steps are for flow-matching models \(use --graph sampler\)/);
+  assertOneLineError(cli("export", "--model", "f", "--out", "y.onnx", "--steps", "4"), /normalizing flow: --sampler and --steps are for flow-matching models/);
 });

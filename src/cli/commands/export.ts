@@ -47,14 +47,14 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (!v.model) throw new OptionError("--model DIR is required");
   if (v.out === undefined) throw new OptionError("--out FILE.onnx is required");
   const sampler = v.sampler === undefined ? undefined : String(v.sampler); // checked by parseCommand (flag-rules.ts)
-  if (sampler === undefined && givenOptions(argv).has("steps")) {
-    throw new OptionError("--steps needs --sampler (the velocity field alone has no steps)");
-  }
   const steps = num(v, "steps", { int: true, min: 1 })!;
   const dir = String(v.model);
   guardOutput("--out", v.out, { "--model": dir });
   const out = checkOutputFile(String(v.out));
   if (isFlowCheckpoint(dir)) return exportFlow(v, dir, out, argv);
+  if (sampler === undefined && givenOptions(argv).has("steps")) {
+    throw new OptionError("--steps needs --sampler (the velocity field alone has no steps)");
+  }
   if (v.graph !== undefined) throw new OptionError(`--graph is for normalizing flows; ${dir} holds a flow-matching model (use --sampler)`);
   await initEngine();
   const model = loadModel(dir);
