@@ -69,6 +69,7 @@ export const CHOICE_RULES: Readonly<Record<string, readonly string[]>> = {
   "time-embedding": ["sinusoidal", "none"],
   standardize: ["column", "global", "none"],
   sampler: ["euler", "midpoint", "rk4"],
+  graph: ["logp", "sampler"],
   backend: ["wasm", "onnx", "auto"],
   net: ["mlp", "unet"],
 };

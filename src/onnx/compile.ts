@@ -8,14 +8,17 @@
  *
  * Parameters become initializers; arrays the function closes over (embedding frequencies, zero padding) become
  * constants — one that holds the batch size must be uniform (all entries equal) and is expanded at run time.
+ * Literals and constants whose values differ between the traces (a mean's 1/B) are computed from the runtime batch
+ * size (batch-consts.ts).
  */
 import { makeJaxpr, type Jaxpr } from "@jax-js/jax";
 import { np, treeLeaves, type Array, type Tree } from "../engine/index.js";
 import { GraphBuilder, batchFactor, isBatchDim, scaledBatch, type Dim } from "./graph.js";
 import { lowerEqn, onnxType, type LowerCtx } from "./lower.js";
-import { DataType, encodeModel, type GraphProto, type ValueInfo } from "./proto.js";
+import { DataType, encodeModel, type DataTypeCode, type GraphProto, type ValueInfo } from "./proto.js";
 import { OptionError } from "../errors.js";
 import { peephole } from "./peephole.js";
+import { emitBatchScaled, fitBatchScaled, type BatchScaled } from "./batch-consts.js";
 
 type Atom = Jaxpr["outs"][number];
 type JaxprEqn = Jaxpr["eqns"][number];
@@ -122,10 +125,11 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
   if (ja.inBinders.length !== nConst + leaves.length + o.inputs.length) throw new Error("onnx: unexpected jaxpr inputs");
 
   const zeros = new Set<Atom>();
+  const batchTypes = new Map<DataTypeCode, string>();
   ja.inBinders.forEach((v, i) => {
     const d = pairDims(v, jb.inBinders[i]!);
     dims.set(v, d);
-    if (i < nConst) names.set(v, constant(g, A.consts[i]!, d, () => zeros.add(v)));
+    if (i < nConst) names.set(v, constant(g, A.consts[i]!, B.consts[i]!, d, () => zeros.add(v), batchTypes));
     else if (i < nConst + leaves.length) {
       const leaf = leaves[i - nConst]!;
       names.set(v, g.initializer(leaf.ref.dataSync() as ArrayLike<number>, leaf.shape, onnxType(String(leaf.dtype)), `param_${i - nConst}`));
@@ -135,6 +139,17 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
     }
   });
 
+  // Literals that differ between the twins (a mean's 1/B): computed from the runtime batch size.
+  const scaledLits = new Map<Atom, BatchScaled>();
+  ja.eqns.forEach((e, k) => {
+    e.inputs.forEach((a, j) => {
+      const b = jb.eqns[k]?.inputs[j];
+      if (!("value" in a) || !b || !("value" in b)) return;
+      const fit = fitBatchScaled([Number(a.value)], [Number(b.value)], TRACE_BATCHES[0], TRACE_BATCHES[1], onnxType(String(a.aval.dtype)), `a number in the function (${String(e.primitive)})`);
+      if (fit) scaledLits.set(a, fit);
+    });
+  });
+
   const uses = new Map<Atom, number>();
   for (const a of [...ja.eqns.flatMap((e) => e.inputs), ...ja.outs]) uses.set(a, (uses.get(a) ?? 0) + 1);
   const ctx: LowerCtx = {
@@ -142,6 +157,8 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
     name: (a) => {
       const n = names.get(a);
       if (n !== undefined) return n;
+      const scaled = scaledLits.get(a);
+      if (scaled) return emitBatchScaled(g, scaled, [], (a.aval.weakType && ctx.literalType) || onnxType(String(a.aval.dtype)), batchTypes);
       if ("value" in a) return g.scalar(a.value, (a.aval.weakType && ctx.literalType) || onnxType(String(a.aval.dtype)));
       throw new Error("onnx: a value used before it is defined");
     },
@@ -161,7 +178,8 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
       dims.set(v, pairDims(v, twin.outBinders[j]!));
       producers.set(v, e);
     });
-    lowerEqn(ctx, e).forEach((n, j) => names.set(e.outBinders[j]!, n));
+    // Pattern rewrites (fusion, zero folding) read literals as fixed numbers: not for batch-dependent ones.
+    lowerEqn(ctx, e, e.inputs.some((a) => scaledLits.has(a))).forEach((n, j) => names.set(e.outBinders[j]!, n));
   });
 
   if (ja.outs.length !== o.outputs.length) throw new Error(`onnx: ${ja.outs.length} outputs traced, ${o.outputs.length} named`);
@@ -173,10 +191,18 @@ function lowerTraces(A: Trace, B: Trace, o: CompileOptions): GraphProto {
   return g.finish(o.name ?? "flowmatch", inputs, outputs);
 }
 
-/** A closed-over array: an initializer, or — when its shape holds the batch size — a uniform value expanded at run time. */
-function constant(g: GraphBuilder, c: Array, d: Dim[], allZero: () => void): string {
+/**
+ * A closed-over array (`twin`: the same constant in the other trace): an initializer; c·B or c/B computed at run
+ * time when its values differ between the traces; or — when its shape holds the batch size — a uniform value
+ * expanded at run time.
+ */
+function constant(g: GraphBuilder, c: Array, twin: Array, d: Dim[], allZero: () => void, batchTypes: Map<DataTypeCode, string>): string {
   const values = c.ref.dataSync() as ArrayLike<number>;
   const type = onnxType(String(c.dtype));
+  if (!d.some(isBatchDim)) {
+    const scaled = c === twin ? undefined : fitBatchScaled(values, twin.ref.dataSync() as ArrayLike<number>, TRACE_BATCHES[0], TRACE_BATCHES[1], type, "an array the function closes over");
+    if (scaled) return emitBatchScaled(g, scaled, d as number[], type, batchTypes);
+  }
   if (globalThis.Array.prototype.every.call(values, (x: number) => x === 0)) allZero();
   if (!d.some(isBatchDim)) return g.initializer(values, d as number[], type);
   const v0 = values[0] ?? 0;

@@ -185,15 +185,20 @@ function literalType(e: JaxprEqn): DataTypeCode | undefined {
   return dtype === "bool" || dtype === "undefined" ? undefined : onnxType(dtype);
 }
 
-/** Lowers one equation; returns the ONNX names of its outputs. */
-export function lowerEqn(ctx: LowerCtx, e: JaxprEqn): string[] {
-  analyzeEqn(ctx, e);
-  const folded = foldZeros(ctx, e);
-  if (folded) return folded;
-  const fused = lowerFused(ctx, e);
-  if (fused) return fused;
-  const repeated = lowerRepeated(ctx, e);
-  if (repeated) return repeated;
+/**
+ * Lowers one equation; returns the ONNX names of its outputs. `plain`: by its own rule only, without the pattern
+ * rewrites (for an equation whose literals are computed at run time; its output is then opaque to later ones).
+ */
+export function lowerEqn(ctx: LowerCtx, e: JaxprEqn, plain = false): string[] {
+  if (!plain) {
+    analyzeEqn(ctx, e);
+    const folded = foldZeros(ctx, e);
+    if (folded) return folded;
+    const fused = lowerFused(ctx, e);
+    if (fused) return fused;
+    const repeated = lowerRepeated(ctx, e);
+    if (repeated) return repeated;
+  }
   const p = String(e.primitive);
   ctx.literalType = literalType(e);
   const ins = () => e.inputs.map((x) => ctx.name(x));

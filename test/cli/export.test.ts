@@ -85,7 +85,8 @@ test("an existing output file is replaced; the model's own files and bad options
   assertOneLineError(cli("export", "--model", "nowhere", "--out", "x.onnx"), /nowhere/);
   r = cli("train", "--model", "realnvp", "--data", "moons", "--steps", "2", "--layers", "1", "--hidden", "4", "--out", "flow", "-q");
   assert.equal(r.code, 0, r.err);
-  assertOneLineError(cli("export", "--model", "flow", "--out", "x.onnx"), /flow holds a normalizing flow; ONNX export covers flow-matching models only/);
+  // Flows export too now (test/cli/flow-onnx.test.ts); --graph is theirs alone.
+  assertOneLineError(cli("export", "--model", "m", "--out", "x.onnx", "--graph", "sampler"), /--graph is for normalizing flows; m holds a flow-matching model/);
 });
 
 test("--verify without onnxruntime-node: one line, exit 2, no file written", () => {
@@ -152,7 +153,8 @@ test("sample --backend onnx: the same rows as the wasm backend (one line where i
   assert.equal(/NFE (\d+)/.exec(ro.err)?.[1], /NFE (\d+)/.exec(r.err)?.[1], `${ro.err} vs ${r.err}`);
   assert.ok(maxRelDiff(csv("do.csv"), csv("dw.csv")) <= 1e-5, `dopri5 onnx vs wasm: ${maxRelDiff(csv("do.csv"), csv("dw.csv"))}`);
   assertOneLineError(cli("sample", "--model", "m", "--n", "4", "--method", "heun", "--backend", "onnx"), /onnx backend samples with euler, midpoint, rk4 \(fixed steps\) or dopri5/);
-  assertOneLineError(cli("sample", "--model", "flow", "--n", "4", "--backend", "onnx"), /--backend onnx samples flow-matching models/);
+  // Normalizing flows sample on onnx too now (test/cli/flow-onnx.test.ts); without ONNX Runtime: one line.
+  assertOneLineError(spawnWithEnv({ FLOWMATCH_ORT_MODULE: "onnxruntime-node-missing-for-test" }, "sample", "--model", "flow", "--n", "4", "--backend", "onnx"), /onnxruntime-node/);
   assertOneLineError(spawnWithEnv({ FLOWMATCH_ORT_MODULE: "onnxruntime-node-missing-for-test" }, "sample", "--model", "m", "--n", "4", "--backend", "onnx", "--out", "bm.csv"), /onnxruntime-node is not installed/);
   assert.throws(() => readFileSync(join(dir, "bm.csv")));
 });

@@ -6,7 +6,9 @@
  * Large n is drawn in chunks and streamed (to stdout as it goes, or to --out through a temporary file renamed into
  * place at the end), so memory stays flat; an --out the disk cannot hold is refused before sampling.
  * `--backend onnx` runs a fixed-step flow-matching sampler on ONNX Runtime (src/onnx/sample.ts): the same noise
- * stream, one graph call per chunk (dopri5: one call per step, the control on the host); `--backend auto` does so where onnxruntime-node loads and the run fits.
+ * stream, one graph call per chunk (dopri5: one call per step, the control on the host); for a normalizing flow it
+ * runs the compiled inverse on the same base draws (src/onnx/flow-sample.ts). `--backend auto` does so where
+ * onnxruntime-node loads and the run fits.
  */
 import { initEngine, computeBackend } from "../../engine/index.js";
 import { CHUNK_ROWS, csvBytes } from "../../engine/memory.js";
@@ -25,6 +27,7 @@ import { givenOptions } from "../resume-check.js";
 import { guardOutput } from "../output-guard.js";
 import { progressBar } from "../progress.js";
 import { onnxSampleChunks } from "../../onnx/sample-chunks.js";
+import { flowSampleChunksOnnx } from "../../onnx/flow-sample.js";
 import { EXPORT_SAMPLERS } from "../../onnx/export.js";
 import { backendOption, backendArg } from "../backend-arg.js";
 
@@ -37,7 +40,7 @@ export const sampleSpec: CommandSpec = {
     n: { type: "string", help: "number of samples (any size: drawn and written in chunks)", default: "1000" },
     out: { type: "string", help: "output CSV (default: stdout)" },
     quiet: { type: "boolean", short: "q", help: "no progress output (shown for more than 65536 samples)" },
-    backend: backendOption("euler/midpoint/rk4 sampling of flow-matching models, one graph call per chunk; dopri5, one call per step"),
+    backend: backendOption("euler/midpoint/rk4 sampling of flow-matching models, one graph call per chunk; dopri5, one call per step; normalizing flows: the compiled inverse"),
     ...sampleOptions,
   },
   examples: ["flowmatch sample --model runs/8g --n 10000 --method euler --steps 100 --out samples.csv"],
@@ -87,16 +90,18 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   const backend = backendArg(v);
   let onnx = backend === "onnx";
   if (isFlowCheckpoint(dir)) {
-    if (onnx) throw new OptionError(`--backend onnx samples flow-matching models; ${dir} holds a normalizing flow (leave --backend out)`);
     refuseSolverFlags(givenOptions(argv), dir);
-    await initEngine();
+    await initEngine({ backend }); // onnx where onnxruntime-node cannot load: one line
     const flow = loadFlowModel(dir);
     try {
       const seed = num(v, "seed", { int: true, min: 0 }) ?? 0;
       const temperature = num(v, "temperature", { min: 0 }) ?? 1;
       const ctx = flowChunkContext(flow, v, seed);
       diskCheck(flow.dim);
-      await streamCsv(v, n, flow.dim, flowSampleChunks(flow, n, { seed, temperature, ...ctx }));
+      // auto: ONNX Runtime where it loaded and the flow is float32 (onnx itself refuses others in one line).
+      onnx = computeBackend() === "onnx" && (backend === "onnx" || String(flow.dtype) === "float32");
+      const o = { seed, temperature, ...ctx };
+      await streamCsv(v, n, flow.dim, onnx ? flowSampleChunksOnnx(flow, n, o) : flowSampleChunks(flow, n, o));
       if (v.out !== undefined) process.stderr.write(`wrote ${n} samples to ${String(v.out)}\n`);
     } finally {
       flow.dispose();
