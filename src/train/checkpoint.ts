@@ -26,6 +26,7 @@ import { CheckpointError, OptionError } from "../errors.js";
 import { treeToHost, treeSkeleton, treeFromTensors } from "../io/tree-host.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../fm/velocity-model.js";
 import { resolveFlowConfig } from "../flows/architectures.js";
+import { flowContextDim } from "../flows/flow-config.js";
 import type { BaseDistribution } from "../flows/base.js";
 import { Flow, type FlowModelConfig, type FlowParams } from "../flows/model.js";
 import type { Bijector } from "../flows/types.js";
@@ -165,6 +166,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
   } catch (e) {
     throw new CheckpointError(`${where}: bad model config (${(e as Error).message})`);
   }
+  checkFlowFields(model, where);
   const s = flowStructure(origin, model, dtype, o.structure);
   const skel = treeSkeleton(s.template);
   const expected = new Set(leafNames(s.template, ""));
@@ -175,6 +177,22 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     return treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree;
   };
   return { kind, c: { ...raw, model }, has, tree, flow: { bijector: s.bijector, base: s.base } };
+}
+
+/**
+ * Fields of a flow's config that must agree with each other (each valid alone, so the schema passes them): the
+ * context width with the condition it encodes, and the data columns with the event size. An edited config.json
+ * would otherwise load and fail later with a message about the sampler's inputs, or sample with the wrong width.
+ */
+function checkFlowFields(model: FlowModelConfig, where: string): void {
+  if (model.cond) {
+    const want = flowContextDim(model.cond);
+    const what = model.cond.kind === "class" ? `one-hot over the ${model.cond.classes.length} classes of model.cond.classes` : `the ${model.cond.dim} values of model.cond.dim`;
+    if (model.ctxDim !== want) throw new CheckpointError(`${where}: model.ctxDim: expected ${want} (${what}), got ${model.ctxDim}`);
+  }
+  const D = model.eventShape.reduce((a, b) => a * b, 1);
+  if (model.columns && model.columns.length !== D)
+    throw new CheckpointError(`${where}: model.columns: expected ${D} column indices (the event shape [${model.eventShape.join(",")}]), got ${model.columns.length}`);
 }
 
 /** Names of a parameter tree's leaves, as flattenNamed writes them (`prefix.a.0.b`). */
