@@ -27,6 +27,7 @@ import { treeToHost, treeSkeleton, treeFromTensors } from "../io/tree-host.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../fm/velocity-model.js";
 import { resolveFlowConfig } from "../flows/architectures.js";
 import { flowContextDim } from "../flows/flow-config.js";
+import { condEmbedWidth } from "../fm/conditioning.js";
 import type { BaseDistribution } from "../flows/base.js";
 import { Flow, type FlowModelConfig, type FlowParams } from "../flows/model.js";
 import type { Bijector } from "../flows/types.js";
@@ -145,6 +146,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     const m = migrateFlowMatching(raw.model, tensors, origin);
     tensors = m.tensors;
     validateConfig({ ...raw, model: m.model }, where);
+    checkCondWidth(m.model, where);
     checkFiniteTensors(tensors, weightsWhere);
     // The stored tensors fill the structure of a freshly initialized model (shape-checked, initializer key order).
     let template: VelocityModel;
@@ -177,6 +179,21 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     return treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree;
   };
   return { kind, c: { ...raw, model }, has, tree, flow: { bijector: s.bijector, base: s.base } };
+}
+
+/**
+ * A flow-matching MLP or U-Net reads the condition through `net.condWidth` inputs: the class embedding's width or
+ * the context values plus their ∅ flag. An edited model.cond or condWidth would pass the weight shapes and fail at
+ * the first matrix product (an internal error), so the two must agree. (Imported ONNX nets use condWidth otherwise.)
+ */
+function checkCondWidth(model: ModelConfig, where: string): void {
+  const net = model.net;
+  if (net.kind !== "mlp" && net.kind !== "unet") return;
+  const got = net.condWidth ?? 0;
+  const want = model.cond ? condEmbedWidth(model.cond) : 0;
+  if (got === want) return;
+  const what = !model.cond ? "no model.cond: an unconditional network" : model.cond.kind === "class" ? "model.cond.embedDim" : `model.cond.dim ${model.cond.dim} context values and their ∅ flag`;
+  throw new CheckpointError(`${where}: model.net.condWidth: expected ${want} (${what}), got ${got}`);
 }
 
 /**
