@@ -217,6 +217,14 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   if (onnx) await trainFlowOnnx(s, data, run);
   else trainFlow(s, data, run);
   bar.finish(s.losses.length ? `NLL ${sig(recentFlowLoss(s))}` : "");
+  // A small CSV can leave no row held out (10% of 5 rows is none): the checkpoint is saved, so a note, not an error.
+  if (!data.test || data.test.length === 0) {
+    const split = (s.config as FlowConfig).testFraction ?? testFraction;
+    process.stderr.write(`no test NLL: no row of ${spec} is held out (--test-fraction ${split}${split > 0 ? " leaves none of so few rows" : ""})\n`);
+    if (!quiet) process.stderr.write(`saved ${out} (step ${s.step})\n`);
+    disposeFlowTrainState(s);
+    return;
+  }
   const model = flowModelFromState(s);
   try {
     const r = testReport(model, data, seed);
