@@ -79,6 +79,8 @@ function cases(): CorpusCase[] {
     ["eval --logp-out inside another checkpoint", ["eval", "--model", "fk", "--data", "moons", "--n", "10", "--samples", "0", "--logp-out", "fm/logp.csv"], 2, /--logp-out fm\/logp\.csv is inside the checkpoint folder fm/],
     ["plot --out inside another checkpoint", ["plot", "--model", "fk", "--out", "fm/p.png"], 2, INSIDE],
     ["demo --out a checkpoint folder", ["demo", "--out", "fm", "--steps", "2", "-q"], 2, /--out fm\/demo\.png is inside the checkpoint folder fm/],
+    // A --label for a context model names that mistake, not the onnx backend's need for context rows.
+    ...(ORT_SKIP ? [] : [["sample fm context model --label, onnx", ["sample", "--model", "fmx", "--n", "3", "--method", "rk4", "--steps", "2", "--label", "1", "--backend", "onnx"], 2, /this model is conditioned on a context vector, not class labels/] as CorpusCase]),
     // auto falls back to wasm for a float64 flow (as sample does) instead of refusing.
     ["eval --backend auto, float64 flow", ["eval", "--model", "f64", "--data", "moons", "--n", "20", "--samples", "0", "--backend", "auto"], 0, /NLL/],
     // A CSV too small to hold out a row: the model is saved and the test NLL skipped with a note (was exit 2 after training).
