@@ -13,7 +13,7 @@ import { ORT_SKIP } from "../util/ort.js";
 
 const { dir } = cliSandbox("flowmatch-corpus-onnx-");
 const BACKENDS = ORT_SKIP ? ["wasm"] : ["wasm", "onnx"];
-const PROTECTED = ["fk", "flc", "fm", "fmx"];
+const PROTECTED = ["fk", "flc", "flx", "fm", "fmx"];
 
 /** Edits `name`/config.json in place (a damaged copy of a checkpoint). */
 function editConfig(name: string, edit: (c: { model: Record<string, unknown> } & Record<string, unknown>) => void): void {
@@ -37,6 +37,7 @@ async function setup(): Promise<void> {
     runCli(dir, ["train", "--model", "realnvp", "--data", "moons", ...flow, "--out", "fk"]),
     runCli(dir, ["train", "--model", "realnvp", "--data", "l.csv", "--cond", "label", ...flow, "--out", "flc"]),
   ]);
+  runs.push(await runCli(dir, ["train", "--model", "realnvp", "--data", "c.csv", "--cond", "c", "--cond-type", "context", ...flow, "--out", "flx"]));
   runs.push(await runCli(dir, ["train", "--data", "moons", ...fm, "--out", "fm"]));
   runs.push(await runCli(dir, ["train", "--data", "c.csv", "--cond", "c", "--cond-type", "context", ...fm, "--out", "fmx"]));
   for (const r of runs) assert.equal(r.code, 0, r.err);
@@ -61,6 +62,9 @@ function cases(): CorpusCase[] {
       // The saved data columns land on the condition column of a file laid out otherwise.
       [`eval cond flow, data column missing (${b})`, ["eval", "--model", "flc", "--data", "missing.csv", "--samples", "0", ...be], 2, /missing\.csv: column 2 \("label"\) is the condition column/],
       [`eval cond flow, columns reordered (${b})`, ["eval", "--model", "flc", "--data", "reorder.csv", "--samples", "0", ...be], 2, /reorder\.csv: column 1 \("label"\) is the condition column/],
+      // The condition flag of the other kind is named, not ignored (a context flow sampled with --label and --context dropped the label).
+      [`sample context flow --label --context (${b})`, ["sample", "--model", "flx", "--n", "3", "--label", "0", "--context", "1", ...be], 2, /conditioned on a context vector, not class labels: drop --label/],
+      [`sample class flow --label --context (${b})`, ["sample", "--model", "flc", "--n", "3", "--label", "0", "--context", "1", ...be], 2, /conditioned on class labels: pass --label \(0, 1, 2\) alone, not --context/],
       // Damaged configs: refused on load, naming the field.
       [`sample flow, ctxDim ≠ classes (${b})`, ["sample", "--model", "cls2", "--n", "3", "--label", "0", ...be], 2, /cls2\/config\.json: model\.ctxDim: expected 2 \(one-hot over the 2 classes/],
       [`sample flow, columns ≠ event (${b})`, ["sample", "--model", "cols", "--n", "3", ...be], 2, /cols\/config\.json: model\.columns: expected 2 column indices/],
