@@ -160,6 +160,9 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     return { kind, c: { ...raw, model: m.model }, has, tree: (prefix) => treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree };
   }
   validateConfig(raw, where);
+  // A custom flow is described by its structure (optional in the schema for the built-in architectures).
+  if ((raw.model as { arch?: unknown }).arch === "custom" && !(raw.model as { structure?: unknown }).structure)
+    throw new CheckpointError(`${where}: model.structure: expected the custom flow's {layers, base} (arch "custom"), got nothing (the field is missing)`);
   checkFiniteTensors(tensors, weightsWhere);
   let model: FlowModelConfig;
   try {

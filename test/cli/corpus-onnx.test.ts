@@ -42,10 +42,11 @@ async function setup(): Promise<void> {
   runs.push(await runCli(dir, ["train", "--data", "c.csv", "--cond", "c", "--cond-type", "context", ...fm, "--out", "fmx"]));
   for (const r of runs) assert.equal(r.code, 0, r.err);
   // Damaged copies: each field valid alone, inconsistent with another.
-  for (const [copy, from] of [["f64", "fk"], ["cls2", "flc"], ["cols", "fk"], ["ctxw", "fmx"]]) cpSync(join(dir, from!), join(dir, copy!), { recursive: true });
+  for (const [copy, from] of [["f64", "fk"], ["cls2", "flc"], ["cols", "fk"], ["ctxw", "fmx"], ["custom", "fk"]]) cpSync(join(dir, from!), join(dir, copy!), { recursive: true });
   editConfig("f64", (c) => (c.dtype = "float64"));
   editConfig("cls2", (c) => ((c.model.cond as { classes: string[] }).classes = ["0", "1"]));
   editConfig("cols", (c) => (c.model.columns = [0, 1, 2]));
+  editConfig("custom", (c) => (c.model.arch = "custom"));
   editConfig("ctxw", (c) => ((c.model.cond as { dim: number }).dim = 3));
 }
 
@@ -74,6 +75,7 @@ function cases(): CorpusCase[] {
   out.push(
     ["plot flow, 3-column CSV", ["plot", "--model", "fk", "--data", "l.csv", "--out", "p.png"], 2, /l\.csv has 3 data columns but the model has dimension 2/],
     ["export fm, cond.dim ≠ condWidth (was an internal error)", ["export", "--model", "ctxw", "--sampler", "rk4", "--steps", "2", "--out", "x.onnx"], 2, /model\.net\.condWidth: expected 4/],
+    ["export flow, arch custom without its structure (was an internal error)", ["export", "--model", "custom", "--out", "x.onnx"], 2, /custom\/config\.json: model\.structure: expected the custom flow's/],
     ["export flow, ctxDim ≠ classes", ["export", "--model", "cls2", "--out", "x.onnx"], 2, /model\.ctxDim: expected 2/],
     // Result files never land in another checkpoint's folder, nor on its lock.
     ["export --out another checkpoint's weights", ["export", "--model", "fk", "--out", "fm/weights.safetensors"], 2, INSIDE],
