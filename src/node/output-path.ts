@@ -144,9 +144,26 @@ export function checkOutputFile(file: string | undefined, flag = "--out"): strin
  */
 function refuseCheckpointFiles(target: string, flag: string, p: string): void {
   const parent = realPathLoose(path.dirname(target));
-  if (holdsCheckpoint(parent)) throw new OutputError(`${flag} ${p} is inside the checkpoint folder ${path.dirname(p)}; writing there would replace its files or be dropped by its next save: write it elsewhere`);
-  if (target.endsWith(".lock") && holdsCheckpoint(realPathLoose(target.slice(0, -".lock".length))))
+  if (isCheckpointFolder(parent)) throw new OutputError(`${flag} ${p} is inside the checkpoint folder ${path.dirname(p)}; writing there would replace its files or be dropped by its next save: write it elsewhere`);
+  if (target.endsWith(".lock") && isCheckpointFolder(realPathLoose(target.slice(0, -".lock".length))))
     throw new OutputError(`${flag} ${p} is the lock file of the checkpoint ${p.slice(0, -".lock".length)}: give another file name`);
+}
+
+/**
+ * True when folder `dir` is a flowmatch checkpoint: its weights file, or a config.json that says so (a folder of the
+ * user's with some other config.json is not one: results may go there).
+ */
+function isCheckpointFolder(dir: string): boolean {
+  try {
+    if (fs.statSync(path.join(dir, WEIGHTS_FILE)).isFile()) return true;
+  } catch {
+    // no weights: look at the config
+  }
+  try {
+    return fs.readFileSync(path.join(dir, CONFIG_FILE), "utf8").slice(0, 4096).includes('"flowmatch-checkpoint"');
+  } catch {
+    return false;
+  }
 }
 
 /** True when folder `dir` holds a checkpoint's files (presence only). */

@@ -5,7 +5,7 @@
 // where auto should fall back, or another checkpoint's files replaced by a result file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cliSandbox } from "../util/cli.js";
 import { runCli, runCorpus, type CorpusCase } from "../util/corpus.js";
@@ -27,6 +27,8 @@ async function setup(): Promise<void> {
   const w = (f: string, s: string) => writeFileSync(join(dir, f), s);
   w("l.csv", "x,y,label\n" + Array.from({ length: 30 }, (_, i) => `${(i % 3) + Math.sin(i) / 4},${-(i % 3) + Math.cos(i) / 4},${i % 3}`).join("\n") + "\n");
   w("c.csv", "x,y,c\n" + Array.from({ length: 30 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},${(i % 5) / 5}`).join("\n") + "\n");
+  mkdirSync(join(dir, "proj"));
+  w("proj/config.json", '{"project": "mine"}\n');
   w("one.csv", "a\n1\n2\n3\n4\n");
   w("missing.csv", "x,label\n1,0\n3,1\n");
   w("reorder.csv", "label,x,y\n0,1,2\n1,3,4\n");
@@ -84,6 +86,7 @@ function cases(): CorpusCase[] {
     ["sample --out another checkpoint's config", ["sample", "--model", "fk", "--n", "3", "--out", "fm/config.json"], 2, INSIDE],
     ["eval --logp-out inside another checkpoint", ["eval", "--model", "fk", "--data", "moons", "--n", "10", "--samples", "0", "--logp-out", "fm/logp.csv"], 2, /--logp-out fm\/logp\.csv is inside the checkpoint folder fm/],
     ["plot --out inside another checkpoint", ["plot", "--model", "fk", "--out", "fm/p.png"], 2, INSIDE],
+    ["export --out beside a config.json that is not a checkpoint's", ["export", "--model", "fk", "--out", "proj/x.onnx"], 0, /wrote proj\/x\.onnx/],
     ["demo --out a checkpoint folder", ["demo", "--out", "fm", "--steps", "2", "-q"], 2, /--out fm\/demo\.png is inside the checkpoint folder fm/],
     // A --label for a context model names that mistake, not the onnx backend's need for context rows.
     ...(ORT_SKIP ? [] : [["sample fm context model --label, onnx", ["sample", "--model", "fmx", "--n", "3", "--method", "rk4", "--steps", "2", "--label", "1", "--backend", "onnx"], 2, /this model is conditioned on a context vector, not class labels/] as CorpusCase]),
