@@ -92,6 +92,8 @@ function cases(): CorpusCase[] {
     ...(ORT_SKIP ? [] : [["sample fm context model --label, onnx", ["sample", "--model", "fmx", "--n", "3", "--method", "rk4", "--steps", "2", "--label", "1", "--backend", "onnx"], 2, /this model is conditioned on a context vector, not class labels/] as CorpusCase]),
     // auto falls back to wasm for a float64 flow (as sample does) instead of refusing.
     ["eval --backend auto, float64 flow", ["eval", "--model", "f64", "--data", "moons", "--n", "20", "--samples", "0", "--backend", "auto"], 0, /NLL/],
+    // ActNorm's data init on a batch of one row (was NaN at step 1, exit 3, blaming the architecture).
+    ["train flow --batch 1 with ActNorm", ["train", "--model", "realnvp", "--data", "moons", "--steps", "2", "--batch", "1", "--layers", "1", "--hidden", "4", "-q", "--out", "b1", "--backend", BACKENDS.at(-1)!], 2, /--batch 1: the ActNorm layers initialize from the first batch's spread/],
     // A CSV too small to hold out a row: the model is saved and the test NLL skipped with a note (was exit 2 after training).
     ["train flow, no held-out row", ["train", "--model", "realnvp", "--data", "constant.csv", "--steps", "2", "--batch", "4", "--layers", "1", "--hidden", "4", "-q", "--out", "small", "--backend", BACKENDS.at(-1)!], 0, /no test NLL: no row of constant\.csv is held out/],
   );

@@ -205,6 +205,9 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   }
   const s = state;
   checkFlowBatch(s.config, s.options.batch);
+  // ActNorm starts from the first batch's spread: one row has none (its log-scale would be log 1e-6, the loss NaN).
+  if ((s.config as FlowConfig).actnorm && !s.config.actnormInitialized && s.options.batch < 2)
+    throw new OptionError(`--batch ${s.options.batch}: the ActNorm layers initialize from the first batch's spread, which one row does not have: use --batch 2 or more, or --no-actnorm`);
   const bar = progressBar(s.options.steps, `train ${arch}`, { quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   const run = {
