@@ -183,8 +183,11 @@ export function flowContextArg(model: Flow, n: number, v: Record<string, unknown
     if (v.label !== undefined || v.context !== undefined) throw new OptionError("this flow is unconditional: --label and --context do not apply");
     return undefined;
   }
+  // A flag of the other kind is named, not ignored (a --label beside --context of a context flow was dropped).
+  if (cond?.kind !== "class" && v.label !== undefined)
+    throw new OptionError(`this flow is conditioned on a context vector, not class labels: drop --label and pass --context with ${C} comma-separated values${cond ? ` (${cond.source})` : ""}`);
   if (v.context !== undefined) {
-    if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})`);
+    if (cond?.kind === "class") throw new OptionError(`this flow is conditioned on class labels: pass --label (${cond.classes.join(", ")})${v.label === undefined ? "" : " alone"}, not --context`);
     const vals = String(v.context).split(",").map(parseDecimal);
     if (vals.length !== C || !vals.every(Number.isFinite)) throw new OptionError(`--context: expected ${C} comma-separated numbers, got "${String(v.context)}"`);
     return Float64Array.from(vals);

@@ -59,10 +59,12 @@ export function flowPoints(model: Flow, spec: string, n: number | undefined, see
   const cols = model.config.columns;
   if (cols && cols.length !== model.dim) throw new ShapeError(`the model's config lists ${cols.length} columns but it has dimension ${model.dim}`);
   const r = flowTableRows(loadCsv(spec), spec, { columns: cols, cond, n });
-  const rows = r.conds?.labels?.length ?? (r.conds?.context ? r.conds.context.length / model.config.ctxDim : undefined);
-  if (r.points.length % model.dim !== 0 || (rows !== undefined && rows * model.dim !== r.points.length))
-    throw new ShapeError(`${spec}: its data columns do not match the model's ${model.dim}`);
-  return r;
+  // The number of data columns per row, not just a total divisible by the dimension (3 columns read as pairs).
+  if (r.dim !== model.dim) {
+    const besides = cond ? " besides the condition" : "";
+    throw new ShapeError(`${spec} has ${r.dim} data column${r.dim === 1 ? "" : "s"}${besides} but the model has dimension ${model.dim}`);
+  }
+  return { points: r.points, conds: r.conds };
 }
 
 /**

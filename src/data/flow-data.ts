@@ -38,14 +38,18 @@ export function squareImageShape(D: number): number[] | undefined {
  * order, with a model's data columns and, for a conditional model, each row's condition (labels mapped through the
  * saved class list). For evaluation and plots.
  */
-export function flowTableRows(t: CsvTable, spec: string, o: { columns?: number[]; cond?: CondConfig; n?: number } = {}): { points: Float64Array; conds?: FlowConds } {
+export function flowTableRows(t: CsvTable, spec: string, o: { columns?: number[]; cond?: CondConfig; n?: number } = {}): { points: Float64Array; conds?: FlowConds; dim: number } {
   const condCols = o.cond ? condColumns(spec, t.header, t.cols, (o.cond.source ?? "").split(",")) : [];
   const cols = o.columns ?? Array.from({ length: t.cols }, (_, j) => j).filter((j) => !condCols.includes(j));
   const bad = cols.find((c) => c >= t.cols);
   if (bad !== undefined) throw new DataError(`${spec} has ${t.cols} column${t.cols === 1 ? "" : "s"} but the model reads ${cols.length} (columns ${cols.join(",")}, 0-based)`);
+  // Saved data columns that land on this file's condition column: a file laid out otherwise than the training one.
+  const clash = cols.find((c) => condCols.includes(c));
+  if (clash !== undefined) throw new DataError(`${spec}: column ${clash + 1} (${JSON.stringify(t.header?.[clash] ?? String(clash))}) is the condition column, but the model reads it as data (columns ${cols.join(",")}, 0-based, as in training)`);
   const rows = o.n === undefined ? t.rows : Math.min(o.n, t.rows);
   const points = pickColumns({ data: t.data, rows, cols: t.cols }, cols);
-  if (!o.cond) return { points };
+  const dim = cols.length;
+  if (!o.cond) return { points, dim };
   const all = readConds(spec, t, condCols, { columns: (o.cond.source ?? "").split(","), kind: o.cond.kind }, o.cond);
-  return { points, conds: all.labels ? { labels: all.labels.slice(0, rows) } : { context: all.context!.slice(0, rows * condCols.length) } };
+  return { points, dim, conds: all.labels ? { labels: all.labels.slice(0, rows) } : { context: all.context!.slice(0, rows * condCols.length) } };
 }

@@ -131,9 +131,39 @@ export function checkOutputFile(file: string | undefined, flag = "--out"): strin
   if (st?.isDirectory()) throw new OutputError(`${flag} ${p}: is a folder; give a file name`);
   if (st && !st.isFile()) throw new OutputError(`${flag} ${p}: is not a regular file`);
   const parent = path.dirname(target);
+  refuseCheckpointFiles(target, flag, p);
   makeDirs(parent, flag, p);
   probeWritable(parent, p, flag);
   return p;
+}
+
+/**
+ * A result file never goes where a checkpoint keeps its own files: inside any checkpoint folder (it would replace
+ * config.json or the weights, or be dropped by the folder's next atomic save) or onto a checkpoint's `<dir>.lock`.
+ * (guardOutput in the CLI names the command's own --model; this covers every other checkpoint.)
+ */
+function refuseCheckpointFiles(target: string, flag: string, p: string): void {
+  const parent = realPathLoose(path.dirname(target));
+  if (isCheckpointFolder(parent)) throw new OutputError(`${flag} ${p} is inside the checkpoint folder ${path.dirname(p)}; writing there would replace its files or be dropped by its next save: write it elsewhere`);
+  if (target.endsWith(".lock") && isCheckpointFolder(realPathLoose(target.slice(0, -".lock".length))))
+    throw new OutputError(`${flag} ${p} is the lock file of the checkpoint ${p.slice(0, -".lock".length)}: give another file name`);
+}
+
+/**
+ * True when folder `dir` is a flowmatch checkpoint: its weights file, or a config.json that says so (a folder of the
+ * user's with some other config.json is not one: results may go there).
+ */
+function isCheckpointFolder(dir: string): boolean {
+  try {
+    if (fs.statSync(path.join(dir, WEIGHTS_FILE)).isFile()) return true;
+  } catch {
+    // no weights: look at the config
+  }
+  try {
+    return fs.readFileSync(path.join(dir, CONFIG_FILE), "utf8").slice(0, 4096).includes('"flowmatch-checkpoint"');
+  } catch {
+    return false;
+  }
 }
 
 /** True when folder `dir` holds a checkpoint's files (presence only). */

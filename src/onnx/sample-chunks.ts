@@ -12,6 +12,8 @@ import { sampleOnnx, releaseOnnxSessions } from "./sample.js";
 
 export async function* onnxSampleChunks(model: VelocityModel, n: number, o: SampleOptions & { chunk?: number } = {}): AsyncGenerator<SampleChunk> {
   const c = model.config.cond;
+  // A label for a context model is the caller's mistake, whichever backend: say so first (as sampleOnnx does).
+  if (c?.kind === "context" && o.label !== undefined) throw new OptionError("this model is conditioned on a context vector, not class labels");
   // The graphs' context rows always carry the presence flag: ∅ (no context) is the wasm sampler's alone.
   if (c?.kind === "context" && o.context === undefined) throw new OptionError(`the onnx backend samples a context-conditional model given each sample's context ([n, ${c.dim}]); without it (∅) leave --backend out`);
   const C = c?.kind === "context" ? c.dim : 0;

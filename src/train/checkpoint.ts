@@ -26,6 +26,8 @@ import { CheckpointError, OptionError } from "../errors.js";
 import { treeToHost, treeSkeleton, treeFromTensors } from "../io/tree-host.js";
 import { VelocityModel, type ModelConfig, type ModelParams } from "../fm/velocity-model.js";
 import { resolveFlowConfig } from "../flows/architectures.js";
+import { flowContextDim } from "../flows/flow-config.js";
+import { condEmbedWidth } from "../fm/conditioning.js";
 import type { BaseDistribution } from "../flows/base.js";
 import { Flow, type FlowModelConfig, type FlowParams } from "../flows/model.js";
 import type { Bijector } from "../flows/types.js";
@@ -144,6 +146,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     const m = migrateFlowMatching(raw.model, tensors, origin);
     tensors = m.tensors;
     validateConfig({ ...raw, model: m.model }, where);
+    checkCondWidth(m.model, where);
     checkFiniteTensors(tensors, weightsWhere);
     // The stored tensors fill the structure of a freshly initialized model (shape-checked, initializer key order).
     let template: VelocityModel;
@@ -157,6 +160,9 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     return { kind, c: { ...raw, model: m.model }, has, tree: (prefix) => treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree };
   }
   validateConfig(raw, where);
+  // A custom flow is described by its structure (optional in the schema for the built-in architectures).
+  if ((raw.model as { arch?: unknown }).arch === "custom" && !(raw.model as { structure?: unknown }).structure)
+    throw new CheckpointError(`${where}: model.structure: expected the custom flow's {layers, base} (arch "custom"), got nothing (the field is missing)`);
   checkFiniteTensors(tensors, weightsWhere);
   let model: FlowModelConfig;
   try {
@@ -165,6 +171,7 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
   } catch (e) {
     throw new CheckpointError(`${where}: bad model config (${(e as Error).message})`);
   }
+  checkFlowFields(model, where);
   const s = flowStructure(origin, model, dtype, o.structure);
   const skel = treeSkeleton(s.template);
   const expected = new Set(leafNames(s.template, ""));
@@ -175,6 +182,37 @@ function readCheckpoint(ck: CheckpointFiles, dir: string, want: KindWanted, o: L
     return treeFromTensors(skel, tensors, prefix, dtype, weightsWhere) as Tree;
   };
   return { kind, c: { ...raw, model }, has, tree, flow: { bijector: s.bijector, base: s.base } };
+}
+
+/**
+ * A flow-matching MLP or U-Net reads the condition through `net.condWidth` inputs: the class embedding's width or
+ * the context values plus their ∅ flag. An edited model.cond or condWidth would pass the weight shapes and fail at
+ * the first matrix product (an internal error), so the two must agree. (Imported ONNX nets use condWidth otherwise.)
+ */
+function checkCondWidth(model: ModelConfig, where: string): void {
+  const net = model.net;
+  if (net.kind !== "mlp" && net.kind !== "unet") return;
+  const got = net.condWidth ?? 0;
+  const want = model.cond ? condEmbedWidth(model.cond) : 0;
+  if (got === want) return;
+  const what = !model.cond ? "no model.cond: an unconditional network" : model.cond.kind === "class" ? "model.cond.embedDim" : `model.cond.dim ${model.cond.dim} context values and their ∅ flag`;
+  throw new CheckpointError(`${where}: model.net.condWidth: expected ${want} (${what}), got ${got}`);
+}
+
+/**
+ * Fields of a flow's config that must agree with each other (each valid alone, so the schema passes them): the
+ * context width with the condition it encodes, and the data columns with the event size. An edited config.json
+ * would otherwise load and fail later with a message about the sampler's inputs, or sample with the wrong width.
+ */
+function checkFlowFields(model: FlowModelConfig, where: string): void {
+  if (model.cond) {
+    const want = flowContextDim(model.cond);
+    const what = model.cond.kind === "class" ? `one-hot over the ${model.cond.classes.length} classes of model.cond.classes` : `the ${model.cond.dim} values of model.cond.dim`;
+    if (model.ctxDim !== want) throw new CheckpointError(`${where}: model.ctxDim: expected ${want} (${what}), got ${model.ctxDim}`);
+  }
+  const D = model.eventShape.reduce((a, b) => a * b, 1);
+  if (model.columns && model.columns.length !== D)
+    throw new CheckpointError(`${where}: model.columns: expected ${D} column indices (the event shape [${model.eventShape.join(",")}]), got ${model.columns.length}`);
 }
 
 /** Names of a parameter tree's leaves, as flattenNamed writes them (`prefix.a.0.b`). */

@@ -185,7 +185,9 @@ function fmtFlow(r: EvalReport, dq?: number): string {
 async function flowEval(v: Record<string, unknown>, nGiven: boolean, backend: BackendChoice): Promise<void> {
   await initEngine({ backend });
   const model = loadFlowModel(String(v.model));
-  const onnx = computeBackend() === "onnx" ? await openFlowLogProb(model) : undefined;
+  // auto: ONNX Runtime where it loaded and the flow is float32 (onnx itself refuses others in one line), as sample.
+  const useOnnx = computeBackend() === "onnx" && (backend === "onnx" || String(model.dtype) === "float32");
+  const onnx = useOnnx ? await openFlowLogProb(model) : undefined;
   try {
     const seed = num(v, "seed", { int: true, min: 0 })!;
     const spec = String(v.data);

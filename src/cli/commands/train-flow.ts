@@ -205,6 +205,9 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   }
   const s = state;
   checkFlowBatch(s.config, s.options.batch);
+  // ActNorm starts from the first batch's spread: one row has none (its log-scale would be log 1e-6, the loss NaN).
+  if ((s.config as FlowConfig).actnorm && !s.config.actnormInitialized && s.options.batch < 2)
+    throw new OptionError(`--batch ${s.options.batch}: the ActNorm layers initialize from the first batch's spread, which one row does not have: use --batch 2 or more, or --no-actnorm`);
   const bar = progressBar(s.options.steps, `train ${arch}`, { quiet, start: s.step, unit: "step" });
   if (s.step >= s.options.steps && !quiet) process.stderr.write(`already at step ${s.step} of ${s.options.steps}; nothing to do\n`);
   const run = {
@@ -217,6 +220,14 @@ async function flowTrainLocked(v: Record<string, string | boolean | undefined>, 
   if (onnx) await trainFlowOnnx(s, data, run);
   else trainFlow(s, data, run);
   bar.finish(s.losses.length ? `NLL ${sig(recentFlowLoss(s))}` : "");
+  // A small CSV can leave no row held out (10% of 5 rows is none): the checkpoint is saved, so a note, not an error.
+  if (!data.test || data.test.length === 0) {
+    const split = (s.config as FlowConfig).testFraction ?? testFraction;
+    process.stderr.write(`no test NLL: no row of ${spec} is held out (--test-fraction ${split}${split > 0 ? " leaves none of so few rows" : ""})\n`);
+    if (!quiet) process.stderr.write(`saved ${out} (step ${s.step})\n`);
+    disposeFlowTrainState(s);
+    return;
+  }
   const model = flowModelFromState(s);
   try {
     const r = testReport(model, data, seed);
