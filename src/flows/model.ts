@@ -26,7 +26,7 @@
  * ```
  */
 import { np, jit, Rng, fromHost, toHostF64, treeRef, treeDispose, materialize, type Array, type DType } from "../engine/index.js";
-import { standardize, unstandardize, standardizerLogDet, type Standardizer } from "../data/normalize.js";
+import { standardize, standardizerLogDet, type Standardizer } from "../data/normalize.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { buildFlow, needsDataInit, resolveFlowConfig, type FlowConfig, type FlowConfigInput } from "./architectures.js";
 import type { BaseDistribution } from "./base.js";
@@ -37,6 +37,7 @@ import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
 import type { DensityModel } from "../model/density-model.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
+import { checkSampleChunk, sampleInDataUnits } from "./sample-output.js";
 
 export type FlowParams = { flow: Params; base: Params };
 /** The config of any flow: a named architecture's, or `arch: "custom"` for one built from bijectors. */
@@ -266,14 +267,9 @@ export class Flow implements DensityModel {
       const [x, lp] = (C ? f(treeRef(this.params), z, ca) : f(treeRef(this.params), z)) as unknown as [Array, Array];
       xs.set(toHostF64(x), i * D);
       lps.set(toHostF64(lp), i);
-      const ctx: NumericContext = { params: this.params, dim: D, rowOffset: i };
-      checkFinite(xs.subarray(i * D, (i + m) * D), D, "sample", ctx);
-      checkFinite(lps.subarray(i, i + m), 1, "log-density of sample", ctx, true);
+      checkSampleChunk(xs, lps, i, m, D, this.params);
     }
-    const s = this.config.standardizer;
-    if (!s) return { samples: xs, logp: lps };
-    const offset = standardizerLogDet(s);
-    return { samples: unstandardize(xs, s), logp: lps.map((v) => v + offset) };
+    return sampleInDataUnits(xs, lps, this.config.standardizer);
   }
 
   /** n samples, row-major [n, D], data units. */

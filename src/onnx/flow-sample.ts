@@ -8,10 +8,9 @@
  */
 import { toHostF64 } from "../engine/index.js";
 import { CHUNK_ROWS } from "../engine/memory.js";
-import { standardizerLogDet, unstandardize } from "../data/normalize.js";
 import { flowSampleRng, type Flow, type FlowSampleOptions } from "../flows/model.js";
 import type { FlowChunkOptions, FlowSampleChunk } from "../flows/sample-chunks.js";
-import { checkFinite, type NumericContext } from "../model/numerics.js";
+import { checkSampleChunk, sampleInDataUnits } from "../flows/sample-output.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { compileToOnnx, type GraphInput } from "./compile.js";
 import { loadOrt, sessionOptions } from "./runtime.js";
@@ -79,14 +78,9 @@ export async function openFlowSampler(flow: Flow): Promise<FlowSampleSession> {
         xs.set(r.x!.data as Float32Array, (i + j) * D);
         lps.set(r.logp!.data as Float32Array, i + j);
       }
-      const ctx: NumericContext = { params: flow.params, dim: D, rowOffset: i };
-      checkFinite(xs.subarray(i * D, (i + m) * D), D, "sample", ctx);
-      checkFinite(lps.subarray(i, i + m), 1, "log-density of sample", ctx, true);
+      checkSampleChunk(xs, lps, i, m, D, flow.params);
     }
-    const s = flow.config.standardizer;
-    if (!s) return { samples: xs, logp: lps };
-    const offset = standardizerLogDet(s);
-    return { samples: unstandardize(xs, s), logp: lps.map((v) => v + offset) };
+    return sampleInDataUnits(xs, lps, flow.config.standardizer);
   };
   return { sample, release: () => session.release() };
 }

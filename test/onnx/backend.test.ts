@@ -13,7 +13,7 @@ import { loadOrt } from "../../src/onnx/runtime.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { OptionError } from "../../src/errors.js";
 import { cliSandbox, assertOneLineError } from "../util/cli.js";
-import { ORT_SKIP, assertSameRun, treeValues } from "../util/ort.js";
+import { ORT_SKIP, assertSameRun, treeValues, withoutOrt } from "../util/ort.js";
 
 const { dir, cli } = cliSandbox("flowmatch-backend-");
 const small = ["--data", "8gaussians", "--steps", "30", "--batch", "64", "--hidden", "16,16", "--test-points", "0", "-q"];
@@ -78,15 +78,9 @@ test("refusals in one line: --workers 2 on onnx, an unknown backend", { skip: OR
 });
 
 test("without onnxruntime-node: --backend onnx is one line, auto trains on wasm", () => {
-  const env = { ...process.env, FLOWMATCH_ORT_MODULE: "flowmatch-no-such-module" };
-  const prev = process.env.FLOWMATCH_ORT_MODULE;
-  process.env.FLOWMATCH_ORT_MODULE = env.FLOWMATCH_ORT_MODULE; // the CLI child inherits it
-  try {
+  withoutOrt(() => {
     assertOneLineError(cli("train", ...small, "--backend", "onnx", "--out", "y1"), /onnxruntime-node/);
     const r = cli("train", ...small, "--backend", "auto", "--out", "y2");
     assert.equal(r.code, 0, r.err);
-  } finally {
-    if (prev === undefined) delete process.env.FLOWMATCH_ORT_MODULE;
-    else process.env.FLOWMATCH_ORT_MODULE = prev;
-  }
+  });
 });

@@ -12,7 +12,7 @@ import { initEngine } from "../../src/engine/index.js";
 import { loadFlowTrainState } from "../../src/node/index.js";
 import { maxRelDiff } from "../../src/onnx/verify.js";
 import { cliSandbox, assertOneLineError } from "../util/cli.js";
-import { ORT_SKIP, assertSameRun } from "../util/ort.js";
+import { ORT_SKIP, assertSameRun, withoutOrt } from "../util/ort.js";
 
 const { dir, cli } = cliSandbox("flowmatch-train-flow-onnx-");
 const small = ["--model", "nsf", "--data", "moons", "--steps", "20", "--batch", "64", "--layers", "2", "--hidden", "16", "--checkpoint-every", "7", "-q"];
@@ -42,14 +42,9 @@ test("train --model nsf --backend onnx saves the wasm run's loss curve and weigh
 
 test("train --model nsf: an unknown --backend, and onnx without onnxruntime-node, are one line; auto then trains on wasm", () => {
   assertOneLineError(cli("train", ...small, "--backend", "gpu", "--out", "x1"), /--backend must be/);
-  const prev = process.env.FLOWMATCH_ORT_MODULE;
-  process.env.FLOWMATCH_ORT_MODULE = "flowmatch-no-such-module"; // the CLI child inherits it
-  try {
+  withoutOrt(() => {
     assertOneLineError(cli("train", ...small, "--backend", "onnx", "--out", "y1"), /onnxruntime-node/);
     const r = cli("train", ...small, "--backend", "auto", "--out", "y2");
     assert.equal(r.code, 0, r.err);
-  } finally {
-    if (prev === undefined) delete process.env.FLOWMATCH_ORT_MODULE;
-    else process.env.FLOWMATCH_ORT_MODULE = prev;
-  }
+  });
 });

@@ -25,3 +25,15 @@ export function assertSameRun(onnx: { step: number; losses: number[]; params: Tr
   assert.ok(maxRelDiff(onnx.losses, wasm.losses) <= 1e-4, `losses ${maxRelDiff(onnx.losses, wasm.losses)}`);
   assert.ok(maxRelDiff(treeValues(onnx.params), treeValues(wasm.params)) <= 1e-4, `weights ${maxRelDiff(treeValues(onnx.params), treeValues(wasm.params))}`);
 }
+
+/** Runs `f` with onnxruntime-node made unloadable for CLI children (they inherit FLOWMATCH_ORT_MODULE). */
+export function withoutOrt<T>(f: () => T): T {
+  const prev = process.env.FLOWMATCH_ORT_MODULE;
+  process.env.FLOWMATCH_ORT_MODULE = "flowmatch-no-such-module";
+  try {
+    return f();
+  } finally {
+    if (prev === undefined) delete process.env.FLOWMATCH_ORT_MODULE;
+    else process.env.FLOWMATCH_ORT_MODULE = prev;
+  }
+}
