@@ -37,7 +37,7 @@ import { sizeOf } from "./shape.js";
 import { jitSupport, type Bijector, type Params } from "./types.js";
 import type { DensityModel } from "../model/density-model.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
-import { checkSampleChunk, sampleInDataUnits } from "./sample-output.js";
+import { checkSampleChunk, contextRows, sampleInDataUnits } from "./sample-output.js";
 
 export type FlowParams = { flow: Params; base: Params };
 /** The config of any flow: a named architecture's, or `arch: "custom"` for one built from bijectors. */
@@ -195,18 +195,8 @@ export class Flow implements DensityModel {
   }
 
   private ctxChunk(ctx: Float64Array | number[] | undefined, n: number, start: number, size: number): Array | undefined {
-    const C = this.config.ctxDim;
-    if (C === 0) {
-      if (ctx !== undefined && ctx.length > 0) throw new ShapeError("this flow is unconditional but a context was given");
-      return undefined;
-    }
-    if (ctx === undefined) throw new ShapeError(`this flow is conditional: expected a context of ${C} values (or ${n}×${C})`);
-    const c = Float64Array.from(ctx);
-    const out = new Float64Array(size * C);
-    if (c.length === C) for (let i = 0; i < size; i++) out.set(c, i * C);
-    else if (c.length === n * C) out.set(c.subarray(start * C, (start + size) * C));
-    else throw new ShapeError(`context: expected ${C} or ${n}×${C} values, got ${c.length}`);
-    return fromHost(out, [size, C], this.dtype);
+    const rows = contextRows(this.config.ctxDim, ctx, n, start, size);
+    return rows && fromHost(rows, [size, this.config.ctxDim], this.dtype);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { standardize, standardizerLogDet } from "../data/normalize.js";
 import type { Flow } from "../flows/model.js";
+import { contextRows } from "../flows/sample-output.js";
 import { checkFinite, type NumericContext } from "../model/numerics.js";
 import { OptionError, ShapeError } from "../errors.js";
 import { compileToOnnx, type GraphInput } from "./compile.js";
@@ -52,12 +53,8 @@ export async function openFlowLogProb(flow: Flow): Promise<FlowLogProbSession> {
     for (let i = 0; i < n; i += ROWS_PER_CALL) {
       const m = Math.min(ROWS_PER_CALL, n - i);
       const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { x: new ort.Tensor("float32", Float32Array.from(z.subarray(i * D, (i + m) * D)), [m, ...flow.eventShape]) };
-      if (C) {
-        const c = new Float32Array(m * C);
-        if (cx!.length === C) for (let k = 0; k < m; k++) c.set(cx!, k * C);
-        else c.set(cx!.subarray(i * C, (i + m) * C));
-        feeds.ctx = new ort.Tensor("float32", c, [m, C]);
-      }
+      const rows = contextRows(C, cx, n, i, m);
+      if (rows) feeds.ctx = new ort.Tensor("float32", Float32Array.from(rows), [m, C]);
       const lp = (await session.run(feeds)).logp!.data as Float32Array;
       for (let k = 0; k < m; k++) out[i + k] = lp[k]! + offset;
       const ctx: NumericContext = { params: flow.params, dim: D, inputs: x.subarray(i * D, (i + m) * D), rowOffset: i, standardizer: s };

@@ -10,8 +10,8 @@ import { toHostF64 } from "../engine/index.js";
 import { CHUNK_ROWS } from "../engine/memory.js";
 import { flowSampleRng, type Flow, type FlowSampleOptions } from "../flows/model.js";
 import type { FlowChunkOptions, FlowSampleChunk } from "../flows/sample-chunks.js";
-import { checkSampleChunk, sampleInDataUnits } from "../flows/sample-output.js";
-import { OptionError, ShapeError } from "../errors.js";
+import { checkSampleChunk, contextRows, sampleInDataUnits } from "../flows/sample-output.js";
+import { OptionError } from "../errors.js";
 import { compileToOnnx, type GraphInput } from "./compile.js";
 import { loadOrt, sessionOptions } from "./runtime.js";
 
@@ -38,21 +38,6 @@ export interface FlowSampleSession {
   release(): Promise<void>;
 }
 
-/** The context rows start … start + m − 1 of n samples: C values shared by all, or n·C (as `Flow`'s ctxChunk). */
-function contextRows(flow: Flow, ctx: Float64Array | number[] | undefined, n: number, start: number, m: number): Float32Array | undefined {
-  const C = flow.config.ctxDim;
-  if (C === 0) {
-    if (ctx !== undefined && ctx.length > 0) throw new ShapeError("this flow is unconditional but a context was given");
-    return undefined;
-  }
-  if (ctx === undefined) throw new ShapeError(`this flow is conditional: expected a context of ${C} values (or ${n}×${C})`);
-  const out = new Float32Array(m * C);
-  if (ctx.length === C) for (let i = 0; i < m; i++) out.set(ctx, i * C);
-  else if (ctx.length === n * C) for (let i = 0; i < m * C; i++) out[i] = ctx[start * C + i]!;
-  else throw new ShapeError(`context: expected ${C} or ${n}×${C} values, got ${ctx.length}`);
-  return out;
-}
-
 /** Compiles `flow`'s sampling pass once and opens an ONNX Runtime session on it. */
 export async function openFlowSampler(flow: Flow): Promise<FlowSampleSession> {
   const bytes = flowSampleGraph(flow);
@@ -68,7 +53,8 @@ export async function openFlowSampler(flow: Flow): Promise<FlowSampleSession> {
     const lps = new Float64Array(n);
     for (let i = 0; i < n; i += DRAW_ROWS) {
       const m = Math.min(DRAW_ROWS, n - i);
-      const ca = contextRows(flow, ctxIn, n, i, m);
+      const rows = contextRows(C, ctxIn, n, i, m);
+      const ca = rows && Float32Array.from(rows);
       const z = Float32Array.from(toHostF64(flow.base.sample(flow.params.base, m, rng, flow.dtype, o.temperature ?? 1)));
       for (let j = 0; j < m; j += ROWS_PER_CALL) {
         const k = Math.min(ROWS_PER_CALL, m - j);
